@@ -1,0 +1,36 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"errors"
+
+	bbolt "go.etcd.io/bbolt"
+)
+
+// WithMaxSize caps the file at n bytes, so a test can fill the "disk".
+func WithMaxSize(n int) Option {
+	return func(o *options) { o.maxSize = n }
+}
+
+// Check runs bbolt's consistency check of the whole file.
+func (d *DB) Check() error {
+	return d.db.View(func(tx *bbolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// SnapshotSeqs returns the seqs of the stored snapshots, oldest first.
+func (d *DB) SnapshotSeqs() ([]uint64, error) {
+	var seqs []uint64
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSnapshots).ForEach(func(k, _ []byte) error {
+			seqs = append(seqs, binary.BigEndian.Uint64(k))
+			return nil
+		})
+	})
+	return seqs, err
+}

@@ -1,0 +1,124 @@
+package queue
+
+import "time"
+
+// EventType names what happened.
+type EventType string
+
+func (t EventType) String() string { return string(t) }
+
+// The event types. Each is produced by one command of the Engine and folded into
+// State by apply; the fields of Event each type sets are listed beside it.
+const (
+	EvConfigChanged   EventType = "config_changed"   // Config
+	EvDayOpened       EventType = "day_opened"       // Day
+	EvDayClosed       EventType = "day_closed"       // Day, Tickets (the ids cancelled)
+	EvTicketIssued    EventType = "ticket_issued"    // Ticket, Number, Service, Channel, Priority, IDHash
+	EvTicketCalled    EventType = "ticket_called"    // Window, Ticket, Number, Service, OutOfOrder
+	EvTicketRecalled  EventType = "ticket_recalled"  // Window, Ticket, Number, Count
+	EvServiceStarted  EventType = "service_started"  // Window, Ticket
+	EvServiceFinished EventType = "service_finished" // Window, Ticket, Case, Due
+	EvTicketNoShow    EventType = "ticket_no_show"   // Window, Ticket, Requeued
+	EvTicketTransfer  EventType = "ticket_transferred"
+	EvTicketSuspended EventType = "ticket_suspended"  // Window, Ticket, Slip, Missing, ValidUntil
+	EvTicketReturned  EventType = "ticket_returned"   // Window, Ticket, Slip, Number (new number on a later day)
+	EvTicketRejected  EventType = "ticket_rejected"   // Window, Ticket, Refusal, Reason, Basis
+	EvTicketCancelled EventType = "ticket_cancelled"  // Ticket
+	EvExpressAsked    EventType = "express_requested" // Window, Ticket, Express, Reason
+	EvExpressApproved EventType = "express_approved"  // Express, Ticket
+	EvExpressDenied   EventType = "express_denied"    // Express, Ticket, Reason
+	EvRatingGiven     EventType = "rating_given"      // Window, Ticket, Score, Staff
+	EvBackupOpened    EventType = "backup_opened"     // Service, Manual, Waiting, EstWaitS
+	EvBackupClosed    EventType = "backup_closed"     // Service, Manual, Waiting, EstWaitS
+	EvTempOpened      EventType = "temporary_window_opened"
+	EvTempClosed      EventType = "temporary_window_closed"
+	EvSignedIn        EventType = "window_signed_in"    // Window, Staff
+	EvSignedOut       EventType = "window_signed_out"   // Window, Staff
+	EvSignoutAllowed  EventType = "signout_allowed"     // Window
+	EvWhereabouts     EventType = "whereabouts_changed" // Staff, Status, Note
+	EvCoverNeeded     EventType = "cover_needed"        // Window, Staff (A holder away), Cover (B holders)
+	EvPostCovered     EventType = "post_covered"        // Window, Staff (who covers), UncoveredS
+	EvRefusalAcked    EventType = "refusal_acknowledged"
+	EvCaseWarned      EventType = "case_due_soon" // Case, Ticket, Due
+	EvCaseDone        EventType = "case_done"     // Case, Ticket, Notified
+	EvDeviceStatus    EventType = "device_status" // Device, Status, Note
+)
+
+// Event is one change to the hall: the only source of truth. Seq numbers events
+// hall-wide, strictly increasing and gap-free; events are never edited. Fields
+// not used by a type are left empty, so the JSON of an event carries just what it
+// says.
+type Event struct {
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"`
+	Type   EventType `json:"type"`
+	Actor  string    `json:"actor"`
+	Window int       `json:"window,omitempty"`
+	Ticket string    `json:"ticket,omitempty"`
+
+	Number   string `json:"number,omitempty"`
+	Service  string `json:"service,omitempty"`
+	Channel  string `json:"channel,omitempty"`
+	Priority string `json:"priority,omitempty"`
+	IDHash   string `json:"id_hash,omitempty"`
+	Day      string `json:"day,omitempty"`
+
+	Staff  string   `json:"staff,omitempty"`
+	Cover  []string `json:"cover,omitempty"`
+	Status string   `json:"status,omitempty"`
+	Note   string   `json:"note,omitempty"`
+	Device string   `json:"device,omitempty"`
+
+	ToService  string    `json:"to_service,omitempty"`
+	ToWindow   int       `json:"to_window,omitempty"`
+	Slip       string    `json:"slip,omitempty"`
+	Missing    []string  `json:"missing,omitempty"`
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	Refusal    string    `json:"refusal,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Basis      string    `json:"basis,omitempty"`
+	Express    string    `json:"express,omitempty"`
+	Case       string    `json:"case,omitempty"`
+	Due        time.Time `json:"due,omitzero"`
+
+	Score      int      `json:"score,omitempty"`
+	Count      int      `json:"count,omitempty"`
+	Requeued   bool     `json:"requeued,omitempty"`
+	OutOfOrder bool     `json:"out_of_order,omitempty"`
+	Manual     bool     `json:"manual,omitempty"`
+	Notified   bool     `json:"notified,omitempty"`
+	Waiting    int      `json:"waiting,omitempty"`
+	EstWaitS   int      `json:"est_wait_s,omitempty"`
+	UncoveredS int      `json:"uncovered_s,omitempty"`
+	Services   []string `json:"services,omitempty"`
+	Tickets    []string `json:"tickets,omitempty"`
+
+	Config *Config `json:"config,omitempty"`
+}
+
+// EventSink receives the committed events, in seq order, from the engine's own
+// goroutine right after each commit. Publish must not block: a sink hands the
+// events on to its own goroutines or buffers.
+type EventSink interface {
+	Publish(events []Event)
+}
+
+// Store keeps the events durably. The engine is its only writer.
+type Store interface {
+	// Load returns the newest snapshot (nil when there is none) and every event
+	// after it, in seq order.
+	Load() (*Snapshot, []Event, error)
+	// Append writes events, and snap when it is not nil, in one transaction, and
+	// returns only once it is on disk (fsynced). On error nothing of it is stored.
+	Append(events []Event, snap *Snapshot) error
+	// Events returns up to limit events with seq greater than after, in order.
+	Events(after uint64, limit int) ([]Event, error)
+	// Close releases the store.
+	Close() error
+}
+
+// Snapshot is the folded State at Seq, as the JSON encoding of State.
+type Snapshot struct {
+	Seq   uint64
+	State []byte
+}

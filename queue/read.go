@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"time"
+)
+
+// HallView is the hall as GET /api/hall shows it.
+type HallView struct {
+	Name        string        `json:"name"`
+	NameEn      string        `json:"name_en,omitempty"`
+	BusinessDay string        `json:"business_day"`
+	Open        bool          `json:"open"`
+	Hours       HoursView     `json:"hours"`
+	Notice      string        `json:"notice,omitempty"`
+	Services    []ServiceView `json:"services"`
+	Windows     []WindowView  `json:"windows"`
+	Seq         uint64        `json:"seq"`
+}
+
+// HoursView are the hall's hours.
+type HoursView struct {
+	Open        string `json:"open"`
+	Close       string `json:"close"`
+	IssueCutoff string `json:"issue_cutoff"`
+}
+
+// read runs fn with the committed state and a tx that knows the time.
+func read[T any](ctx context.Context, e *Engine, fn func(*tx) (T, error)) (T, error) {
+	r, err := e.do(ctx, "", true, func(t *tx) (any, error) {
+		t.now = e.opts.Clock.Now()
+		return fn(t)
+	})
+	v, _ := r.(T)
+	return v, err
+}
+
+func (t *tx) servicesView() []ServiceView {
+	out := make([]ServiceView, len(t.s.Config.Services))
+	for i := range t.s.Config.Services {
+		svc := &t.s.Config.Services[i]
+		out[i] = t.s.ServiceView(svc.Code)
+		out[i].Issuing = t.issuing(svc) && (svc.DailyQuota == 0 || t.s.Issued[svc.Code] < svc.DailyQuota)
+	}
+	return out
+}
+
+// Hall returns the hall: its day, whether it is open now, its services and windows.
+func (e *Engine) Hall(ctx context.Context) (HallView, error) {
+	return read(ctx, e, func(t *tx) (HallView, error) {
+		h := t.s.Config.Hall
+		open, _ := clockMinutes(h.Open)
+		closing, _ := clockMinutes(h.Close)
+		now := t.clock()
+		return HallView{Name: h.Name, NameEn: h.NameEn, BusinessDay: t.s.Day, Open: now >= open && now < closing,
+			Hours:    HoursView{Open: h.Open, Close: h.Close, IssueCutoff: h.IssueCutoff},
+			Notice:   h.Notice,
+			Services: t.servicesView(), Windows: t.s.WindowsView(), Seq: t.s.Seq}, nil
+	})
+}
+
+// Services returns every service with its queue length, estimated wait and
+// whether it issues tickets now.
+func (e *Engine) Services(ctx context.Context) ([]ServiceView, error) {
+	return read(ctx, e, func(t *tx) ([]ServiceView, error) { return t.servicesView(), nil })
+}
+
+// Windows returns every window's view.
+func (e *Engine) Windows(ctx context.Context) ([]WindowView, error) {
+	return read(ctx, e, func(t *tx) ([]WindowView, error) { return t.s.WindowsView(), nil })
+}
+
+// Ticket returns ticket id's view, or ErrUnknownTicket.
+func (e *Engine) Ticket(ctx context.Context, id string) (TicketView, error) {
+	return read(ctx, e, func(t *tx) (TicketView, error) {
+		if t.s.Tickets[id] == nil {
+			return TicketView{}, ErrUnknownTicket
+		}
+		return t.s.TicketView(id), nil
+	})
+}
+
+// Queue returns the tickets window id could call now, in calling order.
+func (e *Engine) Queue(ctx context.Context, window int) ([]TicketView, error) {
+	return read(ctx, e, func(t *tx) ([]TicketView, error) {
+		if t.s.Config.Window(window) == nil {
+			return nil, Errorf(ErrUnknownWindow.Code, "no window %d", window)
+		}
+		return t.s.Queue(window), nil
+	})
+}
+
+// Config returns a copy of the hall configuration in force.
+func (e *Engine) Config(ctx context.Context) (*Config, error) {
+	return read(ctx, e, func(t *tx) (*Config, error) { return t.s.Config.clone(), nil })
+}
+
+// Now is the engine's clock reading.
+func (e *Engine) Now() time.Time { return e.opts.Clock.Now() }
+
+// Seq is the seq of the newest committed event.
+func (e *Engine) Seq(ctx context.Context) (uint64, error) {
+	return read(ctx, e, func(t *tx) (uint64, error) { return t.s.Seq, nil })
+}
+
+// Events pages the committed events from the store (seq > after, at most
+// limit). Config events come without secrets.
+func (e *Engine) Events(after uint64, limit int) ([]Event, error) {
+	evs, err := e.store.Events(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		if evs[i].Config != nil {
+			evs[i].Config = evs[i].Config.Public()
+		}
+	}
+	return evs, nil
+}
+
+// Pending lists what waits for the duty director: express requests not decided,
+// refusals not acknowledged, cases not done.
+type Pending struct {
+	Express  []ExpressRequest       `json:"express"`
+	Refusals []Refusal              `json:"refusals"`
+	Cases    []Case                 `json:"cases"`
+	Devices  map[string]DeviceState `json:"devices"`
+}
+
+// Pending returns what waits for the duty director, oldest first.
+func (e *Engine) Pending(ctx context.Context) (Pending, error) {
+	return read(ctx, e, func(t *tx) (Pending, error) {
+		p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
+		for _, id := range sortedKeys(t.s.Express) {
+			if x := t.s.Express[id]; x.State == "pending" {
+				p.Express = append(p.Express, *x)
+			}
+		}
+		for _, id := range sortedKeys(t.s.Refusals) {
+			if r := t.s.Refusals[id]; r.AckedBy == "" {
+				p.Refusals = append(p.Refusals, *r)
+			}
+		}
+		for _, id := range sortedKeys(t.s.Cases) {
+			if c := t.s.Cases[id]; c.Done.IsZero() {
+				p.Cases = append(p.Cases, *c)
+			}
+		}
+		for name, d := range t.s.Devices {
+			p.Devices[name] = *d
+		}
+		return p, nil
+	})
+}

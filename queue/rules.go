@@ -1,0 +1,751 @@
+package queue
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// IssueRequest is what a kiosk, a greeter or a phone asks a ticket with.
+type IssueRequest struct {
+	Service string
+	// Channel is kiosk, greeter, mobile or api.
+	Channel string
+	// IDNo is the citizen's ID number, optional; only its keyed hash is kept.
+	IDNo string
+	// Priority is a configured priority class code, optional.
+	Priority string
+}
+
+// Channels a ticket can be issued through.
+var Channels = []string{"kiosk", "greeter", "mobile", "api"}
+
+// maxText bounds free text (reasons, notes, materials) in runes.
+const maxText = 500
+
+// IssueTicket gives the citizen the next number of the service.
+func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		cfg := t.s.Config
+		svc := cfg.Service(r.Service)
+		if svc == nil {
+			return TicketView{}, Errorf(ErrUnknownService.Code, "no service %q", r.Service)
+		}
+		if r.Channel == "" {
+			r.Channel = "api"
+		}
+		if !slices.Contains(Channels, r.Channel) {
+			return TicketView{}, Errorf(ErrInvalid.Code, "channel %q must be one of %s", r.Channel, strings.Join(Channels, ", "))
+		}
+		if r.Priority != "" && cfg.Priority(r.Priority) == nil {
+			return TicketView{}, Errorf(ErrInvalid.Code, "no priority class %q", r.Priority)
+		}
+		if !t.issuing(svc) {
+			return TicketView{}, ErrIssuingClosed
+		}
+		if svc.DailyQuota > 0 && t.s.Issued[svc.Code] >= svc.DailyQuota {
+			return TicketView{}, ErrQuotaReached
+		}
+		var idHash string
+		if r.IDNo != "" {
+			id := strings.ToUpper(strings.TrimSpace(r.IDNo))
+			if !validIDNo(id) {
+				return TicketView{}, Errorf(ErrInvalid.Code, "id_no must be 15 or 18 characters: digits, the last may be X")
+			}
+			idHash = t.hashID(id)
+			if lim := cfg.Rules.PersonDailyLimit; lim > 0 && t.s.Persons[idHash] >= lim {
+				return TicketView{}, ErrPersonLimit
+			}
+		}
+		ev := t.emit(Event{Type: EvTicketIssued, Ticket: newID(), Service: svc.Code,
+			Number: formatNumber(svc.Prefix, t.s.Numbers[svc.Code]+1), Channel: r.Channel, Priority: r.Priority, IDHash: idHash})
+		id := ev.Ticket
+		t.checkBackup(svc.Code)
+		return t.s.issuedView(id), nil
+	})
+}
+
+func validIDNo(s string) bool {
+	if len(s) != 15 && len(s) != 18 {
+		return false
+	}
+	for i, c := range s {
+		if !(c >= '0' && c <= '9' || c == 'X' && i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+// issuing reports whether svc issues tickets now: between opening and its cut-off.
+func (t *tx) issuing(svc *Service) bool {
+	h := t.s.Config.Hall
+	open, _ := clockMinutes(h.Open)
+	cut, _ := clockMinutes(h.IssueCutoff)
+	if svc.IssueCutoff != "" {
+		cut, _ = clockMinutes(svc.IssueCutoff)
+	}
+	now := t.clock()
+	return now >= open && now < cut
+}
+
+// afterCutoff reports whether the hall has stopped issuing for the day (延时服务).
+func (t *tx) afterCutoff() bool {
+	cut, _ := clockMinutes(t.s.Config.Hall.IssueCutoff)
+	return t.clock() >= cut
+}
+
+// atWindow checks that the actor is signed in at window id and returns its state.
+func (t *tx) atWindow(id int) (*WindowState, error) {
+	if t.s.Config.Window(id) == nil {
+		return nil, Errorf(ErrUnknownWindow.Code, "no window %d", id)
+	}
+	w := t.s.peek(id)
+	if w.Staff == "" || w.Staff != t.actor {
+		return nil, ErrNotSignedIn
+	}
+	return w, nil
+}
+
+// current returns the ticket in hand at the actor's window, in one of states.
+func (t *tx) current(id int, states ...TicketState) (*WindowState, *Ticket, error) {
+	w, err := t.atWindow(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	tk := t.s.Tickets[w.Current]
+	if tk == nil {
+		return nil, nil, ErrNoCurrentTicket
+	}
+	if !slices.Contains(states, tk.State) {
+		return nil, nil, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
+	}
+	return w, tk, nil
+}
+
+// CallNext calls the ticket that should go next at the window: return slips for
+// this window first, then approved express, then the longest wait (credited with
+// its priority class's head start) among the services the window serves now.
+func (e *Engine) CallNext(ctx context.Context, actor string, window int) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		w, err := t.atWindow(window)
+		if err != nil {
+			return TicketView{}, err
+		}
+		if w.Current != "" {
+			return TicketView{}, ErrWindowBusy
+		}
+		next := t.s.next(window)
+		if next == nil {
+			return TicketView{}, ErrQueueEmpty
+		}
+		t.emit(Event{Type: EvTicketCalled, Window: window, Ticket: next.ID, Number: next.Number, Service: next.Service})
+		t.checkBackup(next.Service)
+		return t.s.TicketView(next.ID), nil
+	})
+}
+
+// Call calls one named ticket out of order; the event records that it was.
+func (e *Engine) Call(ctx context.Context, actor string, window int, ticketID string) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		w, err := t.atWindow(window)
+		if err != nil {
+			return TicketView{}, err
+		}
+		if w.Current != "" {
+			return TicketView{}, ErrWindowBusy
+		}
+		tk := t.s.Tickets[ticketID]
+		if tk == nil {
+			return TicketView{}, ErrUnknownTicket
+		}
+		if !tk.State.Queued() {
+			return TicketView{}, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
+		}
+		if !t.s.servesTicket(window, tk) {
+			return TicketView{}, ErrNotServedHere
+		}
+		t.emit(Event{Type: EvTicketCalled, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, OutOfOrder: true})
+		t.checkBackup(tk.Service)
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// Recall announces the called ticket again.
+func (e *Engine) Recall(ctx context.Context, actor string, window int) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		_, tk, err := t.current(window, TicketCalled)
+		if err != nil {
+			return TicketView{}, err
+		}
+		t.emit(Event{Type: EvTicketRecalled, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Count: tk.Calls + 1})
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// Start records that the called citizen has arrived and is being served.
+func (e *Engine) Start(ctx context.Context, actor string, window int) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		_, tk, err := t.current(window, TicketCalled)
+		if err != nil {
+			return TicketView{}, err
+		}
+		t.emit(Event{Type: EvServiceStarted, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service})
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// FinishOptions open a case deadline (限时办结) for a matter accepted now and
+// finished later: Due at the given time, or DueDefault for the end of the day
+// the service's committed CaseDays from today.
+type FinishOptions struct {
+	Due        time.Time
+	DueDefault bool
+}
+
+// Finish ends the service of the ticket in hand. A ticket only called is taken as
+// started at once.
+func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishOptions) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		_, tk, err := t.current(window, TicketCalled, TicketServing)
+		if err != nil {
+			return TicketView{}, err
+		}
+		due := o.Due
+		if o.DueDefault {
+			days := t.s.Config.Service(tk.Service).CaseDays
+			if days <= 0 {
+				return TicketView{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service)
+			}
+			due = t.endOfDay(days - 1)
+		}
+		if !due.IsZero() && !due.After(t.now) {
+			return TicketView{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339))
+		}
+		if tk.State == TicketCalled {
+			t.emit(Event{Type: EvServiceStarted, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service})
+		}
+		ev := Event{Type: EvServiceFinished, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service}
+		if !due.IsZero() {
+			ev.Case, ev.Due = newCode(8, func(s string) bool { return t.s.Cases[s] != nil }), due
+		}
+		t.emit(ev)
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// endOfDay is the last instant of the business day days after today.
+func (t *tx) endOfDay(days int) time.Time {
+	l := t.now.In(t.e.loc)
+	y, m, d := l.Date()
+	return time.Date(y, m, d+days+1, 0, 0, 0, 0, t.e.loc).Add(-time.Second)
+}
+
+// NoShow skips the called ticket whose citizen did not come. It goes back to the
+// end of its queue while it has re-queues left (Rules.NoShowRequeue).
+func (e *Engine) NoShow(ctx context.Context, actor string, window int) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		_, tk, err := t.current(window, TicketCalled)
+		if err != nil {
+			return TicketView{}, err
+		}
+		requeue := tk.NoShows < t.s.Config.Rules.NoShowRequeue
+		t.emit(Event{Type: EvTicketNoShow, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Requeued: requeue})
+		t.checkBackup(tk.Service)
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// Transfer sends the ticket in hand to another service's queue, or to one
+// window, keeping its original wait so that it is not sent to the back.
+func (e *Engine) Transfer(ctx context.Context, actor string, window int, service string, toWindow int) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		_, tk, err := t.current(window, TicketCalled, TicketServing)
+		if err != nil {
+			return TicketView{}, err
+		}
+		if service == "" && toWindow == 0 {
+			return TicketView{}, Errorf(ErrInvalid.Code, "give a service or a window to transfer to")
+		}
+		if service != "" && t.s.Config.Service(service) == nil {
+			return TicketView{}, Errorf(ErrUnknownService.Code, "no service %q", service)
+		}
+		if toWindow != 0 && t.s.Config.Window(toWindow) == nil {
+			return TicketView{}, Errorf(ErrUnknownWindow.Code, "no window %d", toWindow)
+		}
+		if service == tk.Service && toWindow == 0 {
+			return TicketView{}, Errorf(ErrInvalid.Code, "the ticket is already in service %s", service)
+		}
+		if toWindow == window {
+			return TicketView{}, Errorf(ErrInvalid.Code, "the ticket is already at window %d", window)
+		}
+		to := service
+		if to == tk.Service {
+			to = ""
+		}
+		from := tk.Service
+		t.emit(Event{Type: EvTicketTransfer, Window: window, Ticket: tk.ID, Number: tk.Number, Service: from, ToService: to, ToWindow: toWindow})
+		t.checkBackup(from)
+		if to != "" {
+			t.checkBackup(to)
+		}
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// cleanList trims items, drops empty ones and checks lengths.
+func cleanList(items []string, what string) ([]string, error) {
+	var out []string
+	for _, m := range items {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		if utf8.RuneCountInString(m) > maxText {
+			return nil, Errorf(ErrInvalid.Code, "%s too long", what)
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 || len(out) > 50 {
+		return nil, Errorf(ErrInvalid.Code, "give 1–50 %s", what)
+	}
+	return out, nil
+}
+
+func cleanText(s, what string, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	if required && s == "" {
+		return "", Errorf(ErrInvalid.Code, "%s is required", what)
+	}
+	if utf8.RuneCountInString(s) > maxText {
+		return "", Errorf(ErrInvalid.Code, "%s is longer than %d characters", what, maxText)
+	}
+	return s, nil
+}
+
+// Suspend ends the visit of a citizen who lacks materials with a return slip
+// (直通反馈单) listing what is missing; with it they come back straight to this
+// window, ahead of the queue, within Rules.SlipValidDays.
+func (e *Engine) Suspend(ctx context.Context, actor string, window int, missing []string) (SlipView, error) {
+	return call(ctx, e, actor, func(t *tx) (SlipView, error) {
+		_, tk, err := t.current(window, TicketCalled, TicketServing)
+		if err != nil {
+			return SlipView{}, err
+		}
+		m, err := cleanList(missing, "missing materials")
+		if err != nil {
+			return SlipView{}, err
+		}
+		code := newCode(8, func(s string) bool { return t.s.Slips[s] != nil })
+		t.emit(Event{Type: EvTicketSuspended, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
+			Slip: code, Missing: m, ValidUntil: t.endOfDay(t.s.Config.Rules.SlipValidDays - 1)})
+		return t.s.SlipView(code), nil
+	})
+}
+
+// ReturnSlip puts the ticket of a return slip back at the front of its window's
+// queue. On a later day than the slip's it gets a number of today's sequence.
+func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		sl := t.s.Slips[strings.ToUpper(strings.TrimSpace(slipID))]
+		if sl == nil {
+			return TicketView{}, ErrUnknownSlip
+		}
+		tk := t.s.Tickets[sl.Ticket]
+		if sl.Used || tk == nil || tk.State != TicketSuspended {
+			return TicketView{}, Errorf(ErrWrongState.Code, "slip %s has been used", sl.ID)
+		}
+		if !t.now.Before(sl.ValidUntil) {
+			return TicketView{}, ErrSlipExpired
+		}
+		ev := Event{Type: EvTicketReturned, Window: sl.Window, Ticket: tk.ID, Service: tk.Service, Slip: sl.ID, Number: tk.Number}
+		if tk.Day != t.s.Day {
+			ev.Number = formatNumber(t.s.Config.Service(tk.Service).Prefix, t.s.Numbers[tk.Service]+1)
+		}
+		t.emit(ev)
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// Reject refuses the matter of the ticket in hand, with the reason and its legal
+// basis, filed for the duty director (否定报备).
+func (e *Engine) Reject(ctx context.Context, actor string, window int, reason, basis string) (RefusalView, error) {
+	return call(ctx, e, actor, func(t *tx) (RefusalView, error) {
+		_, tk, err := t.current(window, TicketCalled, TicketServing)
+		if err != nil {
+			return RefusalView{}, err
+		}
+		if reason, err = cleanText(reason, "reason", true); err != nil {
+			return RefusalView{}, err
+		}
+		if basis, err = cleanText(basis, "basis", true); err != nil {
+			return RefusalView{}, err
+		}
+		id := newCode(8, func(s string) bool { return t.s.Refusals[s] != nil })
+		t.emit(Event{Type: EvTicketRejected, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
+			Refusal: id, Reason: reason, Basis: basis})
+		return t.s.RefusalView(id), nil
+	})
+}
+
+// RequestExpress asks the duty director to approve express service (快捷服务)
+// for the ticket in hand, or for ticketID when given.
+func (e *Engine) RequestExpress(ctx context.Context, actor string, window int, ticketID, reason string) (ExpressRequest, error) {
+	return call(ctx, e, actor, func(t *tx) (ExpressRequest, error) {
+		w, err := t.atWindow(window)
+		if err != nil {
+			return ExpressRequest{}, err
+		}
+		if reason, err = cleanText(reason, "reason", true); err != nil {
+			return ExpressRequest{}, err
+		}
+		if ticketID == "" {
+			ticketID = w.Current
+			if ticketID == "" {
+				return ExpressRequest{}, ErrNoCurrentTicket
+			}
+		}
+		tk := t.s.Tickets[ticketID]
+		if tk == nil {
+			return ExpressRequest{}, ErrUnknownTicket
+		}
+		if !tk.State.Queued() && tk.State != TicketCalled && tk.State != TicketServing {
+			return ExpressRequest{}, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
+		}
+		if x := t.s.Express[tk.Express]; x != nil && x.State == "pending" {
+			return ExpressRequest{}, ErrExpressPending
+		}
+		if tk.Class <= ClassExpress {
+			return ExpressRequest{}, Errorf(ErrWrongState.Code, "ticket %s is already served first", tk.Number)
+		}
+		id := newCode(8, func(s string) bool { return t.s.Express[s] != nil })
+		t.emit(Event{Type: EvExpressAsked, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Express: id, Reason: reason})
+		return *t.s.Express[id], nil
+	})
+}
+
+// ApproveExpress grants an express request; a waiting ticket is then served
+// before all but return slips.
+func (e *Engine) ApproveExpress(ctx context.Context, actor string, id string) (ExpressRequest, error) {
+	return e.decideExpress(ctx, actor, id, true, "")
+}
+
+// DenyExpress refuses an express request.
+func (e *Engine) DenyExpress(ctx context.Context, actor string, id, reason string) (ExpressRequest, error) {
+	return e.decideExpress(ctx, actor, id, false, reason)
+}
+
+func (e *Engine) decideExpress(ctx context.Context, actor string, id string, approve bool, reason string) (ExpressRequest, error) {
+	return call(ctx, e, actor, func(t *tx) (ExpressRequest, error) {
+		x := t.s.Express[id]
+		if x == nil {
+			return ExpressRequest{}, ErrUnknownExpress
+		}
+		if x.State != "pending" {
+			return ExpressRequest{}, ErrAlreadyDecided
+		}
+		reason, err := cleanText(reason, "reason", false)
+		if err != nil {
+			return ExpressRequest{}, err
+		}
+		ev := Event{Type: EvExpressDenied, Express: id, Ticket: x.Ticket, Number: x.Number, Window: x.Window, Reason: reason}
+		if approve {
+			ev.Type = EvExpressApproved
+		}
+		t.emit(ev)
+		return *t.s.Express[id], nil
+	})
+}
+
+// Rate records the citizen's rating (4 非常满意 … 1 不满意) of the last ticket
+// finished at the window; each ticket is rated once.
+func (e *Engine) Rate(ctx context.Context, actor string, window, score int) (TicketView, error) {
+	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+		if t.s.Config.Window(window) == nil {
+			return TicketView{}, Errorf(ErrUnknownWindow.Code, "no window %d", window)
+		}
+		if score < 1 || score > 4 {
+			return TicketView{}, Errorf(ErrInvalid.Code, "score must be 1–4")
+		}
+		tk := t.s.Tickets[t.s.peek(window).LastFinished]
+		if tk == nil {
+			return TicketView{}, ErrNothingToRate
+		}
+		if tk.Rating != 0 {
+			return TicketView{}, ErrAlreadyRated
+		}
+		t.emit(Event{Type: EvRatingGiven, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: score, Staff: tk.Staff})
+		return t.s.TicketView(tk.ID), nil
+	})
+}
+
+// SignIn puts the actor at the window. A B-post holder takes over from an A-post
+// holder who is away; signing in elsewhere first signs out of the old window.
+func (e *Engine) SignIn(ctx context.Context, actor string, window int) (WindowView, error) {
+	return call(ctx, e, actor, func(t *tx) (WindowView, error) {
+		if t.s.Config.Window(window) == nil {
+			return WindowView{}, Errorf(ErrUnknownWindow.Code, "no window %d", window)
+		}
+		st := t.s.Config.StaffByJobNo(actor)
+		if st == nil {
+			return WindowView{}, ErrUnknownStaff
+		}
+		w := t.s.peek(window)
+		if w.Staff == actor {
+			return t.s.WindowView(window), nil
+		}
+		takeover := false
+		if w.Staff != "" {
+			away := t.s.Where[w.Staff] != nil && t.s.Where[w.Staff].Status != OnDuty
+			if !away || !slices.Contains(st.PostsB, window) {
+				return WindowView{}, ErrWindowTaken
+			}
+			if w.Current != "" {
+				return WindowView{}, ErrWindowBusy
+			}
+			takeover = true
+		}
+		var old *WindowState
+		for _, id := range sortedKeys(t.s.Windows) {
+			if o := t.s.Windows[id]; o.Staff == actor {
+				if o.Current != "" {
+					return WindowView{}, Errorf(ErrWindowBusy.Code, "finish the ticket in hand at window %d first", id)
+				}
+				old = o
+			}
+		}
+		if old != nil {
+			t.emit(Event{Type: EvSignedOut, Window: old.ID, Staff: actor})
+		}
+		if takeover {
+			t.emit(Event{Type: EvSignedOut, Window: window, Staff: w.Staff, Note: "taken over by B-post " + actor})
+		}
+		t.emit(Event{Type: EvSignedIn, Window: window, Staff: actor})
+		if !w.UncoveredSince.IsZero() {
+			t.emit(Event{Type: EvPostCovered, Window: window, Staff: actor, UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)})
+		}
+		return t.s.WindowView(window), nil
+	})
+}
+
+// SignOut takes the actor off the window. After the issuing cut-off it is
+// refused while tickets the window can serve are waiting, unless the director
+// has allowed it (延时服务).
+func (e *Engine) SignOut(ctx context.Context, actor string, window int) (WindowView, error) {
+	return call(ctx, e, actor, func(t *tx) (WindowView, error) {
+		w, err := t.atWindow(window)
+		if err != nil {
+			return WindowView{}, err
+		}
+		if w.Current != "" {
+			return WindowView{}, ErrWindowBusy
+		}
+		if t.afterCutoff() && !w.AllowSignout {
+			if n := t.s.servable(window); n > 0 {
+				return WindowView{}, Errorf(ErrTicketsWaiting.Code, "%d tickets this window can serve are waiting", n)
+			}
+		}
+		t.emit(Event{Type: EvSignedOut, Window: window, Staff: actor})
+		return t.s.WindowView(window), nil
+	})
+}
+
+// AllowSignout lets the window's staff sign out although tickets wait (director).
+func (e *Engine) AllowSignout(ctx context.Context, actor string, window int) (WindowView, error) {
+	return call(ctx, e, actor, func(t *tx) (WindowView, error) {
+		if t.s.Config.Window(window) == nil {
+			return WindowView{}, Errorf(ErrUnknownWindow.Code, "no window %d", window)
+		}
+		t.emit(Event{Type: EvSignoutAllowed, Window: window})
+		return t.s.WindowView(window), nil
+	})
+}
+
+// Whereabouts statuses a staff member can set.
+var WhereaboutsStatuses = []string{OnDuty, Break, Meeting, Out}
+
+// SetWhereabouts shows where the actor is on the hall board. An A-post holder
+// going away leaves their windows uncovered: a cover_needed event tells the
+// B-post holders, and the time until someone covers is recorded (AB岗).
+func (e *Engine) SetWhereabouts(ctx context.Context, actor, status, note string) (Whereabouts, error) {
+	return call(ctx, e, actor, func(t *tx) (Whereabouts, error) {
+		st := t.s.Config.StaffByJobNo(actor)
+		if st == nil {
+			return Whereabouts{}, ErrUnknownStaff
+		}
+		if !slices.Contains(WhereaboutsStatuses, status) {
+			return Whereabouts{}, Errorf(ErrInvalid.Code, "status must be one of %s", strings.Join(WhereaboutsStatuses, ", "))
+		}
+		note, err := cleanText(note, "note", false)
+		if err != nil {
+			return Whereabouts{}, err
+		}
+		t.emit(Event{Type: EvWhereabouts, Staff: actor, Status: status, Note: note})
+		for _, id := range st.PostsA {
+			w := t.s.peek(id)
+			switch {
+			case status != OnDuty && w.UncoveredSince.IsZero() && (w.Staff == "" || w.Staff == actor):
+				var cover []string
+				for _, o := range t.s.Config.Staff {
+					if slices.Contains(o.PostsB, id) {
+						cover = append(cover, o.JobNo)
+					}
+				}
+				t.emit(Event{Type: EvCoverNeeded, Window: id, Staff: actor, Cover: cover})
+			case status == OnDuty && !w.UncoveredSince.IsZero():
+				t.emit(Event{Type: EvPostCovered, Window: id, Staff: actor, UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)})
+			}
+		}
+		return *t.s.Where[actor], nil
+	})
+}
+
+// SetBackup opens or closes a service's backup windows by hand (director). A
+// backup opened by hand stays open until closed by hand.
+func (e *Engine) SetBackup(ctx context.Context, actor, service string, open bool) (ServiceView, error) {
+	return call(ctx, e, actor, func(t *tx) (ServiceView, error) {
+		if t.s.Config.Service(service) == nil {
+			return ServiceView{}, Errorf(ErrUnknownService.Code, "no service %q", service)
+		}
+		b := t.s.Backup[service]
+		isOpen := b != nil && b.Open
+		if isOpen == open && (b == nil || b.Manual) {
+			return t.s.ServiceView(service), nil
+		}
+		typ := EvBackupClosed
+		if open {
+			typ = EvBackupOpened
+		}
+		n := len(t.s.queued[service])
+		t.emit(Event{Type: typ, Service: service, Manual: true, Waiting: n, EstWaitS: t.s.EstWait(service, n)})
+		return t.s.ServiceView(service), nil
+	})
+}
+
+// OpenTemporary makes a window serve services as A for now (临时窗口); no services
+// closes it again.
+func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, services []string) (WindowView, error) {
+	return call(ctx, e, actor, func(t *tx) (WindowView, error) {
+		if t.s.Config.Window(window) == nil {
+			return WindowView{}, Errorf(ErrUnknownWindow.Code, "no window %d", window)
+		}
+		for _, s := range services {
+			if t.s.Config.Service(s) == nil {
+				return WindowView{}, Errorf(ErrUnknownService.Code, "no service %q", s)
+			}
+		}
+		if len(services) == 0 {
+			t.emit(Event{Type: EvTempClosed, Window: window})
+		} else {
+			t.emit(Event{Type: EvTempOpened, Window: window, Services: slices.Compact(slices.Sorted(slices.Values(services)))})
+		}
+		return t.s.WindowView(window), nil
+	})
+}
+
+// AckRefusal records that the duty director has seen a filed refusal.
+func (e *Engine) AckRefusal(ctx context.Context, actor, id string) (RefusalView, error) {
+	return call(ctx, e, actor, func(t *tx) (RefusalView, error) {
+		r := t.s.Refusals[id]
+		if r == nil {
+			return RefusalView{}, ErrUnknownRefusal
+		}
+		if r.AckedBy != "" {
+			return RefusalView{}, ErrAlreadyDecided
+		}
+		t.emit(Event{Type: EvRefusalAcked, Refusal: id, Ticket: r.Ticket, Number: r.Number, Window: r.Window})
+		return t.s.RefusalView(id), nil
+	})
+}
+
+// CaseDone records that a case was finished and whether the citizen was told.
+func (e *Engine) CaseDone(ctx context.Context, actor, id string, notified bool) (Case, error) {
+	return call(ctx, e, actor, func(t *tx) (Case, error) {
+		c := t.s.Cases[id]
+		if c == nil {
+			return Case{}, ErrUnknownCase
+		}
+		if !c.Done.IsZero() {
+			return Case{}, ErrAlreadyDecided
+		}
+		t.emit(Event{Type: EvCaseDone, Case: id, Ticket: c.Ticket, Number: c.Number, Window: c.Window, Notified: notified})
+		return *t.s.Cases[id], nil
+	})
+}
+
+// Device statuses a device can report.
+var DeviceStatuses = []string{"ok", "offline", "paper_out", "paper_near_end", "cover_open", "error"}
+
+// ReportDevice records a device's status when it changed.
+func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note string) (DeviceState, error) {
+	return call(ctx, e, actor, func(t *tx) (DeviceState, error) {
+		device, err := cleanText(device, "device", true)
+		if err != nil {
+			return DeviceState{}, err
+		}
+		if !slices.Contains(DeviceStatuses, status) {
+			return DeviceState{}, Errorf(ErrInvalid.Code, "status must be one of %s", strings.Join(DeviceStatuses, ", "))
+		}
+		if note, err = cleanText(note, "note", false); err != nil {
+			return DeviceState{}, err
+		}
+		if d := t.s.Devices[device]; d == nil || d.Status != status || d.Note != note {
+			t.emit(Event{Type: EvDeviceStatus, Device: device, Status: status, Note: note})
+		}
+		return *t.s.Devices[device], nil
+	})
+}
+
+// ChangeConfig replaces the hall configuration (admin).
+func (e *Engine) ChangeConfig(ctx context.Context, actor string, cfg *Config) error {
+	_, err := call(ctx, e, actor, func(t *tx) (struct{}, error) {
+		c := cfg.clone()
+		if err := c.Validate(); err != nil {
+			return struct{}{}, Errorf(ErrInvalid.Code, "%v", err)
+		}
+		if c.Hall.TimeZone != t.s.Config.Hall.TimeZone {
+			return struct{}{}, Errorf(ErrInvalid.Code, "the time zone cannot change while the hall runs")
+		}
+		t.emit(Event{Type: EvConfigChanged, Config: c})
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// checkBackup opens or closes a service's backup windows by its thresholds.
+func (t *tx) checkBackup(service string) {
+	svc := t.s.Config.Service(service)
+	if svc == nil {
+		return
+	}
+	th := svc.Backup
+	if th.OpenWaiting == 0 && th.OpenWaitS == 0 {
+		return
+	}
+	n := len(t.s.queued[service])
+	est := t.s.EstWait(service, n)
+	b := t.s.Backup[service]
+	switch {
+	case b == nil || !b.Open:
+		if th.OpenWaiting > 0 && n >= th.OpenWaiting || th.OpenWaitS > 0 && est >= th.OpenWaitS {
+			t.emit(Event{Type: EvBackupOpened, Service: service, Waiting: n, EstWaitS: est})
+		}
+	case !b.Manual:
+		if (th.OpenWaiting == 0 || n <= th.CloseWaiting) && (th.OpenWaitS == 0 || est <= th.CloseWaitS) {
+			t.emit(Event{Type: EvBackupClosed, Service: service, Waiting: n, EstWaitS: est})
+		}
+	}
+}
+
+// warnCases warns of open cases due within Rules.CaseWarnDays.
+func (t *tx) warnCases() {
+	warn := time.Duration(t.s.Config.Rules.CaseWarnDays) * 24 * time.Hour
+	for _, id := range sortedKeys(t.s.Cases) {
+		c := t.s.Cases[id]
+		if c.Done.IsZero() && !c.Warned && !t.now.Before(c.Due.Add(-warn)) {
+			t.emit(Event{Type: EvCaseWarned, Case: id, Ticket: c.Ticket, Number: c.Number, Window: c.Window, Due: c.Due})
+		}
+	}
+}

@@ -1,0 +1,512 @@
+package queue
+
+import (
+	"slices"
+	"time"
+)
+
+// TicketState is where a ticket is in its life.
+type TicketState string
+
+// The ticket states (API.md "States").
+const (
+	TicketWaiting     TicketState = "waiting"
+	TicketCalled      TicketState = "called"
+	TicketServing     TicketState = "serving"
+	TicketDone        TicketState = "done"
+	TicketNoShow      TicketState = "no_show"
+	TicketTransferred TicketState = "transferred" // waiting in the queue it was transferred to
+	TicketSuspended   TicketState = "suspended"   // holds a return slip
+	TicketRejected    TicketState = "rejected"
+	TicketCancelled   TicketState = "cancelled"
+)
+
+func (s TicketState) String() string { return string(s) }
+
+// Queued reports whether a ticket in this state waits to be called.
+func (s TicketState) Queued() bool { return s == TicketWaiting || s == TicketTransferred }
+
+// Final reports whether nothing more happens to a ticket in this state.
+func (s TicketState) Final() bool {
+	return s == TicketDone || s == TicketNoShow || s == TicketRejected || s == TicketCancelled
+}
+
+// Priority classes, served in this order before the wait decides.
+const (
+	ClassReturn  = 0 // back with a return slip (直通)
+	ClassExpress = 1 // express approved by the duty director (快捷)
+	ClassNormal  = 2
+)
+
+// Ticket is one citizen's place in a queue.
+type Ticket struct {
+	ID       string      `json:"id"`
+	Number   string      `json:"number"`
+	Service  string      `json:"service"`
+	Day      string      `json:"day"`
+	State    TicketState `json:"state"`
+	Channel  string      `json:"channel,omitempty"`
+	Priority string      `json:"priority,omitempty"`
+	IDHash   string      `json:"id_hash,omitempty"`
+	// QueueSeq is the seq of the event that put the ticket in its queue (issued,
+	// re-queued after a no-show, back with a slip): the tie-breaker of the order.
+	QueueSeq uint64    `json:"queue_seq"`
+	IssuedAt time.Time `json:"issued_at"`
+	// QueuedAt is what the wait is counted from: the issue time, kept across a
+	// transfer, reset when a no-show goes back to the end of the queue.
+	QueuedAt time.Time `json:"queued_at"`
+	Class    int       `json:"class"`
+	// PinWindow, when set, is the only window that may call the ticket (a
+	// return slip, a transfer to a window).
+	PinWindow  int       `json:"pin_window,omitempty"`
+	Window     int       `json:"window,omitempty"`
+	Staff      string    `json:"staff,omitempty"`
+	CalledAt   time.Time `json:"called_at,omitzero"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Calls      int       `json:"calls,omitempty"`
+	NoShows    int       `json:"no_shows,omitempty"`
+	Rating     int       `json:"rating,omitempty"`
+	Slip       string    `json:"slip,omitempty"`
+	Express    string    `json:"express,omitempty"`
+}
+
+// WindowState is what is happening at a window.
+type WindowState struct {
+	ID    int    `json:"id"`
+	Staff string `json:"staff,omitempty"`
+	// Current is the ticket in hand, called or serving.
+	Current string `json:"current,omitempty"`
+	// LastFinished is the ticket a rating at this window goes to.
+	LastFinished string    `json:"last_finished,omitempty"`
+	SignedInAt   time.Time `json:"signed_in_at,omitzero"`
+	AllowSignout bool      `json:"allow_signout,omitempty"`
+	// Temporary are services opened here by the director (临时窗口), served as A.
+	Temporary []string `json:"temporary,omitempty"`
+	// UncoveredSince is when the A-post holder went away with nobody covering.
+	UncoveredSince time.Time `json:"uncovered_since,omitzero"`
+}
+
+// BackupState says whether a service's B windows serve it now.
+type BackupState struct {
+	Open   bool      `json:"open"`
+	Manual bool      `json:"manual,omitempty"`
+	Since  time.Time `json:"since,omitzero"`
+}
+
+// Slip is a return slip (直通反馈单): the citizen lacked materials and comes back
+// straight to the same window, ahead of the queue, with this code.
+type Slip struct {
+	ID         string    `json:"id"`
+	Ticket     string    `json:"ticket"`
+	Number     string    `json:"number"`
+	Service    string    `json:"service"`
+	Window     int       `json:"window"`
+	Staff      string    `json:"staff"`
+	Missing    []string  `json:"missing"`
+	IssuedAt   time.Time `json:"issued_at"`
+	ValidUntil time.Time `json:"valid_until"`
+	Used       bool      `json:"used,omitempty"`
+}
+
+// ExpressRequest asks the duty director to let a ticket be served first (快捷服务).
+type ExpressRequest struct {
+	ID        string    `json:"id"`
+	Ticket    string    `json:"ticket"`
+	Number    string    `json:"number"`
+	Window    int       `json:"window,omitempty"`
+	Staff     string    `json:"staff"`
+	Reason    string    `json:"reason"`
+	At        time.Time `json:"at"`
+	State     string    `json:"state"` // pending, approved, denied
+	DecidedBy string    `json:"decided_by,omitempty"`
+	DecidedAt time.Time `json:"decided_at,omitzero"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// Refusal is a filed refusal (否定报备): the matter was refused at the window,
+// with the reason and the legal basis, for the duty director to acknowledge.
+type Refusal struct {
+	ID      string    `json:"id"`
+	Ticket  string    `json:"ticket"`
+	Number  string    `json:"number"`
+	Service string    `json:"service"`
+	Window  int       `json:"window"`
+	Staff   string    `json:"staff"`
+	Reason  string    `json:"reason"`
+	Basis   string    `json:"basis"`
+	At      time.Time `json:"at"`
+	AckedBy string    `json:"acked_by,omitempty"`
+	AckedAt time.Time `json:"acked_at,omitzero"`
+}
+
+// Case is a matter accepted at the window and finished later (限时办结).
+type Case struct {
+	ID       string    `json:"id"`
+	Ticket   string    `json:"ticket"`
+	Number   string    `json:"number"`
+	Service  string    `json:"service"`
+	Window   int       `json:"window"`
+	Staff    string    `json:"staff"`
+	Opened   time.Time `json:"opened"`
+	Due      time.Time `json:"due"`
+	Warned   bool      `json:"warned,omitempty"`
+	Done     time.Time `json:"done,omitzero"`
+	Notified bool      `json:"notified,omitempty"`
+}
+
+// Whereabouts is where a staff member is (工作人员去向).
+type Whereabouts struct {
+	Status string    `json:"status"`
+	Note   string    `json:"note,omitempty"`
+	Since  time.Time `json:"since"`
+}
+
+// The whereabouts statuses.
+const (
+	OnDuty  = "on_duty"
+	Break   = "break"
+	Meeting = "meeting"
+	Out     = "out"
+)
+
+// DeviceState is the last status a device reported.
+type DeviceState struct {
+	Status string    `json:"status"`
+	Note   string    `json:"note,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// slipKeepDays is how long an expired return slip is kept.
+const slipKeepDays = 30
+
+// recentDurations is how many service times per service the estimate uses.
+const recentDurations = 20
+
+// State is the hall now: the fold of every event. Only the engine's goroutine
+// touches it; View hands a read-only look to others.
+type State struct {
+	Seq      uint64                     `json:"seq"`
+	Day      string                     `json:"day"`
+	Config   *Config                    `json:"config"`
+	Tickets  map[string]*Ticket         `json:"tickets"`
+	Numbers  map[string]int             `json:"numbers"` // service → last number issued today
+	Windows  map[int]*WindowState       `json:"windows"`
+	Backup   map[string]*BackupState    `json:"backup"`
+	Slips    map[string]*Slip           `json:"slips"`
+	Express  map[string]*ExpressRequest `json:"express"`
+	Refusals map[string]*Refusal        `json:"refusals"`
+	Cases    map[string]*Case           `json:"cases"`
+	Where    map[string]*Whereabouts    `json:"whereabouts"`
+	Persons  map[string]int             `json:"persons"` // citizen ID hash → tickets today
+	Recent   map[string][]int           `json:"recent"`  // service → last service times (s)
+	Devices  map[string]*DeviceState    `json:"devices"` // device name → last status
+	Issued   map[string]int             `json:"issued"`  // service → tickets issued today
+
+	// queued indexes the tickets waiting to be called, per service. It is
+	// derived from Tickets (rebuilt by reindex) and not stored.
+	queued map[string]map[string]*Ticket
+}
+
+// NewState returns the empty state of a hall that has never run.
+func NewState() *State {
+	s := &State{}
+	s.init()
+	return s
+}
+
+func (s *State) init() {
+	if s.Tickets == nil {
+		s.Tickets = map[string]*Ticket{}
+	}
+	if s.Numbers == nil {
+		s.Numbers = map[string]int{}
+	}
+	if s.Issued == nil {
+		s.Issued = map[string]int{}
+	}
+	if s.Windows == nil {
+		s.Windows = map[int]*WindowState{}
+	}
+	if s.Backup == nil {
+		s.Backup = map[string]*BackupState{}
+	}
+	if s.Slips == nil {
+		s.Slips = map[string]*Slip{}
+	}
+	if s.Express == nil {
+		s.Express = map[string]*ExpressRequest{}
+	}
+	if s.Refusals == nil {
+		s.Refusals = map[string]*Refusal{}
+	}
+	if s.Cases == nil {
+		s.Cases = map[string]*Case{}
+	}
+	if s.Where == nil {
+		s.Where = map[string]*Whereabouts{}
+	}
+	if s.Persons == nil {
+		s.Persons = map[string]int{}
+	}
+	if s.Recent == nil {
+		s.Recent = map[string][]int{}
+	}
+	if s.Devices == nil {
+		s.Devices = map[string]*DeviceState{}
+	}
+	s.reindex()
+}
+
+func (s *State) reindex() {
+	s.queued = map[string]map[string]*Ticket{}
+	for _, t := range s.Tickets {
+		if t.State.Queued() {
+			s.enqueue(t)
+		}
+	}
+}
+
+func (s *State) enqueue(t *Ticket) {
+	m := s.queued[t.Service]
+	if m == nil {
+		m = map[string]*Ticket{}
+		s.queued[t.Service] = m
+	}
+	m[t.ID] = t
+}
+
+func (s *State) dequeue(t *Ticket) { delete(s.queued[t.Service], t.ID) }
+
+// setState moves a ticket to st, keeping the waiting index right.
+func (s *State) setState(t *Ticket, st TicketState) {
+	was := t.State.Queued()
+	t.State = st
+	switch now := st.Queued(); {
+	case was && !now:
+		s.dequeue(t)
+	case !was && now:
+		s.enqueue(t)
+	}
+}
+
+// peek returns window id's state for reading; it adds nothing to the state.
+func (s *State) peek(id int) *WindowState {
+	if w := s.Windows[id]; w != nil {
+		return w
+	}
+	return &WindowState{ID: id}
+}
+
+// window returns window id's state for changing, adding it when new. Only apply
+// calls it.
+func (s *State) window(id int) *WindowState {
+	w := s.Windows[id]
+	if w == nil {
+		w = &WindowState{ID: id}
+		s.Windows[id] = w
+	}
+	return w
+}
+
+// apply folds one event into the state. It is the only code that changes State,
+// both live and when the state is rebuilt from the store, so it must depend on
+// nothing but the state and the event.
+func (s *State) apply(e *Event) {
+	s.Seq = e.Seq
+	t := s.Tickets[e.Ticket]
+	switch e.Type {
+	case EvConfigChanged:
+		s.Config = e.Config
+	case EvDayOpened:
+		s.Day = e.Day
+		clear(s.Numbers)
+		clear(s.Issued)
+		clear(s.Persons)
+		for id, t := range s.Tickets {
+			if t.Day != e.Day && t.State.Final() {
+				delete(s.Tickets, id)
+			}
+		}
+		for id, sl := range s.Slips {
+			// Expired slips are kept a while, so that a citizen who comes late
+			// is told the slip expired rather than that it does not exist.
+			if sl.Used || !e.At.Before(sl.ValidUntil.AddDate(0, 0, slipKeepDays)) {
+				delete(s.Slips, id)
+				if t := s.Tickets[sl.Ticket]; t != nil && t.State == TicketSuspended {
+					delete(s.Tickets, t.ID)
+				}
+			}
+		}
+		for id, x := range s.Express {
+			if x.State != "pending" {
+				delete(s.Express, id)
+			}
+		}
+		for id, r := range s.Refusals {
+			if r.AckedBy != "" {
+				delete(s.Refusals, id)
+			}
+		}
+		for id, c := range s.Cases {
+			if !c.Done.IsZero() {
+				delete(s.Cases, id)
+			}
+		}
+	case EvDayClosed:
+		for _, id := range e.Tickets {
+			if t := s.Tickets[id]; t != nil {
+				s.setState(t, TicketCancelled)
+			}
+		}
+		for _, w := range s.Windows {
+			w.Current, w.LastFinished, w.AllowSignout, w.Temporary = "", "", false, nil
+		}
+		for _, b := range s.Backup {
+			b.Open, b.Manual = false, false
+		}
+		for _, x := range s.Express {
+			if x.State == "pending" {
+				x.State, x.DecidedAt, x.Note = "denied", e.At, "day closed"
+			}
+		}
+	case EvTicketIssued:
+		t := &Ticket{ID: e.Ticket, Number: e.Number, Service: e.Service, Day: s.Day, State: TicketWaiting,
+			Channel: e.Channel, Priority: e.Priority, IDHash: e.IDHash, QueueSeq: e.Seq,
+			IssuedAt: e.At, QueuedAt: e.At, Class: ClassNormal}
+		s.Tickets[t.ID] = t
+		s.enqueue(t)
+		s.Numbers[e.Service] = numberValue(e.Number)
+		s.Issued[e.Service]++
+		if e.IDHash != "" {
+			s.Persons[e.IDHash]++
+		}
+	case EvTicketCalled:
+		w := s.window(e.Window)
+		w.Current = t.ID
+		s.setState(t, TicketCalled)
+		t.Window, t.Staff, t.CalledAt, t.Calls = e.Window, w.Staff, e.At, 1
+	case EvTicketRecalled:
+		t.Calls++
+	case EvServiceStarted:
+		s.setState(t, TicketServing)
+		t.StartedAt = e.At
+	case EvServiceFinished:
+		w := s.window(e.Window)
+		w.Current, w.LastFinished = "", t.ID
+		s.setState(t, TicketDone)
+		t.FinishedAt = e.At
+		if !t.StartedAt.IsZero() {
+			r := append(s.Recent[t.Service], int(e.At.Sub(t.StartedAt)/time.Second))
+			if len(r) > recentDurations {
+				r = r[len(r)-recentDurations:]
+			}
+			s.Recent[t.Service] = r
+		}
+		if e.Case != "" {
+			s.Cases[e.Case] = &Case{ID: e.Case, Ticket: t.ID, Number: t.Number, Service: t.Service,
+				Window: e.Window, Staff: t.Staff, Opened: e.At, Due: e.Due}
+		}
+	case EvTicketNoShow:
+		s.window(e.Window).Current = ""
+		t.NoShows++
+		if e.Requeued {
+			s.setState(t, TicketWaiting)
+			t.QueuedAt, t.QueueSeq, t.Window, t.Calls = e.At, e.Seq, 0, 0
+		} else {
+			s.setState(t, TicketNoShow)
+		}
+	case EvTicketTransfer:
+		if t.Window != 0 && s.window(t.Window).Current == t.ID {
+			s.window(t.Window).Current = ""
+		}
+		s.dequeue(t)
+		if e.ToService != "" {
+			t.Service = e.ToService
+		}
+		t.PinWindow, t.Window, t.Calls = e.ToWindow, 0, 0
+		t.State = ""
+		s.setState(t, TicketTransferred)
+	case EvTicketSuspended:
+		s.window(e.Window).Current = ""
+		s.setState(t, TicketSuspended)
+		t.Slip = e.Slip
+		s.Slips[e.Slip] = &Slip{ID: e.Slip, Ticket: t.ID, Number: t.Number, Service: t.Service, Window: e.Window,
+			Staff: t.Staff, Missing: slices.Clone(e.Missing), IssuedAt: e.At, ValidUntil: e.ValidUntil}
+	case EvTicketReturned:
+		sl := s.Slips[e.Slip]
+		sl.Used = true
+		if e.Number != "" && e.Number != t.Number {
+			t.Number, t.Day = e.Number, s.Day
+			s.Numbers[t.Service] = numberValue(e.Number)
+		}
+		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, sl.Window, e.At, e.Seq, 0, 0
+		s.setState(t, TicketWaiting)
+	case EvTicketRejected:
+		s.window(e.Window).Current = ""
+		s.setState(t, TicketRejected)
+		s.Refusals[e.Refusal] = &Refusal{ID: e.Refusal, Ticket: t.ID, Number: t.Number, Service: t.Service,
+			Window: e.Window, Staff: t.Staff, Reason: e.Reason, Basis: e.Basis, At: e.At}
+	case EvTicketCancelled:
+		if t.Window != 0 && s.window(t.Window).Current == t.ID {
+			s.window(t.Window).Current = ""
+		}
+		s.setState(t, TicketCancelled)
+	case EvExpressAsked:
+		s.Express[e.Express] = &ExpressRequest{ID: e.Express, Ticket: t.ID, Number: t.Number, Window: e.Window,
+			Staff: e.Actor, Reason: e.Reason, At: e.At, State: "pending"}
+		t.Express = e.Express
+	case EvExpressApproved:
+		x := s.Express[e.Express]
+		x.State, x.DecidedBy, x.DecidedAt = "approved", e.Actor, e.At
+		if t != nil && t.Class > ClassExpress {
+			t.Class = ClassExpress
+		}
+	case EvExpressDenied:
+		x := s.Express[e.Express]
+		x.State, x.DecidedBy, x.DecidedAt, x.Note = "denied", e.Actor, e.At, e.Reason
+	case EvRatingGiven:
+		t.Rating = e.Score
+	case EvBackupOpened:
+		s.Backup[e.Service] = &BackupState{Open: true, Manual: e.Manual, Since: e.At}
+	case EvBackupClosed:
+		s.Backup[e.Service] = &BackupState{Open: false, Manual: e.Manual, Since: e.At}
+	case EvTempOpened:
+		s.window(e.Window).Temporary = slices.Clone(e.Services)
+	case EvTempClosed:
+		s.window(e.Window).Temporary = nil
+	case EvSignedIn:
+		w := s.window(e.Window)
+		w.Staff, w.SignedInAt, w.AllowSignout = e.Staff, e.At, false
+	case EvSignedOut:
+		w := s.window(e.Window)
+		w.Staff, w.SignedInAt, w.AllowSignout = "", time.Time{}, false
+	case EvSignoutAllowed:
+		s.window(e.Window).AllowSignout = true
+	case EvWhereabouts:
+		s.Where[e.Staff] = &Whereabouts{Status: e.Status, Note: e.Note, Since: e.At}
+	case EvCoverNeeded:
+		s.window(e.Window).UncoveredSince = e.At
+	case EvPostCovered:
+		s.window(e.Window).UncoveredSince = time.Time{}
+	case EvRefusalAcked:
+		r := s.Refusals[e.Refusal]
+		r.AckedBy, r.AckedAt = e.Actor, e.At
+	case EvCaseWarned:
+		s.Cases[e.Case].Warned = true
+	case EvCaseDone:
+		c := s.Cases[e.Case]
+		c.Done, c.Notified = e.At, e.Notified
+	case EvDeviceStatus:
+		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, At: e.At}
+	}
+}
+
+// numberValue is the numeric part of a ticket number ("A012" → 12).
+func numberValue(number string) int {
+	n := 0
+	for _, c := range number[1:] {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

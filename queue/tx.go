@@ -1,0 +1,113 @@
+package queue
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// tx is one command's view of the state while it runs on the engine goroutine:
+// the time it happens at, who does it, and the events it has emitted so far.
+type tx struct {
+	e      *Engine
+	s      *State
+	now    time.Time
+	actor  string
+	events []Event
+}
+
+func (e *Engine) newTx(actor string) *tx {
+	return &tx{e: e, s: e.state, now: e.opts.Clock.Now(), actor: actor}
+}
+
+// emit stamps ev with the next seq, the time and the actor, applies it to the
+// state and keeps it for the commit. Rules check everything before the first
+// emit: an emitted event is a decision.
+func (t *tx) emit(ev Event) *Event {
+	ev.Seq = t.s.Seq + 1
+	ev.At = t.now
+	if ev.Actor == "" {
+		ev.Actor = t.actor
+	}
+	if ev.Actor == "" {
+		ev.Actor = "system"
+	}
+	t.s.apply(&ev)
+	t.events = append(t.events, ev)
+	return &t.events[len(t.events)-1]
+}
+
+// dayOf is the business day of tm in the hall's time zone.
+func (t *tx) dayOf(tm time.Time) string {
+	return tm.In(t.e.loc).Format(time.DateOnly)
+}
+
+// clock is the time of day of t.now in the hall's zone, in minutes.
+func (t *tx) clock() int {
+	l := t.now.In(t.e.loc)
+	return l.Hour()*60 + l.Minute()
+}
+
+// rollDay closes the old business day and opens today's when the date has
+// changed: waiting tickets of the old day are cancelled, windows signed out,
+// numbers restart.
+func (t *tx) rollDay() {
+	today := t.dayOf(t.now)
+	if t.s.Day == today {
+		return
+	}
+	if t.s.Day != "" {
+		var cancel []string
+		for id, tk := range t.s.Tickets {
+			if tk.State == TicketWaiting || tk.State == TicketTransferred || tk.State == TicketCalled || tk.State == TicketServing {
+				cancel = append(cancel, id)
+			}
+		}
+		sortStrings(cancel)
+		t.emit(Event{Type: EvDayClosed, Actor: "system", Day: t.s.Day, Tickets: cancel})
+		for _, id := range sortedKeys(t.s.Windows) {
+			if w := t.s.Windows[id]; w.Staff != "" {
+				t.emit(Event{Type: EvSignedOut, Actor: "system", Window: id, Staff: w.Staff})
+			}
+		}
+	}
+	t.emit(Event{Type: EvDayOpened, Actor: "system", Day: today})
+}
+
+// newID returns an unguessable id: 16 random bytes, base32 without padding.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
+}
+
+// slipAlphabet leaves out 0/O and 1/I/L, which a citizen typing a code at the
+// kiosk would mix up.
+const slipAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newCode returns an n-character code from slipAlphabet that is not yet in use.
+func newCode(n int, used func(string) bool) string {
+	for {
+		var b = make([]byte, n)
+		rand.Read(b)
+		for i := range b {
+			b[i] = slipAlphabet[int(b[i])%len(slipAlphabet)]
+		}
+		if s := string(b); !used(s) {
+			return s
+		}
+	}
+}
+
+// hashID is the keyed hash a citizen ID is stored as.
+func (t *tx) hashID(idNo string) string {
+	m := hmac.New(sha256.New, t.e.opts.IDKey)
+	m.Write([]byte(idNo))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func formatNumber(prefix string, n int) string { return fmt.Sprintf("%s%03d", prefix, n) }

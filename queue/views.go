@@ -1,0 +1,344 @@
+package queue
+
+import (
+	"slices"
+	"time"
+)
+
+// serves reports whether window id serves service now: as A, as a temporary
+// window, or as B while the service's backup is open.
+func (s *State) serves(id int, service string) bool {
+	w := s.Config.Window(id)
+	if w == nil {
+		return false
+	}
+	if slices.Contains(w.ServicesA, service) || slices.Contains(s.peek(id).Temporary, service) {
+		return true
+	}
+	b := s.Backup[service]
+	return b != nil && b.Open && slices.Contains(w.ServicesB, service)
+}
+
+// servesTicket reports whether window id may call tk: a ticket pinned to a window
+// goes only there, any other to the windows that serve its service now.
+func (s *State) servesTicket(id int, tk *Ticket) bool {
+	if tk.PinWindow != 0 {
+		return tk.PinWindow == id
+	}
+	return s.serves(id, tk.Service)
+}
+
+// before reports whether a goes before b: class, then the wait credited with the
+// priority class's head start, then issue order.
+func (s *State) before(a, b *Ticket) bool {
+	if a.Class != b.Class {
+		return a.Class < b.Class
+	}
+	ka, kb := s.waitKey(a), s.waitKey(b)
+	if !ka.Equal(kb) {
+		return ka.Before(kb)
+	}
+	return a.QueueSeq < b.QueueSeq
+}
+
+func (s *State) waitKey(t *Ticket) time.Time {
+	if t.Class == ClassNormal && t.Priority != "" {
+		if p := s.Config.Priority(t.Priority); p != nil {
+			return t.QueuedAt.Add(-time.Duration(p.HeadStartS) * time.Second)
+		}
+	}
+	return t.QueuedAt
+}
+
+// next is the ticket window id should call now, or nil.
+func (s *State) next(id int) *Ticket {
+	var best *Ticket
+	for _, q := range s.queued {
+		for _, t := range q {
+			if s.servesTicket(id, t) && (best == nil || s.before(t, best)) {
+				best = t
+			}
+		}
+	}
+	return best
+}
+
+// servable counts the waiting tickets window id could call now.
+func (s *State) servable(id int) int {
+	n := 0
+	for _, q := range s.queued {
+		for _, t := range q {
+			if s.servesTicket(id, t) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// ahead counts the waiting tickets of tk's service that go before it.
+func (s *State) ahead(tk *Ticket) int {
+	n := 0
+	for _, o := range s.queued[tk.Service] {
+		if o != tk && s.before(o, tk) {
+			n++
+		}
+	}
+	return n
+}
+
+// AvgServiceS is the mean of the service's recent service times, or its
+// configured assumption before any was measured.
+func (s *State) AvgServiceS(service string) int {
+	r := s.Recent[service]
+	if len(r) == 0 {
+		if svc := s.Config.Service(service); svc != nil {
+			return svc.AvgServiceS
+		}
+		return 300
+	}
+	sum := 0
+	for _, d := range r {
+		sum += d
+	}
+	return sum / len(r)
+}
+
+// ServingWindows counts the signed-in windows that serve service now; when none
+// is staffed, the windows that have it as A (the estimate assumes they will be).
+func (s *State) ServingWindows(service string) int {
+	n, a := 0, 0
+	for _, w := range s.Config.Windows {
+		if s.peek(w.ID).Staff != "" && s.serves(w.ID, service) {
+			n++
+		}
+		if slices.Contains(w.ServicesA, service) {
+			a++
+		}
+	}
+	if n == 0 {
+		n = max(a, 1)
+	}
+	return n
+}
+
+// EstWait estimates the wait in seconds of a ticket with ahead people before it.
+func (s *State) EstWait(service string, ahead int) int {
+	return ahead * s.AvgServiceS(service) / s.ServingWindows(service)
+}
+
+// Waiting counts the tickets waiting in service.
+func (s *State) Waiting(service string) int { return len(s.queued[service]) }
+
+// TicketView is a ticket as the API and the screens show it. It carries no
+// personal data.
+type TicketView struct {
+	ID         string      `json:"id"`
+	Number     string      `json:"number"`
+	Service    string      `json:"service"`
+	State      TicketState `json:"state"`
+	Position   int         `json:"position"` // 1: next; 0 when not waiting
+	Ahead      int         `json:"ahead"`
+	EstWaitS   int         `json:"est_wait_s"`
+	IssuedAt   time.Time   `json:"issued_at"`
+	Window     int         `json:"window,omitempty"`
+	WindowName string      `json:"window_name,omitempty"`
+	Calls      int         `json:"calls,omitempty"`
+	Express    bool        `json:"express,omitempty"`
+	Return     bool        `json:"return,omitempty"`
+	Priority   string      `json:"priority,omitempty"`
+	Slip       string      `json:"slip,omitempty"`
+	Rating     int         `json:"rating,omitempty"`
+}
+
+// TicketView returns the view of ticket id (the zero view when there is none).
+func (s *State) TicketView(id string) TicketView {
+	t := s.Tickets[id]
+	if t == nil {
+		return TicketView{}
+	}
+	v := TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
+		Window: t.Window, Calls: t.Calls, Express: t.Class == ClassExpress, Return: t.Class == ClassReturn,
+		Priority: t.Priority, Slip: t.Slip, Rating: t.Rating}
+	if w := s.Config.Window(t.Window); w != nil && t.Window != 0 {
+		v.WindowName = w.Name
+	}
+	if t.State.Queued() {
+		v.Ahead = s.ahead(t)
+		v.Position = v.Ahead + 1
+		v.EstWaitS = s.EstWait(t.Service, v.Ahead)
+	}
+	return v
+}
+
+// issuedView is the view of a ticket just issued. A plain ticket goes after
+// everyone already waiting, so its place needs no count (issuing stays O(1)
+// however long the queue).
+func (s *State) issuedView(id string) TicketView {
+	t := s.Tickets[id]
+	if t.Priority != "" {
+		return s.TicketView(id)
+	}
+	ahead := len(s.queued[t.Service]) - 1
+	return TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
+		Ahead: ahead, Position: ahead + 1, EstWaitS: s.EstWait(t.Service, ahead)}
+}
+
+// Queue lists the tickets window id could call now, in the order it would call
+// them, for the counter terminal.
+func (s *State) Queue(id int) []TicketView {
+	var ts []*Ticket
+	for _, q := range s.queued {
+		for _, t := range q {
+			if s.servesTicket(id, t) {
+				ts = append(ts, t)
+			}
+		}
+	}
+	slices.SortFunc(ts, func(a, b *Ticket) int {
+		if s.before(a, b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]TicketView, len(ts))
+	for i, t := range ts {
+		out[i] = s.TicketView(t.ID)
+	}
+	return out
+}
+
+// SlipView is a return slip as the API shows it.
+type SlipView struct {
+	SlipID     string    `json:"slip_id"`
+	Ticket     string    `json:"ticket"`
+	Number     string    `json:"number"`
+	Service    string    `json:"service"`
+	Window     int       `json:"window"`
+	Missing    []string  `json:"missing"`
+	ValidUntil time.Time `json:"valid_until"`
+	Used       bool      `json:"used"`
+}
+
+// SlipView returns the view of slip id.
+func (s *State) SlipView(id string) SlipView {
+	sl := s.Slips[id]
+	if sl == nil {
+		return SlipView{}
+	}
+	return SlipView{SlipID: sl.ID, Ticket: sl.Ticket, Number: sl.Number, Service: sl.Service, Window: sl.Window,
+		Missing: slices.Clone(sl.Missing), ValidUntil: sl.ValidUntil, Used: sl.Used}
+}
+
+// RefusalView is a filed refusal as the API shows it.
+type RefusalView = Refusal
+
+// RefusalView returns a copy of refusal id.
+func (s *State) RefusalView(id string) RefusalView {
+	if r := s.Refusals[id]; r != nil {
+		return *r
+	}
+	return RefusalView{}
+}
+
+// StaffView is what the public may know of a staff member (公示).
+type StaffView struct {
+	JobNo  string `json:"job_no"`
+	Name   string `json:"name"`
+	NameEn string `json:"name_en,omitempty"`
+	Photo  string `json:"photo,omitempty"`
+}
+
+// WindowView is a window as the API and the screens show it.
+type WindowView struct {
+	ID           int         `json:"id"`
+	Name         string      `json:"name"`
+	NameEn       string      `json:"name_en,omitempty"`
+	ServicesA    []string    `json:"services_a"`
+	ServicesB    []string    `json:"services_b"`
+	BackupActive []string    `json:"backup_active"`
+	Temporary    []string    `json:"temporary,omitempty"`
+	Staff        *StaffView  `json:"staff"`
+	Current      *TicketView `json:"current"`
+	// State is closed (nobody signed in), idle, called, serving or away (the
+	// staff member's whereabouts is not on duty).
+	State     string `json:"state"`
+	Uncovered bool   `json:"uncovered,omitempty"`
+}
+
+// WindowView returns the view of window id.
+func (s *State) WindowView(id int) WindowView {
+	c := s.Config.Window(id)
+	if c == nil {
+		return WindowView{}
+	}
+	w := s.peek(id)
+	v := WindowView{ID: id, Name: c.Name, NameEn: c.NameEn, ServicesA: nonNil(c.ServicesA), ServicesB: nonNil(c.ServicesB),
+		BackupActive: []string{}, Temporary: w.Temporary, State: "closed", Uncovered: !w.UncoveredSince.IsZero()}
+	for _, b := range c.ServicesB {
+		if bs := s.Backup[b]; bs != nil && bs.Open {
+			v.BackupActive = append(v.BackupActive, b)
+		}
+	}
+	if st := s.Config.StaffByJobNo(w.Staff); st != nil {
+		v.Staff = &StaffView{JobNo: st.JobNo, Name: st.Name, NameEn: st.NameEn, Photo: st.Photo}
+		v.State = "idle"
+		if wh := s.Where[st.JobNo]; wh != nil && wh.Status != OnDuty {
+			v.State = "away"
+		}
+	}
+	if t := s.Tickets[w.Current]; t != nil {
+		tv := s.TicketView(t.ID)
+		v.Current = &tv
+		v.State = string(t.State)
+	}
+	return v
+}
+
+// Windows returns every window's view, in configuration order.
+func (s *State) WindowsView() []WindowView {
+	out := make([]WindowView, len(s.Config.Windows))
+	for i, w := range s.Config.Windows {
+		out[i] = s.WindowView(w.ID)
+	}
+	return out
+}
+
+// ServiceView is a service as the kiosk and the API show it.
+type ServiceView struct {
+	Code        string   `json:"code"`
+	Name        string   `json:"name"`
+	NameEn      string   `json:"name_en,omitempty"`
+	Prefix      string   `json:"prefix"`
+	Materials   []string `json:"materials"`
+	MaterialsEn []string `json:"materials_en,omitempty"`
+	LimitS      int      `json:"limit_s"`
+	CaseDays    int      `json:"case_days,omitempty"`
+	Waiting     int      `json:"waiting"`
+	EstWaitS    int      `json:"est_wait_s"`
+	Issuing     bool     `json:"issuing"`
+	BackupOpen  bool     `json:"backup_open"`
+	Issued      int      `json:"issued"`
+	DailyQuota  int      `json:"daily_quota,omitempty"`
+}
+
+// ServiceView returns the view of service code. issuing is filled in by the
+// caller that knows the time (ServicesView).
+func (s *State) ServiceView(code string) ServiceView {
+	c := s.Config.Service(code)
+	if c == nil {
+		return ServiceView{}
+	}
+	n := s.Waiting(code)
+	b := s.Backup[code]
+	return ServiceView{Code: c.Code, Name: c.Name, NameEn: c.NameEn, Prefix: c.Prefix, Materials: nonNil(c.Materials),
+		MaterialsEn: c.MaterialsEn, LimitS: c.LimitS, CaseDays: c.CaseDays, Waiting: n, EstWaitS: s.EstWait(code, n),
+		BackupOpen: b != nil && b.Open, Issued: s.Issued[code], DailyQuota: c.DailyQuota}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
+}
