@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,7 +35,7 @@ type Options struct {
 	// does not give the IDs away; keep it outside the store.
 	IDKey []byte
 	// SnapshotEvery is how many events may follow the newest snapshot before the
-	// engine writes another (default 20000). A snapshot is also written when a day
+	// engine writes another (default 100000). A snapshot is also written when a day
 	// opens and when the engine closes.
 	SnapshotEvery int
 	// MaxBatch caps the commands committed in one transaction (default 512).
@@ -56,6 +57,10 @@ type Engine struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// config is the configuration in force, swapped whole on each committed
+	// config_changed; readers must not modify it.
+	config atomic.Pointer[Config]
 
 	// Owned by the run goroutine.
 	state     *State
@@ -85,7 +90,7 @@ func Open(store Store, opts Options) (*Engine, error) {
 		return nil, errors.New("queue: no clock")
 	}
 	if opts.SnapshotEvery <= 0 {
-		opts.SnapshotEvery = 20000
+		opts.SnapshotEvery = 100000
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 512
@@ -113,6 +118,7 @@ func Open(store Store, opts Options) (*Engine, error) {
 	if e.state.Config == nil {
 		return nil, errors.New("queue: no hall configuration stored and none given")
 	}
+	e.config.Store(e.state.Config)
 	if e.loc, err = loadLocation(e.state.Config.Hall.TimeZone); err != nil {
 		return nil, err
 	}
@@ -353,6 +359,9 @@ func (e *Engine) commit(events []Event) error {
 	}
 	if snap != nil {
 		e.sinceSnap = 0
+	}
+	if e.state.Config != e.config.Load() {
+		e.config.Store(e.state.Config)
 	}
 	for _, s := range e.sinks {
 		s.Publish(events)

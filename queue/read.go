@@ -95,6 +95,11 @@ func (e *Engine) Config(ctx context.Context) (*Config, error) {
 	return read(ctx, e, func(t *tx) (*Config, error) { return t.s.Config.clone(), nil })
 }
 
+// CurrentConfig returns the configuration in force without a trip through the
+// engine goroutine, for the hot paths (authenticating every request). The
+// returned value is shared: callers must not modify it; use Config for a copy.
+func (e *Engine) CurrentConfig() *Config { return e.config.Load() }
+
 // Now is the engine's clock reading.
 func (e *Engine) Now() time.Time { return e.opts.Clock.Now() }
 
