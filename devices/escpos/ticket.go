@@ -1,0 +1,295 @@
+package escpos
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"qcall/assets"
+)
+
+// Ticket is what a queue ticket shows. It holds plain values so the driver needs
+// nothing from the rest of qcall; the caller fills it from the issued ticket.
+type Ticket struct {
+	HallName      string        // 示范劳动保障服务大厅
+	ServiceName   string        // 社保卡业务, printed large
+	ServiceNameEn string        // Social security card, under it when English is printed
+	Number        string        // A012, printed as large as the paper allows
+	Ahead         int           // people ahead at issue time
+	EstWait       time.Duration // estimated wait; 0 leaves the line out
+	IssuedAt      time.Time     // printed in its own location; zero leaves the line out
+	Materials     []string      // required materials, all of them at once (一次性告知)
+	URL           string        // the visitor's phone page, printed as a QR code; "" for none
+	Footer        string        // last line, e.g. the hall's phone number
+	Lang          string        // the visitor's language; "en…" always adds the English lines
+}
+
+// Slip is a return slip (直通反馈单): handed out when a window turns a visitor away
+// for missing materials, it lets the visitor come back and be served without
+// queuing again. Its Code is printed as text and as a QR code.
+type Slip struct {
+	HallName    string
+	Code        string // slip code, scanned at the kiosk or window on return
+	Number      string // the ticket number the visitor held
+	ServiceName string
+	Window      int    // window number
+	WindowName  string // optional, e.g. 社保综合窗口
+	Missing     []string
+	ValidUntil  time.Time // zero leaves the line out
+}
+
+// Options tunes the layout to the printer.
+type Options struct {
+	// Columns is the number of normal-size ASCII characters per line (a Chinese
+	// character takes two): 48 on 80 mm paper (the default when 0), 32 on 58 mm.
+	// With 42 or more, every label gets its English line under the Chinese one;
+	// with fewer, only tickets whose Lang is English get them.
+	Columns int
+	// Cut is the cut at the end of the job: CutFull (the zero value) or CutPartial.
+	Cut Cut
+	// Feed is the number of lines fed before the cut, so the last line clears the
+	// cutter; 0 means 4.
+	Feed int
+	// QRModule is the QR module size in dots, 1–16; 0 means 6.
+	QRModule int
+	// QRLevel is the QR error correction level; the zero value is M.
+	QRLevel QRLevel
+}
+
+// Paper widths, as Options.Columns.
+const (
+	Columns80mm = 48
+	Columns58mm = 32
+)
+
+func (o Options) withDefaults() Options {
+	if o.Columns <= 0 {
+		o.Columns = Columns80mm
+	}
+	if o.Feed == 0 {
+		o.Feed = 4
+	}
+	if o.QRModule == 0 {
+		o.QRModule = 6
+	}
+	return o
+}
+
+const timeLayout = "2006-01-02 15:04"
+
+// PrintTicket prints t on w as one job: hall name, service, the number as large as
+// the paper allows (GS ! 0x77 for a four-character number), people ahead,
+// estimated wait, issue time, the materials list, the QR code of t.URL, the footer,
+// then it feeds and cuts. Labels come from the printer.* catalogue keys, Chinese
+// first and English under it (see Options.Columns). It returns an error starting
+// with "escpos: " if t has no number, a value does not fit a command, or the write
+// fails; nothing is written unless the whole job was built.
+func PrintTicket(w io.Writer, t Ticket, opts Options) error {
+	if strings.TrimSpace(t.Number) == "" {
+		return errors.New("escpos: ticket has no number")
+	}
+	opts = opts.withDefaults()
+	l := newLayout(w, opts, assets.Lang(t.Lang) == "en" || opts.Columns >= 42)
+	p := l.p
+	p.Init().Align(Center)
+	if t.HallName != "" {
+		l.fit(t.HallName, 2, true)
+	}
+	if t.ServiceName != "" {
+		l.fit(t.ServiceName, 2, true)
+	}
+	if l.en && t.ServiceNameEn != "" {
+		l.fit(t.ServiceNameEn, 1, false)
+	}
+	l.number(t.Number)
+	l.both("printer.ahead", max(t.Ahead, 0))
+	if t.EstWait > 0 {
+		l.both("printer.wait", int((t.EstWait+time.Minute-1)/time.Minute))
+	}
+	if !t.IssuedAt.IsZero() {
+		l.both("printer.issued", t.IssuedAt.Format(timeLayout))
+	}
+	if len(t.Materials) > 0 {
+		p.Align(Left)
+		l.both("printer.materials")
+		l.list(t.Materials)
+		p.Align(Center)
+	}
+	if t.URL != "" {
+		p.LF().QR(t.URL, opts.QRModule, opts.QRLevel).LF()
+		l.both("printer.scan")
+	}
+	if t.Footer != "" {
+		l.fit(t.Footer, 1, false)
+	}
+	p.Feed(opts.Feed).Cut(opts.Cut)
+	return p.Flush()
+}
+
+// PrintSlip prints s on w as one job: hall name, the title 直通反馈单, the ticket
+// number, service and window, the missing materials, how to come back, the
+// validity, then the code as a QR code and as text, and it feeds and cuts. Errors
+// are as for PrintTicket; s.Code is required.
+func PrintSlip(w io.Writer, s Slip, opts Options) error {
+	if strings.TrimSpace(s.Code) == "" {
+		return errors.New("escpos: slip has no code")
+	}
+	opts = opts.withDefaults()
+	l := newLayout(w, opts, opts.Columns >= 42)
+	p := l.p
+	p.Init().Align(Center)
+	if s.HallName != "" {
+		l.fit(s.HallName, 1, true)
+	}
+	l.fit(assets.T("zh-CN", "printer.slip.title"), 2, true)
+	if l.en {
+		l.fit(assets.T("en", "printer.slip.title"), 1, false)
+	}
+	p.LF().Align(Left)
+	if s.Number != "" {
+		l.both("printer.slip.number", s.Number)
+	}
+	if s.ServiceName != "" {
+		l.wrap(assets.T("zh-CN", "printer.service", s.ServiceName), "")
+	}
+	if s.Window > 0 {
+		if s.WindowName != "" {
+			l.both("printer.slip.window_named", s.Window, s.WindowName)
+		} else {
+			l.both("printer.slip.window", s.Window)
+		}
+	}
+	if len(s.Missing) > 0 {
+		l.both("printer.slip.missing")
+		l.list(s.Missing)
+	}
+	l.both("printer.slip.hint")
+	if !s.ValidUntil.IsZero() {
+		l.both("printer.slip.valid", s.ValidUntil.Format(timeLayout))
+	}
+	p.Align(Center).LF().QR(s.Code, opts.QRModule, opts.QRLevel).LF()
+	p.Bold(true)
+	l.both("printer.slip.code", s.Code)
+	p.Bold(false)
+	p.Feed(opts.Feed).Cut(opts.Cut)
+	return p.Flush()
+}
+
+// layout writes lines that fit the paper width.
+type layout struct {
+	p    *Printer
+	cols int
+	en   bool // print the English line under each label
+}
+
+func newLayout(w io.Writer, o Options, en bool) *layout {
+	return &layout{p: NewPrinter(w), cols: o.Columns, en: en}
+}
+
+// fit prints s at the largest magnification up to mag whose width fits one line,
+// wrapped at normal size if none does, then returns to normal size.
+func (l *layout) fit(s string, mag int, bold bool) {
+	s = Sanitize(s)
+	m := mag
+	for m > 1 && Width(s)*m > l.cols {
+		m--
+	}
+	l.p.Size(m, m).Bold(bold)
+	l.wrap(s, "")
+	l.p.Size(1, 1).Bold(false)
+}
+
+// number prints the ticket number as large as fits, up to 8×8 (GS ! 0x77).
+func (l *layout) number(n string) {
+	w := max(Width(n), 1)
+	m := min(8, max(1, l.cols/w))
+	l.p.Size(m, m).Bold(true).Line(Sanitize(n)).Size(1, 1).Bold(false)
+}
+
+// both prints the zh-CN text of key, then the English text if l.en.
+func (l *layout) both(key string, args ...any) {
+	l.wrap(assets.T("zh-CN", key, args...), "")
+	if l.en {
+		if en := assets.T("en", key, args...); en != assets.T("zh-CN", key, args...) {
+			l.wrap(en, "")
+		}
+	}
+}
+
+// list prints numbered items with a hanging indent.
+func (l *layout) list(items []string) {
+	for i, it := range items {
+		mark := fmt.Sprintf("%d. ", i+1)
+		if len(items) >= 10 && i < 9 {
+			mark = " " + mark
+		}
+		l.wrap(mark+Sanitize(it), strings.Repeat(" ", len(mark)))
+	}
+}
+
+// wrap prints s over as many lines as it takes at the current normal size;
+// continuation lines start with indent.
+func (l *layout) wrap(s string, indent string) {
+	for i, line := range Wrap(Sanitize(s), l.cols, Width(indent)) {
+		if i > 0 {
+			line = indent + line
+		}
+		l.p.Line(line)
+	}
+}
+
+// Width returns the printed width of s in normal-size columns: 1 for an ASCII
+// character, 2 for anything sent as a multi-byte GB18030 character (the printer
+// draws those from its 24×24 Chinese font).
+func Width(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+func runeWidth(r rune) int {
+	if r < utf8.RuneSelf {
+		return 1
+	}
+	return 2
+}
+
+// Wrap breaks s into lines of at most cols columns (see Width); lines after the
+// first have indent columns fewer. English words are kept whole where a line has
+// a space to break at; Chinese breaks between any two characters. Every line
+// holds at least one character.
+func Wrap(s string, cols, indent int) []string {
+	var lines []string
+	width := max(cols, 1)
+	for s != "" {
+		w, cut, space := 0, len(s), -1
+		for i, r := range s {
+			rw := runeWidth(r)
+			if w+rw > width && i > 0 {
+				cut = i
+				break
+			}
+			if r == ' ' {
+				space = i
+			}
+			w += rw
+		}
+		if cut < len(s) && space > 0 && isWordByte(s[cut]) && isWordByte(s[cut-1]) {
+			cut = space
+		}
+		line := strings.TrimRight(s[:cut], " ")
+		s = strings.TrimLeft(s[cut:], " ")
+		lines = append(lines, line)
+		width = max(cols-indent, 1)
+	}
+	return lines
+}
+
+func isWordByte(b byte) bool {
+	return b > ' ' && b < utf8.RuneSelf
+}
