@@ -77,7 +77,14 @@ type Option func(*options)
 
 type options struct {
 	lockTimeout time.Duration
-	maxSize     int // bbolt Options.MaxSize; set by tests to simulate a full disk
+	maxSize     int // bbolt Options.MaxSize
+}
+
+// MaxSize caps the data file at n bytes: a write that would grow it further
+// fails as a full disk would, and the hall answers 503 until there is room. Tests
+// use it to fill the "disk"; 0 means no cap.
+func MaxSize(n int) Option {
+	return func(o *options) { o.maxSize = n }
 }
 
 // LockTimeout sets how long Open waits for another process's lock on the file

@@ -193,7 +193,7 @@ func TestDB_Append_refused(t *testing.T) {
 // before stays, and once there is room (here: no cap) the store goes on.
 func TestDB_Append_diskFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "qcall.db")
-	db, err := bolt.Open(path, bolt.WithMaxSize(256<<10))
+	db, err := bolt.Open(path, bolt.MaxSize(256<<10))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,6 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// WithMaxSize caps the file at n bytes, so a test can fill the "disk".
-func WithMaxSize(n int) Option {
-	return func(o *options) { o.maxSize = n }
-}
-
 // Check runs bbolt's consistency check of the whole file.
 func (d *DB) Check() error {
 	return d.db.View(func(tx *bbolt.Tx) error {
