@@ -45,9 +45,10 @@ type Options struct {
 }
 
 // Engine runs a hall. It is the single writer of the hall's state: commands come
-// on a channel to one goroutine, which applies as many as are waiting, commits
-// their events in one transaction (group commit), and only then answers each
-// caller and hands the events to the sinks. Persist, then announce.
+// on a channel to one goroutine, which applies them in order and gathers their
+// events into a batch; a committer goroutine writes each batch in one
+// transaction (group commit), and only then answers its callers and hands the
+// events to the sinks. Persist, then announce.
 type Engine struct {
 	store Store
 	opts  Options
@@ -64,18 +65,22 @@ type Engine struct {
 
 	// Owned by the run goroutine.
 	state     *State
-	sinks     []EventSink
 	sinceSnap int
 	loc       *time.Location
+
+	// Owned by the committer goroutine.
+	sinks []EventSink
 }
 
 // command is one request to the engine. fn runs on the engine goroutine with the
-// state; a write emits events through tx. read commands run only between batches,
-// so they see committed state alone.
+// state; a write emits events through tx. A read sees the state with every
+// write before it applied, and is answered only once those are durable.
 type command struct {
 	ctx    context.Context
 	actor  string
 	read   bool
+	stop   bool      // Close's marker
+	sink   EventSink // AddSink's sink
 	fn     func(*tx) (any, error)
 	result any
 	err    error
@@ -160,16 +165,19 @@ func sameConfig(a, b *Config) bool {
 }
 
 // commitNow runs fn and commits its events at once; only for Open, before the
-// engine goroutine starts.
+// engine goroutines start.
 func (e *Engine) commitNow(fn func(*tx), actor string) error {
 	t := e.newTx(actor)
 	fn(t)
 	if len(t.events) == 0 {
 		return nil
 	}
-	if err := e.commit(t.events); err != nil {
+	b := &batch{events: t.events}
+	e.seal(b)
+	if err := e.store.Append(b.events, b.snap); err != nil {
 		return err
 	}
+	e.config.Store(b.config)
 	return nil
 }
 
@@ -178,29 +186,29 @@ func (e *Engine) commitNow(fn func(*tx), actor string) error {
 // close the store.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
-		c := &command{ctx: context.Background(), reply: make(chan struct{})}
-		c.fn = nil // the stop marker
-		e.cmds <- c
+		c := &command{ctx: context.Background(), stop: true, reply: make(chan struct{})}
+		select {
+		case e.cmds <- c:
+			<-c.reply
+			e.closeErr = c.err
+		case <-e.done:
+		}
 		<-e.done
-		e.closeErr = c.err
 	})
 	return e.closeErr
 }
 
-// AddSink registers s to receive every event committed after the returned seq.
-// It runs between batches, so nothing is missed or seen twice.
+// AddSink registers s to receive every event committed after the returned seq,
+// in order, nothing missed or seen twice.
 func (e *Engine) AddSink(ctx context.Context, s EventSink) (uint64, error) {
-	var seq uint64
-	err := e.View(ctx, func(st *State) error {
-		e.sinks = append(e.sinks, s)
-		seq = st.Seq
-		return nil
-	})
+	r, err := e.send(ctx, &command{ctx: ctx, read: true, sink: s, fn: func(t *tx) (any, error) { return t.s.Seq, nil }})
+	seq, _ := r.(uint64)
 	return seq, err
 }
 
-// View runs fn on the engine goroutine with the committed state, between
-// batches. fn must not keep references to the state or change it.
+// View runs fn on the engine goroutine with the state, and returns once that
+// state is durable (so nothing fn saw can be lost). fn must not keep references
+// to the state or change it.
 func (e *Engine) View(ctx context.Context, fn func(*State) error) error {
 	_, err := e.do(ctx, "", true, func(t *tx) (any, error) { return nil, fn(t.s) })
 	return err
@@ -222,7 +230,11 @@ func (e *Engine) Tick(ctx context.Context) error {
 
 // do sends a command to the engine and waits for its answer.
 func (e *Engine) do(ctx context.Context, actor string, read bool, fn func(*tx) (any, error)) (any, error) {
-	c := &command{ctx: ctx, actor: actor, read: read, fn: fn, reply: make(chan struct{})}
+	return e.send(ctx, &command{ctx: ctx, actor: actor, read: read, fn: fn})
+}
+
+func (e *Engine) send(ctx context.Context, c *command) (any, error) {
+	c.reply = make(chan struct{})
 	select {
 	case e.cmds <- c:
 	case <-e.done:
@@ -232,7 +244,15 @@ func (e *Engine) do(ctx context.Context, actor string, read bool, fn func(*tx) (
 	}
 	// Once sent, a write is answered only when it is committed or failed: an
 	// abandoned wait must not be taken for a refusal of something made durable.
-	<-c.reply
+	select {
+	case <-c.reply:
+	case <-e.done:
+		select {
+		case <-c.reply:
+		default:
+			return nil, ErrClosed // sent as the engine stopped, never taken
+		}
+	}
 	return c.result, c.err
 }
 
@@ -243,84 +263,167 @@ func call[T any](ctx context.Context, e *Engine, actor string, fn func(*tx) (T, 
 	return v, err
 }
 
+// batch is what one transaction commits: the events of its commands, the
+// commands to answer once it is durable (writes, and reads that saw its
+// state), a snapshot when one is due, and sinks to add after its events.
+type batch struct {
+	cmds   []*command
+	events []Event
+	snap   *Snapshot
+	config *Config // the configuration in force after the batch
+	sinks  []EventSink
+	err    error
+}
+
+func (b *batch) empty() bool { return len(b.cmds) == 0 && len(b.events) == 0 && len(b.sinks) == 0 }
+
+// run is the engine's applying goroutine. It applies each command to the state
+// as it comes and gathers the results into a batch; a second goroutine, the
+// committer, makes batches durable one at a time. While the committer syncs one
+// batch, run gathers the next, so the disk is never idle while work waits and the
+// work of applying overlaps the wait for fsync. A batch is handed over only
+// when the committer is free. If a commit fails, the batch gathered on top of it
+// fails too, and the state is read back from the store.
 func (e *Engine) run() {
-	defer close(e.done)
-	var batch, reads []*command
-	var events []Event
+	toCommit := make(chan *batch)
+	committed := make(chan *batch, 1)
+	committerDone := make(chan struct{})
+	go func() {
+		defer close(committerDone)
+		e.commitLoop(toCommit, committed)
+	}()
+	cur := &batch{}
+	inflight := false
+	var stop *command
 	for {
-		c := <-e.cmds
-		batch, reads, events = batch[:0], reads[:0], events[:0]
-		stop := false
-		// Take what is waiting, up to MaxBatch, without blocking.
-	gather:
-		for {
+		if !inflight && !cur.empty() {
+			e.seal(cur)
+			toCommit <- cur
+			inflight, cur = true, &batch{}
+		}
+		if stop != nil && !inflight && cur.empty() {
+			stop.err = e.snapshot()
+			close(toCommit)
+			<-committerDone
+			close(stop.reply)
+			e.drainClosed()
+			close(e.done)
+			return
+		}
+		cmds := e.cmds
+		if stop != nil || len(cur.cmds) >= e.opts.MaxBatch {
+			cmds = nil // back-pressure: wait for the commit in flight
+		}
+		select {
+		case c := <-cmds:
 			switch {
-			case c.fn == nil:
-				stop = true
-				batch = append(batch, c)
+			case c.stop:
+				stop = c
 			case c.read:
-				reads = append(reads, c)
+				t := &tx{e: e, s: e.state, now: e.opts.Clock.Now()}
+				c.result, c.err = c.fn(t)
+				if c.sink != nil {
+					cur.sinks = append(cur.sinks, c.sink)
+				}
+				if !inflight && cur.empty() {
+					close(c.reply) // nothing pending: what it saw is durable
+				} else {
+					cur.cmds = append(cur.cmds, c)
+				}
 			default:
 				t := e.newTx(c.actor)
 				t.rollDay()
 				n := len(t.events)
 				c.result, c.err = c.fn(t)
 				if c.err != nil && len(t.events) > n {
-					// A rule returned an error after emitting: a bug. Keep the
-					// state honest by committing nothing of this batch.
+					// A rule failed after deciding: a bug. Its events are
+					// applied, so they are committed to keep the state true.
 					e.log.Error("queue: command failed after emitting events", "err", c.err)
-					c.err = ErrUnavailable
 				}
-				events = append(events, t.events...)
-				batch = append(batch, c)
+				cur.events = append(cur.events, t.events...)
+				cur.cmds = append(cur.cmds, c)
 			}
-			if stop || len(batch) >= e.opts.MaxBatch {
-				break
-			}
-			select {
-			case c = <-e.cmds:
-			default:
-				break gather
-			}
-		}
-		if len(events) > 0 {
-			if err := e.commit(events); err != nil {
-				e.log.Error("queue: commit failed; state reloaded from the store", "err", err)
-				for _, b := range batch {
-					if b.fn != nil {
-						b.result, b.err = nil, ErrUnavailable
+		case b := <-committed:
+			inflight = false
+			if b.err != nil {
+				e.log.Error("queue: commit failed; state reloaded from the store", "err", b.err)
+				e.fail(cur)
+				cur = &batch{}
+				if err := e.reload(); err != nil {
+					e.log.Error("queue: reload after a failed commit failed; stopping", "err", err)
+					if stop == nil {
+						stop = &command{stop: true, reply: make(chan struct{})}
 					}
 				}
-				if st, n, lerr := loadState(e.store); lerr == nil {
-					e.state, e.sinceSnap = st, n
-				} else {
-					e.log.Error("queue: reload after a failed commit failed; stopping", "err", lerr)
-					stop = true
-				}
 			}
-		}
-		for _, b := range batch {
-			if b.fn != nil {
-				close(b.reply)
-			}
-		}
-		for _, r := range reads {
-			t := &tx{e: e, s: e.state}
-			r.result, r.err = r.fn(t)
-			close(r.reply)
-		}
-		if stop {
-			err := e.snapshot()
-			for _, b := range batch {
-				if b.fn == nil {
-					b.err = err
-					close(b.reply)
-				}
-			}
-			e.drainClosed()
-			return
 		}
 	}
+}
+
+// seal finishes a batch before it is handed to the committer: the snapshot, when
+// one is due, and the configuration in force after it.
+func (e *Engine) seal(b *batch) {
+	b.config = e.state.Config
+	e.sinceSnap += len(b.events)
+	opened := false
+	for i := range b.events {
+		if b.events[i].Type == EvDayOpened {
+			opened = true
+		}
+	}
+	if e.sinceSnap >= e.opts.SnapshotEvery || opened {
+		st, err := json.Marshal(e.state)
+		if err != nil {
+			e.log.Error("queue: encode snapshot", "err", err)
+			return
+		}
+		b.snap = &Snapshot{Seq: e.state.Seq, State: st}
+		e.sinceSnap = 0
+	}
+}
+
+// commitLoop is the committer: it makes each batch durable, answers its
+// commands, and publishes its events, in order.
+func (e *Engine) commitLoop(in <-chan *batch, out chan<- *batch) {
+	for b := range in {
+		if len(b.events) > 0 || b.snap != nil {
+			b.err = e.store.Append(b.events, b.snap)
+		}
+		if b.err != nil {
+			e.fail(b)
+			out <- b
+			continue
+		}
+		e.config.Store(b.config)
+		for _, c := range b.cmds {
+			close(c.reply)
+		}
+		if len(b.events) > 0 {
+			for _, s := range e.sinks {
+				s.Publish(b.events)
+			}
+		}
+		e.sinks = append(e.sinks, b.sinks...)
+		out <- b
+	}
+}
+
+// fail answers every command of a batch that will not be committed.
+func (e *Engine) fail(b *batch) {
+	for _, c := range b.cmds {
+		c.result, c.err = nil, ErrUnavailable
+		close(c.reply)
+	}
+}
+
+// reload reads the state back from the store after a failed commit.
+func (e *Engine) reload() error {
+	st, n, err := loadState(e.store)
+	if err != nil {
+		return err
+	}
+	e.state, e.sinceSnap = st, n
+	return nil
 }
 
 // drainClosed answers ErrClosed to whatever is still queued after Close.
@@ -336,41 +439,8 @@ func (e *Engine) drainClosed() {
 	}
 }
 
-// commit makes events durable (with a snapshot when one is due) and publishes
-// them. The state already has them applied.
-func (e *Engine) commit(events []Event) error {
-	var snap *Snapshot
-	e.sinceSnap += len(events)
-	dayOpened := false
-	for i := range events {
-		if events[i].Type == EvDayOpened {
-			dayOpened = true
-		}
-	}
-	if e.sinceSnap >= e.opts.SnapshotEvery || dayOpened {
-		b, err := json.Marshal(e.state)
-		if err != nil {
-			return fmt.Errorf("encode snapshot: %w", err)
-		}
-		snap = &Snapshot{Seq: e.state.Seq, State: b}
-	}
-	if err := e.store.Append(events, snap); err != nil {
-		return err
-	}
-	if snap != nil {
-		e.sinceSnap = 0
-	}
-	if e.state.Config != e.config.Load() {
-		e.config.Store(e.state.Config)
-	}
-	for _, s := range e.sinks {
-		s.Publish(events)
-	}
-	return nil
-}
-
 // snapshot writes the current state as a snapshot with no events, if anything
-// happened since the last one.
+// happened since the last one. Only when no batch is in flight.
 func (e *Engine) snapshot() error {
 	if e.sinceSnap == 0 {
 		return nil

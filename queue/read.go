@@ -100,6 +100,9 @@ func (e *Engine) Config(ctx context.Context) (*Config, error) {
 // returned value is shared: callers must not modify it; use Config for a copy.
 func (e *Engine) CurrentConfig() *Config { return e.config.Load() }
 
+// Location is the hall's time zone, which business days and hours are in.
+func (e *Engine) Location() *time.Location { return e.loc }
+
 // Now is the engine's clock reading.
 func (e *Engine) Now() time.Time { return e.opts.Clock.Now() }
 
