@@ -271,8 +271,15 @@ type batch struct {
 	events []Event
 	snap   *Snapshot
 	config *Config // the configuration in force after the batch
-	sinks  []EventSink
+	sinks  []newSink
 	err    error
+}
+
+// newSink is a sink added by AddSink while a batch was gathered: it gets the
+// batch's events from index from on, those applied after its AddSink.
+type newSink struct {
+	s    EventSink
+	from int
 }
 
 func (b *batch) empty() bool { return len(b.cmds) == 0 && len(b.events) == 0 && len(b.sinks) == 0 }
@@ -323,7 +330,7 @@ func (e *Engine) run() {
 				t := &tx{e: e, s: e.state, now: e.opts.Clock.Now()}
 				c.result, c.err = c.fn(t)
 				if c.sink != nil {
-					cur.sinks = append(cur.sinks, c.sink)
+					cur.sinks = append(cur.sinks, newSink{c.sink, len(cur.events)})
 				}
 				if !inflight && cur.empty() {
 					close(c.reply) // nothing pending: what it saw is durable
@@ -403,7 +410,12 @@ func (e *Engine) commitLoop(in <-chan *batch, out chan<- *batch) {
 				s.Publish(b.events)
 			}
 		}
-		e.sinks = append(e.sinks, b.sinks...)
+		for _, n := range b.sinks {
+			if n.from < len(b.events) {
+				n.s.Publish(b.events[n.from:])
+			}
+			e.sinks = append(e.sinks, n.s)
+		}
 		out <- b
 	}
 }

@@ -871,3 +871,63 @@ func TestEngine_Config(t *testing.T) {
 		t.Fatal("notice not changed")
 	}
 }
+
+// sinkRecorder records what a sink is given.
+type sinkRecorder struct {
+	mu   sync.Mutex // guards seqs
+	seqs []uint64
+}
+
+func (r *sinkRecorder) Publish(evs []queue.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range evs {
+		r.seqs = append(r.seqs, e.Seq)
+	}
+}
+
+// TestEngine_AddSinkUnderLoad adds a sink while writes stream in: it must get
+// exactly the events after the seq AddSink returned, in order.
+func TestEngine_AddSinkUnderLoad(t *testing.T) {
+	h := newHall(t, nil)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				h.IssueTicket(ctx, "k", queue.IssueRequest{Service: "consult"})
+			}
+		})
+	}
+	var recs []*sinkRecorder
+	var froms []uint64
+	for range 20 {
+		r := &sinkRecorder{}
+		from, err := h.AddSink(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, froms = append(recs, r), append(froms, from)
+	}
+	close(stop)
+	wg.Wait()
+	last := h.seq()
+	h.close() // all published
+	for i, r := range recs {
+		want := froms[i] + 1
+		for _, s := range r.seqs {
+			if s != want {
+				t.Fatalf("sink %d (from %d): got seq %d, want %d", i, froms[i], s, want)
+			}
+			want++
+		}
+		if want != last+1 {
+			t.Fatalf("sink %d ends at %d, last is %d", i, want-1, last)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/hex"
+	"io"
+	"net/http"
+
+	"qcall/display"
+)
+
+// handler puts the hall's HTTP surface together: the API, the realtime hub and
+// the voice announcements, and the backup endpoint for `qcall backup` on the
+// same machine. The returned func closes the hub, before the engine closes.
+func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error, error) {
+	api, err := display.NewAPI(display.APIOptions{
+		Engine:          m.Engine,
+		Secret:          deriveKey(secret, "session"),
+		DemoCredentials: loopback,
+		Backup:          func(w io.Writer) error { _, err := m.Store.Backup(w); return err },
+		Logger:          m.Logger,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: display.APIAuthenticate(api), Logger: m.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := hub.Start(context.Background()); err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	// The hub is mounted beside the API, not behind it: a websocket upgrade
+	// needs the connection itself.
+	mux.Handle("GET /ws", hub)
+	mux.HandleFunc("GET /api/voice/{lang}/{number}/{window}", hub.ServeVoice)
+	mux.Handle("/", api)
+	backupKey := deriveKey(secret, "backup")
+	mux.HandleFunc("GET /internal/backup", func(w http.ResponseWriter, r *http.Request) {
+		got, err := hex.DecodeString(r.Header.Get(backupHeader))
+		if err != nil || subtle.ConstantTimeCompare(got, backupKey) != 1 {
+			http.Error(w, "backup key required", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if _, err := m.Store.Backup(w); err != nil {
+			m.Logger.Error("backup", "err", err)
+		}
+	})
+	return mux, hub.Close, nil
+}

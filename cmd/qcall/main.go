@@ -1,0 +1,79 @@
+// Command qcall runs a service hall's queue-calling system: with no arguments
+// (or "serve") the hall server, a demo hall on an embedded bbolt file when no
+// configuration is given; "backup" copies the data file while the hall runs;
+// "bench" measures it; "hash-password" makes a password hash for the
+// configuration file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // halls on Windows PCs have no zoneinfo of their own
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "qcall:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		m := NewMain()
+		if err := m.ParseFlags(args); err != nil {
+			return err
+		}
+		if err := m.Run(ctx); err != nil {
+			m.Close()
+			return err
+		}
+		<-ctx.Done()
+		fmt.Fprintln(m.Stdout, "qcall: stopping")
+		return m.Close()
+	case "backup":
+		return runBackup(ctx, args)
+	case "bench":
+		return runBench(ctx, args)
+	case "hash-password":
+		return runHashPassword(args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  qcall [serve] [--addr 127.0.0.1:8080] [--data ./qcall-data] [--config hall.toml]
+        starts the hall (the demo hall without --config)
+  qcall backup [--data ./qcall-data] FILE
+        writes a consistent copy of the hall's data file, also while it runs
+  qcall bench issue [--duration 10s] [--clients 64]
+        measures ticket issuing over HTTP against two baselines
+  qcall hash-password
+        reads a password and prints its bcrypt hash for the configuration file
+Every flag can also be set as QCALL_<NAME> in the environment (QCALL_ADDR, ...).
+`
+
+// envDefault returns the environment's QCALL_<NAME> or def.
+func envDefault(name, def string) string {
+	if v := os.Getenv("QCALL_" + name); v != "" {
+		return v
+	}
+	return def
+}

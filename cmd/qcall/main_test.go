@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// qcallBin is the qcall binary built once for the tests that run it as a child
+// process.
+var qcallBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "qcall-bin-")
+	if err != nil {
+		panic(err)
+	}
+	qcallBin = filepath.Join(dir, "qcall")
+	out, err := exec.Command("go", "build", "-o", qcallBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build qcall: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// child is a qcall server running as its own process.
+type child struct {
+	cmd *exec.Cmd
+	url string
+	out bytes.Buffer
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startChild starts qcall serve on dataDir at a free loopback port and waits
+// until it says where it listens.
+func startChild(t testing.TB, dataDir string, extra ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(qcallBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)...)}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Stderr = &c.out
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		close(found)
+	}()
+	select {
+	case u, ok := <-found:
+		if !ok {
+			c.cmd.Wait()
+			t.Fatalf("qcall exited before listening: %s", c.out.String())
+		}
+		c.url = u
+	case <-time.After(30 * time.Second):
+		c.cmd.Process.Kill()
+		t.Fatalf("qcall did not start within 30 s: %s", c.out.String())
+	}
+	return c
+}
+
+func (c *child) kill() {
+	c.cmd.Process.Kill()
+	c.cmd.Wait()
+}
+
+// api does one JSON request and decodes the answer into out (when not nil).
+func api(t testing.TB, method, url, token string, body any, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), method, url, r)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %d %.300s: %v", method, url, resp.StatusCode, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func login(t testing.TB, base, jobNo string) string {
+	t.Helper()
+	var r struct{ Token string }
+	if code := api(t, "POST", base+"/api/login", "", map[string]string{"job_no": jobNo, "password": "demo"}, &r); code != 200 {
+		t.Fatalf("login %s: %d", jobNo, code)
+	}
+	return r.Token
+}
+
+func TestMain_BadConfigRefusedWithLine(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hall.toml")
+	example, err := os.ReadFile(filepath.Join("..", "..", "docs", "hall.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(example), `prefix = "C"`, `prefix = "c"`, 1)
+	os.WriteFile(cfg, []byte(bad), 0o600)
+	line := 1 + strings.Count(bad[:strings.Index(bad, `prefix = "c"`)], "\n")
+	out, err := exec.Command(qcallBin, "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--config", cfg).CombinedOutput()
+	if err == nil {
+		t.Fatal("qcall started with a bad configuration")
+	}
+	if want := fmt.Sprintf("line %d: services[2].prefix", line); !strings.Contains(string(out), want) {
+		t.Fatalf("output %q does not say %q", out, want)
+	}
+}
+
+func TestMain_SecondServerFailsFast(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, dir)
+	defer c.kill()
+	start := time.Now()
+	out, err := exec.Command(qcallBin, "--addr", "127.0.0.1:0", "--data", dir).CombinedOutput()
+	if err == nil {
+		t.Fatal("a second server started on the same data folder")
+	}
+	if !strings.Contains(string(out), "in use by another qcall") || time.Since(start) > 10*time.Second {
+		t.Fatalf("after %v: %s", time.Since(start), out)
+	}
+}
+
+// TestMain_BackupWhileRunning copies the data file through the running server,
+// then checks the copy holds every ticket issued before it.
+func TestMain_BackupWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, dir)
+	defer c.kill()
+	var ids []string
+	for range 20 {
+		var v struct{ ID string }
+		if code := api(t, "POST", c.url+"/api/tickets", "demo-kiosk", map[string]string{"service": "pension"}, &v); code != 201 {
+			t.Fatalf("issue: %d", code)
+		}
+		ids = append(ids, v.ID)
+	}
+	dst := filepath.Join(t.TempDir(), "copy.db")
+	out, err := exec.Command(qcallBin, "backup", "--data", dir, dst).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "from the running hall") {
+		t.Fatalf("backup: %v %s", err, out)
+	}
+	c.kill()
+	// Serve the copy and find every ticket in it.
+	restored := t.TempDir()
+	data, _ := os.ReadFile(dst)
+	os.WriteFile(filepath.Join(restored, "qcall.db"), data, 0o600)
+	secret, _ := os.ReadFile(filepath.Join(dir, "secret"))
+	os.WriteFile(filepath.Join(restored, "secret"), secret, 0o600)
+	c2 := startChild(t, restored)
+	defer c2.kill()
+	for _, id := range ids {
+		var v struct{ Number string }
+		if code := api(t, "GET", c2.url+"/api/tickets/"+id, "", nil, &v); code != 200 {
+			t.Fatalf("ticket %s missing from the backup: %d", id, code)
+		}
+	}
+	// Without the key the server refuses.
+	if code := api(t, "GET", c2.url+"/internal/backup", "", nil, nil); code != 403 {
+		t.Fatalf("backup without key: %d", code)
+	}
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"qcall/queue"
+	"qcall/queue/bolt"
+	"qcall/queue/hallfile"
+)
+
+// Main is the hall server: flags in, a listening server out. End-to-end tests
+// run it in the test process.
+type Main struct {
+	Addr       string // listen address
+	DataDir    string // data folder
+	ConfigPath string // hall configuration file; empty: the demo hall
+	Stdout     io.Writer
+	Logger     *slog.Logger
+	// Clock is the engine's clock; nil is the wall clock.
+	Clock queue.Clock
+	// TickEvery is how often the time rules run (default 5 s).
+	TickEvery time.Duration
+
+	// Set by Run.
+	URL    string // http://host:port of the listening server
+	Engine *queue.Engine
+	Store  *bolt.DB
+	Config *queue.Config
+
+	ln     net.Listener
+	srv    *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed []func() error // run in reverse by Close
+}
+
+// NewMain returns a Main with the defaults: 127.0.0.1:8080, ./qcall-data.
+func NewMain() *Main {
+	return &Main{Addr: "127.0.0.1:8080", DataDir: "qcall-data", Stdout: os.Stdout, TickEvery: 5 * time.Second}
+}
+
+// ParseFlags reads the serve flags, each defaulting to its QCALL_ variable.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("qcall serve", flag.ContinueOnError)
+	fs.StringVar(&m.Addr, "addr", envDefault("ADDR", m.Addr), "listen address (QCALL_ADDR)")
+	fs.StringVar(&m.DataDir, "data", envDefault("DATA", m.DataDir), "data folder (QCALL_DATA)")
+	fs.StringVar(&m.ConfigPath, "config", envDefault("CONFIG", m.ConfigPath), "hall configuration file; none: the demo hall (QCALL_CONFIG)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// Run opens the data folder and the hall, listens, and serves in the
+// background. It returns once the server accepts connections, or the first
+// error: a bad configuration, a data folder in use, an address taken.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if m.Clock == nil {
+		m.Clock = queue.ClockFunc(time.Now)
+	}
+	cfg := queue.Demo()
+	if m.ConfigPath != "" {
+		if cfg, err = hallfile.Load(m.ConfigPath); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	secret, err := loadSecret(m.DataDir)
+	if err != nil {
+		return err
+	}
+	store, err := bolt.Open(filepath.Join(m.DataDir, "qcall.db"))
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	m.closed = append(m.closed, store.Close)
+	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: m.Clock, IDKey: deriveKey(secret, "citizen-id"), Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.Engine = eng
+	m.closed = append(m.closed, eng.Close)
+	if m.Config, err = eng.Config(ctx); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Addr, err)
+	}
+	m.ln = ln
+	loopback := isLoopback(ln.Addr())
+	h, closeHandler, err := m.handler(secret, loopback)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	m.closed = append(m.closed, closeHandler)
+	m.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	m.URL = "http://" + ln.Addr().String()
+	if err := os.WriteFile(filepath.Join(m.DataDir, "server.addr"), []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
+		ln.Close()
+		return err
+	}
+
+	ctx, m.cancel = context.WithCancel(context.Background())
+	m.wg.Go(func() {
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("serve", "err", err)
+		}
+	})
+	m.wg.Go(func() { m.tick(ctx) })
+	m.printWelcome(loopback)
+	return nil
+}
+
+// tick runs the time rules (business day, backup by wait, case warnings).
+func (m *Main) tick(ctx context.Context) {
+	t := time.NewTicker(m.TickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.Engine.Tick(ctx); err != nil && ctx.Err() == nil {
+				m.Logger.Warn("tick", "err", err)
+			}
+		}
+	}
+}
+
+// Close stops serving, lets the engine finish what it took, snapshots, and
+// closes the data file.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m.srv.Shutdown(sctx)
+		cancel()
+		m.srv.Close()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	for i := len(m.closed) - 1; i >= 0; i-- {
+		if err := m.closed[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closed = nil
+	if m.DataDir != "" {
+		os.Remove(filepath.Join(m.DataDir, "server.addr"))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Main) printWelcome(loopback bool) {
+	w := m.Stdout
+	fmt.Fprintf(w, "qcall: %s\n", m.Config.Hall.Name)
+	fmt.Fprintf(w, "qcall: listening on %s (data in %s)\n", m.URL, m.DataDir)
+	for _, s := range screens {
+		fmt.Fprintf(w, "  %-18s %s%s\n", s.name, m.URL, s.path)
+	}
+	if m.Config.Demo {
+		if !loopback {
+			fmt.Fprintln(w, "qcall: demo hall on a non-loopback address: the demo credentials are refused; give --config")
+			return
+		}
+		fmt.Fprintln(w, "demo credentials (accepted on loopback only):")
+		fmt.Fprintln(w, "  staff 1001–1012, duty director 9001, admin 9999 — password: demo")
+		fmt.Fprintln(w, "  device tokens: demo-kiosk, demo-display, demo-evaluator, demo-agent")
+	}
+}
+
+// screens are the pages the welcome lists.
+var screens = []struct{ name, path string }{
+	{"hall screen", "/hall.html?token=demo-display"},
+	{"kiosk", "/kiosk.html?token=demo-kiosk"},
+	{"counter terminal", "/terminal.html"},
+	{"window screen", "/window.html?window=1&token=demo-display"},
+	{"evaluator", "/evaluator.html?window=1&token=demo-evaluator"},
+	{"director console", "/director.html"},
+	{"API", "/api/hall"},
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// loadSecret reads the data folder's secret (keys for sessions and citizen ID
+// hashes), making it on first start. Whoever can read it can sign in as anyone:
+// it is written 0600.
+func loadSecret(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(s) < 32 {
+			return nil, fmt.Errorf("secret %s is damaged; restore it from the backup of the data folder", path)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	s := make([]byte, 32)
+	rand.Read(s)
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(s)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return s, nil
+}
+
+// deriveKey makes a key for one purpose from the secret.
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}

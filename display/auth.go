@@ -1,0 +1,230 @@
+package display
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"qcall/queue"
+)
+
+// SessionCookie is the cookie that carries a staff session token to the
+// screens served by the same server (HttpOnly, SameSite=Lax).
+const SessionCookie = "qcall_session"
+
+// SessionTTL is how long a staff session token is valid after login.
+const SessionTTL = 12 * time.Hour
+
+// principal is who makes a request: a staff member signed in with a session
+// token, or a device known by its token.
+type principal struct {
+	role    queue.Role
+	actor   string        // what the engine records: the job number or the device name
+	staff   *queue.Staff  // nil for a device
+	device  *queue.Device // nil for staff
+	expires time.Time     // end of a staff session
+}
+
+var sessionB64 = base64.RawURLEncoding
+
+// A session token is base64url("1|<job_no>|<expiry unix>") "." base64url(HMAC-SHA256
+// of that payload under the server's secret). It is stateless, so it outlives a
+// restart as long as the secret does; a staff member removed from the
+// configuration, or given another role, is seen at the next request, because
+// the role is read from the configuration then, never from the token.
+func (a *API) signSession(jobNo string, exp time.Time) string {
+	payload := "1|" + jobNo + "|" + strconv.FormatInt(exp.Unix(), 10)
+	return sessionB64.EncodeToString([]byte(payload)) + "." + sessionB64.EncodeToString(a.mac(payload))
+}
+
+func (a *API) mac(payload string) []byte {
+	m := hmac.New(sha256.New, a.opts.Secret)
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// verifySession returns the job number and expiry of a token signed by
+// signSession; ok is false for anything else (including a device token).
+func (a *API) verifySession(tok string) (jobNo string, exp time.Time, ok bool) {
+	p64, m64, found := strings.Cut(tok, ".")
+	if !found {
+		return "", time.Time{}, false
+	}
+	payload, err1 := sessionB64.DecodeString(p64)
+	sum, err2 := sessionB64.DecodeString(m64)
+	if err1 != nil || err2 != nil || !hmac.Equal(sum, a.mac(string(payload))) {
+		return "", time.Time{}, false
+	}
+	parts := strings.Split(string(payload), "|")
+	if len(parts) != 3 || parts[0] != "1" {
+		return "", time.Time{}, false
+	}
+	unix, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return parts[1], time.Unix(unix, 0), true
+}
+
+// deviceByToken finds the device whose TokenSHA256 is the hash of tok. Every
+// device is compared, in constant time, so the answer's timing says nothing of
+// which device or how much of a hash matched.
+func deviceByToken(cfg *queue.Config, tok string) *queue.Device {
+	sum := sha256.Sum256([]byte(tok))
+	h := []byte(hex.EncodeToString(sum[:]))
+	var found *queue.Device
+	for i := range cfg.Devices {
+		if subtle.ConstantTimeCompare(h, []byte(cfg.Devices[i].TokenSHA256)) == 1 && found == nil {
+			found = &cfg.Devices[i]
+		}
+	}
+	return found
+}
+
+// requestCredential returns the token of a request: the Authorization bearer, else a
+// device's ?token= (for clients that cannot set headers), else the session
+// cookie.
+func requestCredential(r *http.Request) (tok string, from string) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, t, _ := strings.Cut(h, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(t), "header"
+		}
+		return "", "header"
+	}
+	if t := r.URL.Query().Get("token"); t != "" {
+		return t, "query"
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		return c.Value, "cookie"
+	}
+	return "", ""
+}
+
+// authenticate tells who sent r. The demo hall's credentials are refused with
+// demo_loopback_only unless DemoCredentials is set (the server listens on
+// loopback). A request carried by the cookie passes the cross-origin check: a
+// browser sends the cookie along with a form posted from any site.
+func (a *API) authenticate(r *http.Request) (principal, error) {
+	tok, from := requestCredential(r)
+	if tok == "" {
+		return principal{}, errorf(codeUnauthorized, "")
+	}
+	cfg := a.eng.CurrentConfig()
+	demoRefused := cfg.Demo && !a.opts.DemoCredentials
+	if from != "query" {
+		if jobNo, exp, ok := a.verifySession(tok); ok {
+			if demoRefused {
+				return principal{}, errorf(codeDemoLoopback, "")
+			}
+			if !a.eng.Now().Before(exp) {
+				return principal{}, errorf(codeUnauthorized, "session expired")
+			}
+			st := cfg.StaffByJobNo(jobNo)
+			if st == nil {
+				return principal{}, errorf(codeUnauthorized, "staff %s is no longer in the configuration", jobNo)
+			}
+			if from == "cookie" {
+				if err := a.csrf.Check(r); err != nil {
+					return principal{}, errorf(codeForbidden, "cross-origin request")
+				}
+			}
+			return principal{role: st.Role, actor: st.JobNo, staff: st, expires: exp}, nil
+		}
+		if from == "cookie" {
+			return principal{}, errorf(codeUnauthorized, "")
+		}
+	}
+	if d := deviceByToken(cfg, tok); d != nil {
+		if demoRefused {
+			return principal{}, errorf(codeDemoLoopback, "")
+		}
+		return principal{role: d.Role, actor: d.Name, device: d}, nil
+	}
+	return principal{}, errorf(codeUnauthorized, "")
+}
+
+// staffJSON is a staff member as login and /api/me show them.
+type staffJSON struct {
+	JobNo  string     `json:"job_no"`
+	Name   string     `json:"name"`
+	NameEn string     `json:"name_en,omitempty"`
+	Role   queue.Role `json:"role"`
+	PostsA []int      `json:"posts_a"`
+	PostsB []int      `json:"posts_b"`
+}
+
+func newStaffJSON(st *queue.Staff) *staffJSON {
+	v := &staffJSON{JobNo: st.JobNo, Name: st.Name, NameEn: st.NameEn, Role: st.Role, PostsA: st.PostsA, PostsB: st.PostsB}
+	if v.PostsA == nil {
+		v.PostsA = []int{}
+	}
+	if v.PostsB == nil {
+		v.PostsB = []int{}
+	}
+	return v
+}
+
+// POST /api/login {"job_no","password"}
+func (a *API) login(c *apiCall) error {
+	var in struct {
+		JobNo    string `json:"job_no"`
+		Password string `json:"password"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.JobNo) == "" || in.Password == "" {
+		return errorf(queue.ErrInvalid.Code, "job_no and password are required")
+	}
+	if err := a.csrf.Check(c.r); err != nil {
+		return errorf(codeForbidden, "cross-origin request")
+	}
+	cfg := a.eng.CurrentConfig()
+	if cfg.Demo && !a.opts.DemoCredentials {
+		return errorf(codeDemoLoopback, "")
+	}
+	st := cfg.StaffByJobNo(in.JobNo)
+	hash := queue.DemoPasswordHash // compared anyway, so an unknown job number takes as long
+	if st != nil {
+		hash = st.PasswordHash
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(in.Password)); err != nil || st == nil {
+		return errorf(codeBadCredentials, "")
+	}
+	exp := a.eng.Now().Add(SessionTTL).Truncate(time.Second)
+	tok := a.signSession(st.JobNo, exp)
+	http.SetCookie(c.w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(SessionTTL / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.r.TLS != nil})
+	a.log.Info("display: login", "job_no", st.JobNo, "role", st.Role)
+	return sendJSON(c.w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp, "staff": newStaffJSON(st)})
+}
+
+// POST /api/logout clears the session cookie. Tokens are stateless: a token
+// copied elsewhere stays valid until it expires.
+func (a *API) logout(c *apiCall) error {
+	http.SetCookie(c.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.r.TLS != nil})
+	return sendJSON(c.w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// GET /api/me
+func (a *API) me(c *apiCall) error {
+	out := map[string]any{"role": c.who.role, "actor": c.who.actor}
+	if c.who.staff != nil {
+		out["staff"] = newStaffJSON(c.who.staff)
+		out["expires_at"] = c.who.expires
+	}
+	if d := c.who.device; d != nil {
+		out["device"] = map[string]any{"name": d.Name, "role": d.Role, "window": d.Window}
+	}
+	return sendJSON(c.w, http.StatusOK, out)
+}

@@ -1,0 +1,110 @@
+package display
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"qcall/assets"
+	"qcall/queue"
+)
+
+func TestStatusOf(t *testing.T) {
+	// Written out here, so that a slip in the table is caught.
+	for code, want := range map[string]int{
+		"queue_empty":        404,
+		"unknown_service":    404,
+		"unknown_ticket":     404,
+		"wrong_state":        409,
+		"window_busy":        409,
+		"window_taken":       409,
+		"not_served_here":    409,
+		"tickets_waiting":    409,
+		"already_rated":      409,
+		"already_decided":    409,
+		"express_pending":    409,
+		"requeue_exhausted":  409,
+		"slip_expired":       409,
+		"nothing_to_rate":    409,
+		"issuing_closed":     409,
+		"quota_reached":      409,
+		"person_limit":       409,
+		"not_signed_in":      403,
+		"invalid_input":      400,
+		"unavailable":        503,
+		"closed":             503,
+		"bad_json":           400,
+		"body_too_large":     413,
+		"method_not_allowed": 405,
+		"not_found":          404,
+		"unauthorized":       401,
+		"forbidden":          403,
+		"demo_loopback_only": 403,
+		"internal":           500,
+		"something_new":      500,
+	} {
+		if got := statusOf(code); got != want {
+			t.Errorf("statusOf(%q) = %d, want %d", code, got, want)
+		}
+	}
+}
+
+func TestStatuses_EveryEngineCodeMapped(t *testing.T) {
+	for code := range engineMessages {
+		if _, ok := codeStatuses[code]; !ok {
+			t.Errorf("engine code %q has no HTTP status", code)
+		}
+	}
+}
+
+func TestStatuses_Catalogue(t *testing.T) {
+	for code := range codeStatuses {
+		key := "error." + code
+		zh, en := assets.T("zh-CN", key), assets.T("en", key)
+		if zh == key || en == key || zh == en {
+			t.Errorf("%s: zh-CN %q, en %q", key, zh, en)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		err          error
+		code, detail string
+	}{
+		{queue.ErrQueueEmpty, "queue_empty", ""},
+		{fmt.Errorf("call next: %w", queue.Errorf("invalid_input", "score must be 1–4")), "invalid_input", "score must be 1–4"},
+		{queue.Errorf("brand_new", "x"), "internal", ""},
+		{errors.New("disk on fire"), "internal", ""},
+		{errorf("bad_json", "unexpected EOF"), "bad_json", "unexpected EOF"},
+	} {
+		code, detail := classifyError(tc.err)
+		if code != tc.code || detail != tc.detail {
+			t.Errorf("classifyError(%v) = %q, %q; want %q, %q", tc.err, code, detail, tc.code, tc.detail)
+		}
+	}
+}
+
+func TestAPI_ErrorLanguage(t *testing.T) {
+	h := newAPITestHall(t, queue.Demo())
+	h.ok("POST", "/api/windows/1/signin", "staff", struct{}{}, nil, http.StatusOK)
+	for lang, want := range map[string]string{
+		"en-US,en;q=0.9":    assets.T("en", "error.queue_empty"),
+		"zh-CN,zh;q=0.9,en": assets.T("zh-CN", "error.queue_empty"),
+		"":                  assets.T("zh-CN", "error.queue_empty"),
+	} {
+		r := h.do("POST", "/api/windows/1/call-next", "staff", `{}`, "Accept-Language", lang)
+		var e errorBody
+		if err := json.Unmarshal(r.body, &e); err != nil || r.status != 404 || e.Error.Code != "queue_empty" || e.Error.Message != want {
+			t.Errorf("Accept-Language %q: %d %s, want errorMessage %q", lang, r.status, r.body, want)
+		}
+	}
+	// The engine's detail follows the catalogue's text.
+	r := h.do("POST", "/api/ratings", "evaluator", `{"window":1,"score":7}`, "Accept-Language", "en")
+	var e errorBody
+	if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Message != "Invalid input: score must be 1–4" {
+		t.Errorf("detail: %s", r.body)
+	}
+}

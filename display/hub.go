@@ -1,0 +1,961 @@
+package display
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"qcall/assets"
+	"qcall/devices/voice"
+	"qcall/queue"
+)
+
+// Authenticate tells who sent a request: the role and the actor (job number or
+// device name) of its device token, bearer token or session cookie. A request
+// without valid credentials is an error; the Hub answers it with the error's
+// code (unauthorized: 401). It must accept the device token in the ?token= query
+// too, since a browser cannot set headers on a websocket. APIAuthenticate gives
+// the API's.
+type Authenticate func(r *http.Request) (role queue.Role, actor string, err error)
+
+// HubOptions configure a Hub.
+type HubOptions struct {
+	// Engine runs the hall; required.
+	Engine *queue.Engine
+	// Authenticate resolves the credentials of every client but a phone;
+	// required.
+	Authenticate Authenticate
+	// CheckOrigin, when set, decides alone whether a browser's Origin may open
+	// the websocket. Otherwise a request without Origin (a device agent) is
+	// allowed, as is one whose Origin has the request's own host, or is listed
+	// in AllowedOrigins ("https://screens.hall.example", or a bare host).
+	CheckOrigin    func(r *http.Request) bool
+	AllowedOrigins []string
+	// RingSize is how many past events the hub keeps to replay to a client
+	// that reconnects with ?since= (default 4096). Further back, the client
+	// gets a fresh snapshot.
+	RingSize int
+	// SendBuffer is how many messages may wait for one client (default 256).
+	// A client that falls that far behind is dropped, and resyncs when it
+	// reconnects.
+	SendBuffer int
+	// VoiceBaseURL prefixes the voice_url of a call (default "/api/voice"); an
+	// absolute URL suits clients served from elsewhere.
+	VoiceBaseURL string
+	// Voice composes the announcements of GET /api/voice/...; nil builds one
+	// from the built-in clips (assets/voice) for zh-CN and en.
+	Voice *voice.Composer
+	// PingInterval, PongWait and WriteWait are the keep-alive timings
+	// (defaults 25 s, 60 s, 10 s): a ping every PingInterval, a connection
+	// that has sent nothing (pong included) for PongWait is closed, and so is
+	// one that takes WriteWait to accept a message.
+	PingInterval, PongWait, WriteWait time.Duration
+	// Logger gets what went wrong; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Hub is the realtime side of the hall: GET /ws. Each client gets a snapshot of
+// what it shows, consistent with a seq, then every later event that concerns
+// it, in seq order, and after each committed batch one coalesced state message
+// to render from. It is the engine's event sink: Publish only logs the events
+// and wakes the hub's own goroutine, which looks at the state once per round
+// (computing each distinct view once), and fans out to the clients' bounded
+// buffers; a client whose buffer is full is dropped, never waited for.
+//
+// The engine's View may see events applied but not yet committed; it returns
+// once they are durable, and Publish follows. So whoever looks at the state
+// at seq N waits (briefly) until the log holds every event up to N before
+// sending anything stitched to it.
+type Hub struct {
+	opts     HubOptions
+	eng      *queue.Engine
+	log      *slog.Logger
+	voice    *voice.Composer
+	voices   voiceCache
+	upgrader websocket.Upgrader
+
+	wake      chan struct{} // capacity 1: Publish tells run there is news
+	quit      chan struct{} // closed by Close
+	done      chan struct{} // closed when run returns
+	halt      chan struct{} // closed when the clients are gone (Close, or Start's ctx ended)
+	startOnce sync.Once
+	closeOnce sync.Once
+	haltOnce  sync.Once
+	stopped   atomic.Bool // halted: Publish drops the events
+	fillMu    sync.Mutex  // one goroutine at a time fetches missing events from the store
+
+	// logMu guards the event log and what annotating it needs. The engine's
+	// committer takes it in Publish, so nobody may wait for the engine while
+	// holding it.
+	logMu      sync.Mutex
+	events     []*hubEvent    // the last RingSize events fanned out and every one after; seqs contiguous
+	next       uint64         // seq of the next event to log
+	merged     bool           // Start has loaded the history: Publish logs
+	early      []*hubEvent    // published before the history was loaded
+	held       []*hubEvent    // published after a gap, until the missing events are read from the store
+	grew       chan struct{}  // closed (and replaced) whenever the log grows or an event is held
+	ready      bool           // Start has annotated the backlog; events are annotated as logged
+	cfg        *queue.Config  // the public configuration as of the newest event annotated
+	expressWin map[string]int // pending express request → the window that asked
+
+	// mu guards the clients and what was sent to them. Lock order: mu, then
+	// logMu. Only run writes sent.
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	sent    uint64                 // newest seq fanned out to the registered clients
+	clients map[*wsClient]struct{} // registered clients
+	keys    map[stateKey]*keyInfo  // the distinct views the clients need
+	stats   hubCounters
+}
+
+// hubEvent is one committed event as the hub keeps it.
+type hubEvent struct {
+	ev   queue.Event                      // with the public configuration and no id_hash
+	also []int                            // windows the event concerns besides Window and ToWindow (terminals)
+	name [2]string                        // a call's window_name, per language (zh-CN, en)
+	enc  [2][2]*websocket.PreparedMessage // per [private][language], encoded on first use under Hub.mu
+}
+
+// keyInfo is one distinct view the clients need: how many share it and its
+// newest encoding.
+type keyInfo struct {
+	n       int
+	seq     uint64 // seq of body
+	body    []byte // JSON object of the view, fields after type and seq
+	service string // a phone's ticket's service, to know when it moved
+}
+
+// hubCounters are the Stats counters.
+type hubCounters struct {
+	perKind   [numKinds]int
+	dropped   uint64
+	refused   uint64
+	snapshots uint64
+	replays   uint64
+	rounds    uint64
+}
+
+// HubStats is a look at the hub for metrics.
+type HubStats struct {
+	// Connections counts the clients registered now, by client kind (hall,
+	// window, terminal, kiosk, evaluator, phone, agent).
+	Connections map[string]int `json:"connections"`
+	Total       int            `json:"total"`
+	// Dropped counts the clients dropped for a full send buffer; Refused those
+	// closed for a malformed or oversized message.
+	Dropped uint64 `json:"dropped"`
+	Refused uint64 `json:"refused"`
+	// Snapshots and Replays count how clients started: with a snapshot, or
+	// resumed from ?since= by replay.
+	Snapshots uint64 `json:"snapshots"`
+	Replays   uint64 `json:"replays"`
+	// Rounds counts fan-outs (one per batch of commits); Seq is the newest
+	// seq fanned out.
+	Rounds uint64 `json:"rounds"`
+	Seq    uint64 `json:"seq"`
+}
+
+// The defaults of HubOptions.
+const (
+	DefaultRingSize     = 4096
+	DefaultSendBuffer   = 256
+	DefaultPingInterval = 25 * time.Second
+	DefaultPongWait     = 60 * time.Second
+	DefaultWriteWait    = 10 * time.Second
+)
+
+// NewHub returns a hub for opts.Engine; Start connects it to the engine.
+func NewHub(opts HubOptions) (*Hub, error) {
+	if opts.Engine == nil {
+		return nil, errors.New("display: hub: no engine")
+	}
+	if opts.Authenticate == nil {
+		return nil, errors.New("display: hub: no Authenticate")
+	}
+	if opts.RingSize <= 0 {
+		opts.RingSize = DefaultRingSize
+	}
+	if opts.SendBuffer <= 0 {
+		opts.SendBuffer = DefaultSendBuffer
+	}
+	if opts.VoiceBaseURL == "" {
+		opts.VoiceBaseURL = "/api/voice"
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = DefaultPingInterval
+	}
+	if opts.PongWait <= 0 {
+		opts.PongWait = DefaultPongWait
+	}
+	if opts.WriteWait <= 0 {
+		opts.WriteWait = DefaultWriteWait
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Voice == nil {
+		clips, err := fs.Sub(assets.FS, "voice")
+		if err != nil {
+			return nil, fmt.Errorf("display: hub: voice clips: %w", err)
+		}
+		if opts.Voice, err = voice.NewComposer(clips, hubLangs[:]...); err != nil {
+			return nil, fmt.Errorf("display: hub: %w", err)
+		}
+	}
+	h := &Hub{opts: opts, eng: opts.Engine, log: opts.Logger, voice: opts.Voice,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), halt: make(chan struct{}),
+		grew: make(chan struct{}), clients: map[*wsClient]struct{}{}, keys: map[stateKey]*keyInfo{}}
+	h.voices.init(256)
+	h.upgrader = websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		// Small buffers: an idle screen should cost little. Write buffers are
+		// lent from a pool only while a message is being written.
+		ReadBufferSize:  1024,
+		WriteBufferSize: 2048,
+		WriteBufferPool: &sync.Pool{},
+		// ServeHTTP has checked the origin already, answering 403 in JSON.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	return h, nil
+}
+
+// Start registers the hub as the engine's event sink, loads the last RingSize
+// events from the store for replay, and starts fanning out until ctx ends or
+// Close. It is called once.
+func (h *Hub) Start(ctx context.Context) error {
+	err := errors.New("display: hub: started twice")
+	h.startOnce.Do(func() { err = h.start(ctx) })
+	return err
+}
+
+func (h *Hub) start(ctx context.Context) error {
+	s0, err := h.eng.AddSink(ctx, h)
+	if err != nil {
+		return fmt.Errorf("display: hub: %w", err)
+	}
+	// History, so that clients that were connected before a restart resume
+	// with a replay. Events after s0 come through Publish.
+	from := s0 - min(s0, uint64(h.opts.RingSize))
+	var hist []queue.Event
+	if s0 > from {
+		if hist, err = h.eng.Events(from, int(s0-from)); err != nil {
+			return fmt.Errorf("display: hub: load events: %w", err)
+		}
+		if len(hist) == 0 || hist[len(hist)-1].Seq != s0 || hist[0].Seq != s0-uint64(len(hist))+1 {
+			hist = nil // not the run asked for: start without history
+		}
+	}
+	h.logMu.Lock()
+	for i := range hist {
+		h.events = append(h.events, newHubEvent(hist[i]))
+	}
+	h.next, h.merged = s0+1, true
+	for _, e := range h.early {
+		h.logLocked(e)
+	}
+	h.early = nil
+	h.logMu.Unlock()
+	if err := h.fillGap(); err != nil {
+		return err
+	}
+	var seq uint64
+	err = h.eng.View(ctx, func(st *queue.State) error {
+		h.logMu.Lock()
+		defer h.logMu.Unlock()
+		// st is at least as new as every event logged: annotate them from it.
+		cfg := st.Config.Public()
+		for _, e := range h.events {
+			if e.ev.Type == queue.EvExpressApproved || e.ev.Type == queue.EvExpressDenied {
+				if x := st.Express[e.ev.Express]; x != nil && x.Window != 0 {
+					e.also = []int{x.Window}
+				}
+			}
+			annotate(e, cfg)
+		}
+		h.cfg = cfg
+		h.expressWin = map[string]int{}
+		for id, x := range st.Express {
+			if x.State == "pending" {
+				h.expressWin[id] = x.Window
+			}
+		}
+		h.ready = true
+		seq = st.Seq
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("display: hub: %w", err)
+	}
+	if err := h.waitLog(ctx, seq); err != nil {
+		return fmt.Errorf("display: hub: %w", err)
+	}
+	h.mu.Lock()
+	h.sent, h.started = seq, true
+	h.mu.Unlock()
+	go h.run(ctx)
+	return nil
+}
+
+// Close disconnects every client (1001 going away) and stops the hub. The
+// engine keeps calling Publish, which then does nothing.
+func (h *Hub) Close() error {
+	h.closeOnce.Do(func() {
+		close(h.quit)
+		h.stopped.Store(true)
+		h.haltOnce.Do(func() { close(h.halt) }) // ends the waits of run and of registrations
+		h.mu.Lock()
+		started := h.started
+		h.mu.Unlock()
+		if started {
+			<-h.done
+		}
+		h.closeClients()
+	})
+	return nil
+}
+
+func (h *Hub) closeClients() {
+	h.stopped.Store(true)
+	h.haltOnce.Do(func() { close(h.halt) })
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for c := range h.clients {
+		h.removeLocked(c)
+		c.out.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	h.logMu.Lock()
+	h.events, h.held, h.early = nil, nil, nil
+	h.logMu.Unlock()
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() HubStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := HubStats{Connections: make(map[string]int, numKinds), Dropped: h.stats.dropped, Refused: h.stats.refused,
+		Snapshots: h.stats.snapshots, Replays: h.stats.replays, Rounds: h.stats.rounds, Seq: h.sent}
+	for k := range numKinds {
+		s.Connections[k.String()] = h.stats.perKind[k]
+		s.Total += h.stats.perKind[k]
+	}
+	return s
+}
+
+// Publish takes the events of a commit. The engine calls it from its
+// committer goroutine, and it never blocks: it logs the events and wakes the
+// hub.
+func (h *Hub) Publish(events []queue.Event) {
+	if h.stopped.Load() {
+		return
+	}
+	h.logMu.Lock()
+	for i := range events {
+		e := newHubEvent(events[i])
+		if !h.merged {
+			h.early = append(h.early, e)
+			continue
+		}
+		h.logLocked(e)
+	}
+	h.logMu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// logLocked adds e to the log, or holds it when events before it are
+// missing. logMu held.
+func (h *Hub) logLocked(e *hubEvent) {
+	switch {
+	case e.ev.Seq < h.next:
+		return // logged already
+	case e.ev.Seq > h.next || len(h.held) > 0:
+		h.held = append(h.held, e)
+		close(h.grew) // the waiters fill the gap
+		h.grew = make(chan struct{})
+		return
+	}
+	if h.ready {
+		h.track(e)
+		annotate(e, h.cfg)
+	}
+	h.events = append(h.events, e)
+	h.next++
+	close(h.grew)
+	h.grew = make(chan struct{})
+}
+
+// fillGap reads from the store the events missing before the held ones (the
+// engine published a later commit first) and logs them all.
+func (h *Hub) fillGap() error {
+	h.fillMu.Lock()
+	defer h.fillMu.Unlock()
+	h.logMu.Lock()
+	if len(h.held) == 0 {
+		h.logMu.Unlock()
+		return nil
+	}
+	from, to := h.next-1, h.held[0].ev.Seq-1
+	h.logMu.Unlock()
+	var evs []queue.Event
+	if to > from {
+		var err error
+		if evs, err = h.eng.Events(from, int(to-from)); err != nil {
+			return fmt.Errorf("display: hub: read missing events: %w", err)
+		}
+	}
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	held := h.held
+	h.held = nil
+	for i := range evs {
+		h.logLocked(newHubEvent(evs[i]))
+	}
+	for _, e := range held {
+		h.logLocked(e)
+	}
+	if len(h.held) > 0 {
+		return fmt.Errorf("display: hub: events %d to %d are missing from the store", h.next, h.held[0].ev.Seq-1)
+	}
+	return nil
+}
+
+// waitLog waits until the log holds every event up to seq: the engine
+// publishes a commit right after answering the look at its state.
+func (h *Hub) waitLog(ctx context.Context, seq uint64) error {
+	timeout := time.NewTimer(h.opts.WriteWait)
+	defer timeout.Stop()
+	for {
+		if err := h.fillGap(); err != nil {
+			return err
+		}
+		h.logMu.Lock()
+		next, grew, gap := h.next, h.grew, len(h.held) > 0
+		h.logMu.Unlock()
+		if next > seq {
+			return nil
+		}
+		if gap {
+			continue
+		}
+		select {
+		case <-grew:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-h.halt:
+			return queue.ErrClosed
+		case <-timeout.C:
+			return fmt.Errorf("display: hub: event %d was not published", next)
+		}
+	}
+}
+
+// newHubEvent copies ev without what no client may see.
+func newHubEvent(ev queue.Event) *hubEvent {
+	if ev.Config != nil {
+		ev.Config = ev.Config.Public()
+	}
+	ev.IDHash = ""
+	return &hubEvent{ev: ev}
+}
+
+// track follows, in event order, what annotating needs. logMu held.
+func (h *Hub) track(e *hubEvent) {
+	ev := &e.ev
+	switch ev.Type {
+	case queue.EvConfigChanged:
+		h.cfg = ev.Config
+	case queue.EvExpressAsked:
+		h.expressWin[ev.Express] = ev.Window
+	case queue.EvExpressApproved, queue.EvExpressDenied:
+		if w := h.expressWin[ev.Express]; w != 0 {
+			e.also = []int{w}
+		}
+		delete(h.expressWin, ev.Express)
+	case queue.EvDayClosed:
+		clear(h.expressWin) // requests for tickets now cancelled are never decided
+	}
+}
+
+// annotate adds what cfg tells of e: a call's window names, the backup
+// windows alerted by a backup change.
+func annotate(e *hubEvent, cfg *queue.Config) {
+	if cfg == nil {
+		return
+	}
+	ev := &e.ev
+	switch ev.Type {
+	case queue.EvTicketCalled, queue.EvTicketRecalled:
+		if w := cfg.Window(ev.Window); w != nil {
+			e.name = [2]string{w.Name, w.Name}
+			if w.NameEn != "" {
+				e.name[1] = w.NameEn
+			}
+		}
+	case queue.EvBackupOpened, queue.EvBackupClosed:
+		for _, w := range cfg.Windows {
+			if slices.Contains(w.ServicesB, ev.Service) {
+				e.also = append(e.also, w.ID)
+			}
+		}
+	}
+}
+
+// run fans out each batch of commits until ctx ends or Close.
+func (h *Hub) run(ctx context.Context) {
+	defer close(h.done)
+	for {
+		select {
+		case <-h.quit:
+			return
+		case <-ctx.Done():
+			h.closeClients()
+			return
+		case <-h.wake:
+		}
+		h.round(ctx)
+	}
+}
+
+// lastSeqLocked is the seq of the newest event logged, or 0. logMu held.
+func (h *Hub) lastSeqLocked() uint64 {
+	if h.next == 0 {
+		return 0
+	}
+	return h.next - 1
+}
+
+// rangeLocked returns the log's events with from < seq <= to, or ok false when
+// the log no longer holds all of them. logMu held.
+func (h *Hub) rangeLocked(from, to uint64) (evs []*hubEvent, ok bool) {
+	if to <= from {
+		return nil, true
+	}
+	if len(h.events) == 0 {
+		return nil, false
+	}
+	first := h.events[0].ev.Seq
+	if from+1 < first || to > h.lastSeqLocked() {
+		return nil, false
+	}
+	return h.events[from+1-first : to+1-first], true
+}
+
+// round sends the clients the events after sent, then each view's state, all
+// at the seq of one look at the engine's state.
+func (h *Hub) round(ctx context.Context) {
+	if err := h.fillGap(); err != nil {
+		h.log.Error("display: hub", "err", err)
+	}
+	sent := h.sent // run is the only writer of sent
+	h.logMu.Lock()
+	last := h.lastSeqLocked()
+	h.logMu.Unlock()
+	if last <= sent {
+		return
+	}
+	type want struct {
+		key     stateKey
+		service string
+		body    any
+		enc     []byte
+	}
+	h.mu.Lock()
+	wants := make([]want, 0, len(h.keys))
+	for k, ki := range h.keys {
+		wants = append(wants, want{key: k, service: ki.service})
+	}
+	h.mu.Unlock()
+
+	var seq uint64
+	err := h.eng.View(ctx, func(st *queue.State) error {
+		seq = st.Seq
+		// The events logged so far tell which phones' views moved; when st
+		// is ahead of the log (events applied, not yet committed), all may
+		// have.
+		h.logMu.Lock()
+		known := h.next - 1
+		evs, _ := h.rangeLocked(sent, min(seq, known))
+		d := phoneDirty(st, evs)
+		h.logMu.Unlock()
+		d.all = d.all || seq > known
+		now := h.eng.Now()
+		var hall *queue.HallView // computed once for the hall and agent views
+		for i := range wants {
+			k := wants[i].key
+			if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
+				continue // nothing it shows has moved
+			}
+			if (k.view == viewHall || k.view == viewAgent) && hall == nil {
+				v := h.hallView(st, now)
+				hall = &v
+			}
+			wants[i].body, wants[i].service = h.buildView(st, k, hall)
+		}
+		return nil
+	})
+	if err == nil {
+		err = h.waitLog(ctx, seq) // the state at seq follows every event up to seq
+	}
+	if err != nil {
+		if errors.Is(err, queue.ErrClosed) || errors.Is(err, context.Canceled) {
+			return
+		}
+		h.log.Error("display: hub: round", "err", err)
+		// Deliver the events logged; the states wait for a better round.
+		seq = last
+		for i := range wants {
+			wants[i].body = nil
+		}
+	}
+	fresh, _ := h.logRange(sent, seq)
+	for i := range wants {
+		if wants[i].body != nil {
+			wants[i].enc = mustJSON(wants[i].body)
+		}
+	}
+	states := make(map[stateKey]*websocket.PreparedMessage, len(wants)) // each view's state, framed once for all its clients
+	h.mu.Lock()
+	for _, w := range wants {
+		if w.enc == nil {
+			continue
+		}
+		states[w.key] = prepared(stateMessage("state", seq, w.enc))
+		if ki := h.keys[w.key]; ki != nil {
+			ki.seq, ki.body, ki.service = seq, w.enc, w.service
+		}
+	}
+	for c := range h.clients {
+		h.deliverLocked(c, fresh, seq, states[c.key])
+	}
+	h.sent = seq
+	h.stats.rounds++
+	h.mu.Unlock()
+	h.trim(seq)
+}
+
+// deliverLocked queues for c the events of evs that concern it and are newer
+// than what it has, then the state message of its view at seq, if any. A
+// client whose buffer overflows is dropped. mu held.
+func (h *Hub) deliverLocked(c *wsClient, evs []*hubEvent, seq uint64, state *websocket.PreparedMessage) {
+	for _, e := range evs {
+		if e.ev.Seq <= c.skip || !c.wants(e) {
+			continue
+		}
+		if !c.out.push(h.encodeLocked(e, c)) {
+			h.dropLocked(c)
+			return
+		}
+	}
+	if state != nil && seq > c.skip {
+		if !c.out.push(state) {
+			h.dropLocked(c)
+			return
+		}
+	}
+	c.skip = max(c.skip, seq)
+}
+
+// dropLocked disconnects a client that fell behind. mu held.
+func (h *Hub) dropLocked(c *wsClient) {
+	h.removeLocked(c)
+	h.stats.dropped++
+	h.log.Info("display: hub: dropped a client that fell behind", "client", c.kind.String(), "actor", c.actor)
+	c.out.close(websocket.CloseTryAgainLater, "too slow: reconnect with since")
+	// A writer stuck on the client's full socket gives up within a second
+	// instead of WriteWait. The net.Conn allows this from any goroutine.
+	_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(time.Second))
+}
+
+// removeLocked unregisters c, if it is registered. mu held.
+func (h *Hub) removeLocked(c *wsClient) {
+	if _, ok := h.clients[c]; !ok {
+		return
+	}
+	delete(h.clients, c)
+	h.stats.perKind[c.kind]--
+	if ki := h.keys[c.key]; ki != nil {
+		if ki.n--; ki.n == 0 {
+			delete(h.keys, c.key)
+		}
+	}
+}
+
+// unregister removes c when its connection ends.
+func (h *Hub) unregister(c *wsClient) {
+	h.mu.Lock()
+	h.removeLocked(c)
+	h.mu.Unlock()
+}
+
+// trim forgets the events older than the RingSize newest fanned out.
+func (h *Hub) trim(sent uint64) {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	if len(h.events) == 0 || sent < uint64(h.opts.RingSize) {
+		return
+	}
+	keepFrom := sent - uint64(h.opts.RingSize) + 1 // oldest seq kept
+	first := h.events[0].ev.Seq
+	if keepFrom <= first {
+		return
+	}
+	n := int(keepFrom - first)
+	if n < h.opts.RingSize/8+1 && n < len(h.events) {
+		return // trim in steps, so that copying stays cheap
+	}
+	n = min(n, len(h.events))
+	h.events = append(make([]*hubEvent, 0, len(h.events)-n+h.opts.RingSize/8), h.events[n:]...)
+}
+
+// register sends c its first messages and adds it to the clients: a snapshot
+// (or, with since >= 0 and the log holding what followed, a replay of what it
+// missed), stitched to the live stream so that nothing is missed or doubled.
+func (h *Hub) register(ctx context.Context, c *wsClient, since int64) error {
+	for range 3 {
+		h.mu.Lock()
+		if h.closed || !h.started {
+			h.mu.Unlock()
+			return queue.ErrClosed
+		}
+		// A view sent in the last round is as good as a new look.
+		if ki := h.keys[c.key]; ki != nil && ki.body != nil && ki.seq == h.sent {
+			ok := h.stitchLocked(c, since, ki.seq, ki.body, ki.service)
+			h.mu.Unlock()
+			if ok {
+				return nil
+			}
+			continue
+		}
+		h.mu.Unlock()
+
+		var seq uint64
+		var body any
+		var service string
+		err := h.eng.View(ctx, func(st *queue.State) error {
+			if c.kind == kindPhone && st.Tickets[c.ticket] == nil {
+				return queue.ErrUnknownTicket
+			}
+			if c.key.window != 0 && st.Config.Window(c.key.window) == nil {
+				return queue.ErrUnknownWindow
+			}
+			seq = st.Seq
+			var hall *queue.HallView
+			if c.key.view == viewHall || c.key.view == viewAgent {
+				v := h.hallView(st, h.eng.Now())
+				hall = &v
+			}
+			body, service = h.buildView(st, c.key, hall)
+			return nil
+		})
+		if err == nil {
+			err = h.waitLog(ctx, seq)
+		}
+		if err != nil {
+			return err
+		}
+		enc := mustJSON(body)
+		h.mu.Lock()
+		if h.closed {
+			h.mu.Unlock()
+			return queue.ErrClosed
+		}
+		ok := h.stitchLocked(c, since, seq, enc, service)
+		h.mu.Unlock()
+		if ok {
+			return nil
+		}
+	}
+	return errors.New("display: hub: the client could not be caught up")
+}
+
+// stitchLocked queues c's first messages, given its view body at seq, and
+// registers it; false when it cannot (the log no longer holds what it needs,
+// or it would not fit in the send buffer). mu held.
+//
+// Every event up to the engine's seq is in the log (Publish runs before any
+// later look at the state), and every event up to sent has been fanned out.
+// So c gets the events after since (or the snapshot at seq), the events up to
+// max(seq, sent) from the log, and from there on the live stream, which skips
+// what c has.
+func (h *Hub) stitchLocked(c *wsClient, since int64, seq uint64, body []byte, service string) bool {
+	hi := max(seq, h.sent)
+	budget := h.opts.SendBuffer - 1
+	var msgs []*websocket.PreparedMessage
+	replayed := false
+	if since >= 0 && uint64(since) <= hi {
+		if evs, ok := h.logRange(uint64(since), hi); ok {
+			msgs = h.collectLocked(c, evs, seq, body, uint64(since), budget)
+			replayed = msgs != nil
+		}
+	}
+	if !replayed {
+		evs, ok := h.logRange(seq, hi)
+		if !ok {
+			return false
+		}
+		more := h.collectLocked(c, evs, seq, nil, seq, budget-1)
+		if more == nil {
+			return false
+		}
+		msgs = append([]*websocket.PreparedMessage{prepared(stateMessage("snapshot", seq, body))}, more...)
+	}
+	ki := h.keys[c.key]
+	if seq < h.sent && ki != nil && ki.body != nil && ki.seq == h.sent {
+		msgs = append(msgs, prepared(stateMessage("state", ki.seq, ki.body)))
+	}
+	for _, m := range msgs {
+		c.out.push(m) // fits: the buffer is new and the count within budget
+	}
+	c.skip = hi
+	h.clients[c] = struct{}{}
+	h.stats.perKind[c.kind]++
+	if replayed {
+		h.stats.replays++
+	} else {
+		h.stats.snapshots++
+	}
+	if ki == nil {
+		ki = &keyInfo{service: service}
+		h.keys[c.key] = ki
+	}
+	ki.n++
+	if seq == h.sent {
+		ki.seq, ki.body, ki.service = seq, body, service
+	}
+	return true
+}
+
+// logRange returns a copy of the log's events with from < seq <= to, or ok
+// false when the log no longer holds them all. Logged events do not change
+// (but for their encodings, which mu guards).
+func (h *Hub) logRange(from, to uint64) ([]*hubEvent, bool) {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	evs, ok := h.rangeLocked(from, to)
+	return slices.Clone(evs), ok
+}
+
+// collectLocked returns the messages for c of evs (the events after from, in
+// order) with, when body is given, the state at seq placed after the events up
+// to seq; nil when there are more than budget. mu held.
+func (h *Hub) collectLocked(c *wsClient, evs []*hubEvent, seq uint64, body []byte, from uint64, budget int) []*websocket.PreparedMessage {
+	msgs := []*websocket.PreparedMessage{}
+	placed := body == nil || seq < from
+	for _, e := range evs {
+		if !placed && e.ev.Seq > seq {
+			msgs, placed = append(msgs, prepared(stateMessage("state", seq, body))), true
+		}
+		if c.wants(e) {
+			msgs = append(msgs, h.encodeLocked(e, c))
+		}
+		if len(msgs) > budget {
+			return nil
+		}
+	}
+	if !placed {
+		msgs = append(msgs, prepared(stateMessage("state", seq, body)))
+	}
+	if len(msgs) > budget {
+		return nil
+	}
+	return msgs
+}
+
+// wsWireEvent is an event as clients get it: a call carries the window's name
+// and the address of its announcement.
+type wsWireEvent struct {
+	queue.Event
+	WindowName string `json:"window_name,omitempty"`
+	VoiceURL   string `json:"voice_url,omitempty"`
+}
+
+// encodeLocked returns the message of e for c, encoding and framing it once
+// per audience and language. mu held.
+func (h *Hub) encodeLocked(e *hubEvent, c *wsClient) *websocket.PreparedMessage {
+	if c.kind == kindPhone && e.ev.Type == queue.EvDayClosed {
+		ev := e.ev
+		ev.Tickets = []string{c.ticket} // not the others' ids
+		return prepared(mustJSON(wsWireEvent{Event: ev}))
+	}
+	call := e.ev.Type == queue.EvTicketCalled || e.ev.Type == queue.EvTicketRecalled
+	p, l := 0, 0
+	if c.private() {
+		p = 1
+	}
+	if call {
+		l = c.lang
+	}
+	if b := e.enc[p][l]; b != nil {
+		return b
+	}
+	ev := e.ev
+	if p == 0 {
+		stripPublic(&ev)
+	}
+	w := wsWireEvent{Event: ev}
+	if call {
+		w.WindowName = e.name[l]
+		w.VoiceURL = h.opts.VoiceBaseURL + "/" + hubLangs[l] + "/" + voicePathEscape(ev.Number) + "/" + strconv.Itoa(ev.Window) + ".wav"
+	}
+	m := prepared(mustJSON(w))
+	e.enc[p][l] = m
+	return m
+}
+
+// stripPublic removes from an event what a public screen (hall TV, kiosk,
+// window screen, evaluator) has no business with: the ids that are keys to a
+// ticket, slip, request or case, and the citizen's matters.
+func stripPublic(ev *queue.Event) {
+	ev.Ticket, ev.Tickets, ev.Slip, ev.Express, ev.Refusal, ev.Case = "", nil, "", "", "", ""
+	ev.Reason, ev.Basis, ev.Missing = "", "", nil
+}
+
+// stateMessage returns {"type":typ,"seq":seq, …the fields of body}.
+func stateMessage(typ string, seq uint64, body []byte) []byte {
+	b := make([]byte, 0, len(body)+40)
+	b = append(b, `{"type":"`...)
+	b = append(b, typ...)
+	b = append(b, `","seq":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	if len(body) > 2 {
+		b = append(b, ',')
+		b = append(b, body[1:]...)
+	} else {
+		b = append(b, '}')
+	}
+	return b
+}
+
+// prepared frames the text message b once, for any number of clients: each
+// then writes it with one system call.
+func prepared(b []byte) *websocket.PreparedMessage {
+	m, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		panic(fmt.Sprintf("display: hub: prepare message: %v", err)) // only compression can fail, and it is off
+	}
+	return m
+}
+
+// mustJSON encodes v, which is built by the hub from plain data and cannot fail.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("display: hub: encode %T: %v", v, err))
+	}
+	return b
+}

@@ -1,0 +1,233 @@
+package display
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"qcall/queue"
+)
+
+// maxBodyBytes caps a request body; past it the answer is 413 body_too_large.
+const maxBodyBytes = 64 << 10
+
+// sendJSON answers v as JSON with status.
+func sendJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode respond: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	// A failed write means the client went away: nothing more to tell it, and
+	// the change, if any, is already durable.
+	_, _ = w.Write(append(b, '\n'))
+	return nil
+}
+
+// decodeBody reads the JSON object of r's body into v. An empty body is taken as
+// {}. Malformed JSON, unknown fields and anything after the object are
+// bad_json; a value of the wrong type is invalid_input; a body over maxBodyBytes is
+// body_too_large.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err)
+		}
+		return errorf(codeBadJSON, "one JSON object expected")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var tooBig *http.MaxBytesError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return errorf(codeBodyTooLarge, "at most %d bytes", tooBig.Limit)
+	case errors.As(err, &typ):
+		return errorf(queue.ErrInvalid.Code, "%s must be %s, not %s", typ.Field, typ.Type, typ.Value)
+	default:
+		return errorf(codeBadJSON, "%s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+}
+
+// statusRecorder notes the status a handler answers with, for the metrics, and
+// whether it has begun answering, for the panic handler.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush, deadlines).
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// muxProbe catches what the ServeMux would answer for a request no pattern
+// matches (its 404, its 405 with Allow, its redirect to a cleaned path), so
+// that the API can say it in its own JSON.
+type muxProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *muxProbe) Header() http.Header         { return p.header }
+func (p *muxProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *muxProbe) WriteHeader(code int)        { p.status = code }
+
+// ServeHTTP answers one request: every answer carries Cache-Control: no-store, a
+// panic is answered 500 and logged, and the route and status go to the metrics.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	rec.Header().Set("Cache-Control", "no-store")
+	h, pattern := a.mux.Handler(r)
+	route := pattern
+	if pattern == "" {
+		route = "unmatched"
+		p := &muxProbe{header: http.Header{}}
+		h.ServeHTTP(p, r)
+		switch p.status {
+		case http.StatusMethodNotAllowed:
+			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", p.header.Get("Allow"))
+				a.fail(w, r, errorf(codeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
+			})
+		case http.StatusNotFound:
+			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				a.fail(w, r, errorf(codeNotFound, ""))
+			})
+		}
+	} else {
+		h = a.mux // sets the path values of the pattern
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				a.metrics.observe(route, 0, time.Since(start))
+				panic(v)
+			}
+			a.log.Error("display: panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if rec.status == 0 {
+				a.fail(rec, r, fmt.Errorf("panic: %v", v))
+			}
+		}
+		a.metrics.observe(route, rec.status, time.Since(start))
+	}()
+	h.ServeHTTP(rec, r)
+}
+
+// apiMetrics counts what the API answers, for GET /metrics (Prometheus text
+// format, written by hand).
+type apiMetrics struct {
+	mu       sync.Mutex        // guards the fields below
+	requests map[[2]string]int // {route, status} → answers
+	issued   map[string]int    // service → tickets issued through this server
+	buckets  []float64         // upper bounds of the latency histogram, seconds
+	counts   []uint64          // answers per bucket (not cumulative)
+	sum      float64           // total seconds
+	count    uint64            // answers
+}
+
+func newAPIMetrics() *apiMetrics {
+	b := []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+	return &apiMetrics{requests: map[[2]string]int{}, issued: map[string]int{}, buckets: b, counts: make([]uint64, len(b)+1)}
+}
+
+func (m *apiMetrics) observe(route string, status int, d time.Duration) {
+	code := strconv.Itoa(status)
+	if status == 0 {
+		code = "aborted"
+	}
+	s := d.Seconds()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[[2]string{route, code}]++
+	i, _ := slices.BinarySearch(m.buckets, s)
+	m.counts[i]++
+	m.sum += s
+	m.count++
+}
+
+func (m *apiMetrics) ticketIssued(service string) {
+	m.mu.Lock()
+	m.issued[service]++
+	m.mu.Unlock()
+}
+
+// promLabel escapes a Prometheus label value.
+func promLabel(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+// write writes the metrics, plus the hall's waiting counts and newest seq.
+func (m *apiMetrics) write(w io.Writer, services []queue.ServiceView, seq uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fmt.Fprintln(w, "# HELP qcall_http_requests_total HTTP requests answered, by route and status.")
+	fmt.Fprintln(w, "# TYPE qcall_http_requests_total counter")
+	keys := slices.SortedFunc(func(yield func([2]string) bool) {
+		for k := range m.requests {
+			if !yield(k) {
+				return
+			}
+		}
+	}, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	for _, k := range keys {
+		fmt.Fprintf(w, "qcall_http_requests_total{route=\"%s\",code=\"%s\"} %d\n", promLabel(k[0]), k[1], m.requests[k])
+	}
+	fmt.Fprintln(w, "# HELP qcall_http_request_duration_seconds Time to respond an HTTP request.")
+	fmt.Fprintln(w, "# TYPE qcall_http_request_duration_seconds histogram")
+	var cum uint64
+	for i, le := range m.buckets {
+		cum += m.counts[i]
+		fmt.Fprintf(w, "qcall_http_request_duration_seconds_bucket{le=\"%s\"} %d\n", strconv.FormatFloat(le, 'g', -1, 64), cum)
+	}
+	fmt.Fprintf(w, "qcall_http_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", m.count)
+	fmt.Fprintf(w, "qcall_http_request_duration_seconds_sum %s\n", strconv.FormatFloat(m.sum, 'f', -1, 64))
+	fmt.Fprintf(w, "qcall_http_request_duration_seconds_count %d\n", m.count)
+	fmt.Fprintln(w, "# HELP qcall_tickets_issued_total Tickets issued through this server since it started, by service.")
+	fmt.Fprintln(w, "# TYPE qcall_tickets_issued_total counter")
+	for _, s := range services {
+		fmt.Fprintf(w, "qcall_tickets_issued_total{service=\"%s\"} %d\n", promLabel(s.Code), m.issued[s.Code])
+	}
+	fmt.Fprintln(w, "# HELP qcall_tickets_waiting Tickets waiting now, by service.")
+	fmt.Fprintln(w, "# TYPE qcall_tickets_waiting gauge")
+	for _, s := range services {
+		fmt.Fprintf(w, "qcall_tickets_waiting{service=\"%s\"} %d\n", promLabel(s.Code), s.Waiting)
+	}
+	fmt.Fprintln(w, "# HELP qcall_event_seq Seq of the newest committed event.")
+	fmt.Fprintln(w, "# TYPE qcall_event_seq gauge")
+	fmt.Fprintf(w, "qcall_event_seq %d\n", seq)
+}
