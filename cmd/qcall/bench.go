@@ -28,8 +28,11 @@ import (
 // (a) a handler that does one bbolt Update (one fsync) per ticket, the naive
 // durable design, and (b) a handler that stores nothing.
 func runBench(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "display" {
+		return runBenchDisplay(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "issue" {
-		return errors.New("usage: qcall bench issue [--duration 10s] [--clients 64]")
+		return errors.New("usage: qcall bench issue|display [flags]")
 	}
 	fs := flag.NewFlagSet("qcall bench issue", flag.ContinueOnError)
 	dur := fs.Duration("duration", 10*time.Second, "how long each run lasts")

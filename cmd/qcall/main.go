@@ -51,6 +51,15 @@ func run(ctx context.Context, args []string) error {
 		return runBench(ctx, args)
 	case "hash-password":
 		return runHashPassword(args)
+	case "agent":
+		return runAgent(ctx, args)
+	case "devices":
+		return runDevices(ctx, args)
+	case "devsim":
+		return runDevsim(ctx, args)
+	case "bench-clients":
+		// The websocket clients of "bench display", in a process of their own.
+		return runBenchClients(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -65,8 +74,16 @@ const usage = `usage:
         writes a consistent copy of the hall's data file, also while it runs
   qcall bench issue [--duration 10s] [--clients 64]
         measures ticket issuing over HTTP against two baselines
+  qcall bench display [--clients 1000,10000]
+        measures call-to-screen latency over websockets against a plain broadcast
   qcall hash-password
         reads a password and prints its bcrypt hash for the configuration file
+  qcall agent --config agent.toml
+        drives the hall's printers, LED window displays, keypads and speakers
+  qcall devices
+        lists the serial ports this machine can see
+  qcall devsim
+        opens virtual serial devices and shows what they receive
 Every flag can also be set as QCALL_<NAME> in the environment (QCALL_ADDR, ...).
 `
 
