@@ -36,6 +36,8 @@ type Main struct {
 	Clock queue.Clock
 	// TickEvery is how often the time rules run (default 5 s).
 	TickEvery time.Duration
+	// StoreOptions are passed to the store (tests cap its size to fill the disk).
+	StoreOptions []bolt.Option
 
 	// Set by Run.
 	URL    string // http://host:port of the listening server
@@ -93,7 +95,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	store, err := bolt.Open(filepath.Join(m.DataDir, "qcall.db"))
+	store, err := bolt.Open(filepath.Join(m.DataDir, "qcall.db"), m.StoreOptions...)
 	if err != nil {
 		return err
 	}
