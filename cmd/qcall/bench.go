@@ -13,9 +13,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +29,9 @@ import (
 // runBench measures the hall. "bench issue" issues tickets over HTTP from many
 // clients against a fresh server, then the same load against two baselines:
 // (a) a handler that does one bbolt Update (one fsync) per ticket, the naive
-// durable design, and (b) a handler that stores nothing.
+// durable design, and (b) a handler that stores nothing. The clients run in a
+// process of their own (qcall bench-issue-client), the same for all three, so
+// that the server's work and the clients' do not share a heap or a scheduler.
 func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "display" {
 		return runBenchDisplay(ctx, args[1:])
@@ -37,11 +42,15 @@ func runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("qcall bench issue", flag.ContinueOnError)
 	dur := fs.Duration("duration", 10*time.Second, "how long each run lasts")
 	clients := fs.Int("clients", 64, "concurrent HTTP clients")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the qcall run (not the baselines) to this file")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the qcall server's run (not the baselines) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	res, err := benchIssue(ctx, *dur, *clients, *cpuprofile)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	res, err := benchIssue(ctx, self, *dur, *clients, *cpuprofile)
 	if err != nil {
 		return err
 	}
@@ -52,47 +61,50 @@ func runBench(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadResult is one run of the load.
+// loadResult is one run of the load, as the client process reports it, with
+// the server's CPU time added by the parent.
 type loadResult struct {
-	name     string
-	ok, errs int64
-	elapsed  time.Duration
-	cpu      time.Duration   // process CPU time (user+system) during the run
-	lat      []time.Duration // sorted
+	Name      string        `json:"name"`
+	OK        int64         `json:"ok"`
+	Errs      int64         `json:"errors"`
+	FirstErr  string        `json:"first_error,omitempty"`
+	Elapsed   time.Duration `json:"elapsed"`
+	P50       time.Duration `json:"p50"`
+	P99       time.Duration `json:"p99"`
+	Max       time.Duration `json:"max"`
+	ServerCPU time.Duration `json:"-"` // the server process's CPU time during the run
 }
 
-func (r loadResult) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
-
-func (r loadResult) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
-}
+func (r loadResult) rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
 
 type benchResults []loadResult
 
 func (rs benchResults) errors() int64 {
 	var n int64
 	for _, r := range rs {
-		n += r.errs
+		n += r.Errs
 	}
 	return n
 }
 
 func (rs benchResults) print(w io.Writer) {
-	fmt.Fprintf(w, "%-34s %10s %10s %10s %7s %12s\n", "run", "tickets/s", "p50", "p99", "errors", "cpu/ticket")
+	fmt.Fprintf(w, "%-36s %10s %10s %10s %10s %7s %14s\n", "run", "tickets/s", "p50", "p99", "max", "errors", "server cpu/t")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-34s %10.0f %10s %10s %7d %12s\n", r.name, r.rate(), r.pct(0.50).Round(time.Microsecond),
-			r.pct(0.99).Round(time.Microsecond), r.errs, (r.cpu / time.Duration(max(r.ok, 1))).Round(100*time.Nanosecond))
+		fmt.Fprintf(w, "%-36s %10.0f %10s %10s %10s %7d %14s\n", r.Name, r.rate(), r.P50.Round(time.Microsecond),
+			r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errs,
+			(r.ServerCPU / time.Duration(max(r.OK, 1))).Round(100*time.Nanosecond))
+		if r.FirstErr != "" {
+			fmt.Fprintf(w, "  first error: %s\n", r.FirstErr)
+		}
 	}
 	q, naive, plain := rs[0], rs[1], rs[2]
 	fmt.Fprintf(w, "qcall / naive bbolt-per-ticket:  %.2f× (goal ≥ 5×)\n", q.rate()/naive.rate())
 	fmt.Fprintf(w, "qcall / no-storage HTTP:         %.0f%% (goal ≥ 60%%)\n", 100*q.rate()/plain.rate())
 }
 
-// benchIssue runs the three loads one after the other.
-func benchIssue(ctx context.Context, dur time.Duration, clients int, cpuprofile string) (benchResults, error) {
+// benchIssue runs the three loads one after the other, each from a client
+// process started from the binary self.
+func benchIssue(ctx context.Context, self string, dur time.Duration, clients int, cpuprofile string) (benchResults, error) {
 	dir, err := os.MkdirTemp("", "qcall-bench-")
 	if err != nil {
 		return nil, err
@@ -109,6 +121,7 @@ func benchIssue(ctx context.Context, dur time.Duration, clients int, cpuprofile 
 	for _, s := range m.Config.Services {
 		services = append(services, s.Code)
 	}
+	var stopProfile func()
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -118,12 +131,16 @@ func benchIssue(ctx context.Context, dur time.Duration, clients int, cpuprofile 
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return nil, err
 		}
+		stopProfile = pprof.StopCPUProfile
 	}
-	q := load(ctx, "qcall (group commit, fsync)", m.URL, "demo-kiosk", services, dur, clients, http.StatusCreated)
-	if cpuprofile != "" {
-		pprof.StopCPUProfile()
+	q, err := loadFrom(ctx, self, "qcall (group commit, fsync)", m.URL, "demo-kiosk", services, dur, clients)
+	if stopProfile != nil {
+		stopProfile()
 	}
-	if err := m.Close(); err != nil {
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, err
 	}
 
@@ -131,16 +148,59 @@ func benchIssue(ctx context.Context, dur time.Duration, clients int, cpuprofile 
 	if err != nil {
 		return nil, err
 	}
-	a := load(ctx, "baseline a: one bbolt Update/ticket", naive.url, "", services, dur, clients, http.StatusCreated)
+	a, err := loadFrom(ctx, self, "baseline a: one bbolt Update/ticket", naive.url, "", services, dur, clients)
 	naive.close()
+	if err != nil {
+		return nil, err
+	}
 
 	plain, err := baselineServer("", false)
 	if err != nil {
 		return nil, err
 	}
-	b := load(ctx, "baseline b: no storage", plain.url, "", services, dur, clients, http.StatusCreated)
+	b, err := loadFrom(ctx, self, "baseline b: no storage", plain.url, "", services, dur, clients)
 	plain.close()
+	if err != nil {
+		return nil, err
+	}
 	return benchResults{q, a, b}, nil
+}
+
+// loadFrom runs the load in a client process and reads its result; it adds the
+// CPU time this (the server's) process spent meanwhile.
+func loadFrom(ctx context.Context, self, name, base, token string, services []string, dur time.Duration, clients int) (loadResult, error) {
+	cmd := exec.CommandContext(ctx, self, "bench-issue-client", "--name", name, "--url", base, "--token", token,
+		"--services", strings.Join(services, ","), "--duration", dur.String(), "--clients", strconv.Itoa(clients))
+	cmd.Stderr = os.Stderr
+	cpu0 := cpuTime()
+	out, err := cmd.Output()
+	cpu := cpuTime() - cpu0
+	if err != nil {
+		return loadResult{}, fmt.Errorf("bench client: %w", err)
+	}
+	var r loadResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return loadResult{}, fmt.Errorf("bench client said %q: %w", out, err)
+	}
+	r.ServerCPU = cpu
+	return r, nil
+}
+
+// runBenchIssueClient is the client process of "bench issue": it posts tickets
+// from --clients goroutines for --duration and prints its loadResult as JSON.
+func runBenchIssueClient(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("qcall bench-issue-client", flag.ContinueOnError)
+	name := fs.String("name", "", "name of the run")
+	base := fs.String("url", "", "server URL")
+	token := fs.String("token", "", "bearer token")
+	services := fs.String("services", "", "comma-separated service codes")
+	dur := fs.Duration("duration", 10*time.Second, "how long to run")
+	clients := fs.Int("clients", 64, "concurrent clients")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r := load(ctx, *name, *base, *token, strings.Split(*services, ","), *dur, *clients, http.StatusCreated)
+	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
 // load posts tickets from clients goroutines for dur and collects latencies.
@@ -151,9 +211,9 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 	ctx, cancel := context.WithTimeout(ctx, dur)
 	defer cancel()
 	var ok, errs atomic.Int64
+	var firstErr atomic.Value
 	lats := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
 	start := time.Now()
 	for c := range clients {
 		wg.Go(func() {
@@ -172,13 +232,15 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 				if err != nil {
 					if ctx.Err() == nil {
 						errs.Add(1)
+						firstErr.CompareAndSwap(nil, err.Error())
 					}
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != want {
 					errs.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %s", resp.StatusCode, b))
 					continue
 				}
 				lats[c] = append(lats[c], time.Since(t0))
@@ -187,11 +249,18 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 		})
 	}
 	wg.Wait()
-	r := loadResult{name: name, ok: ok.Load(), errs: errs.Load(), elapsed: time.Since(start), cpu: cpuTime() - cpu0}
-	for _, l := range lats {
-		r.lat = append(r.lat, l...)
+	r := loadResult{Name: name, OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start)}
+	if e, _ := firstErr.Load().(string); e != "" {
+		r.FirstErr = e
 	}
-	slices.Sort(r.lat)
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	if n := len(all); n > 0 {
+		r.P50, r.P99, r.Max = all[n/2], all[min(n-1, n*99/100)], all[n-1]
+	}
 	return r
 }
 

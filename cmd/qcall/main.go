@@ -57,6 +57,9 @@ func run(ctx context.Context, args []string) error {
 		return runDevices(ctx, args)
 	case "devsim":
 		return runDevsim(ctx, args)
+	case "bench-issue-client":
+		// The HTTP clients of "bench issue", in a process of their own.
+		return runBenchIssueClient(ctx, args)
 	case "bench-clients":
 		// The websocket clients of "bench display", in a process of their own.
 		return runBenchClients(ctx, args)
