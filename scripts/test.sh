@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of qcall: format and vet checks, the whole suite with the race
 # detector, and the cross builds. It installs what the tests need (Debian's
-# Chromium for the screen tests) where it is missing.
+# Chromium and a CJK font for the screen tests) where it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+# Without a CJK font the screens' Chinese renders as boxes in the screenshots.
+{ command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; } || need_pkgs+=(fonts-noto-cjk)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need_pkgs[*]}"

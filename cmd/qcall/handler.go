@@ -10,8 +10,8 @@ import (
 	"qcall/display"
 )
 
-// handler puts the hall's HTTP surface together: the API, the realtime hub and
-// the voice announcements, and the backup endpoint for `qcall backup` on the
+// handler puts the hall's HTTP surface together: the API, the realtime hub, the
+// screens and the voice announcements, and the backup endpoint for `qcall backup` on the
 // same machine. The returned func closes the hub, before the engine closes.
 func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error, error) {
 	api, err := display.NewAPI(display.APIOptions{
@@ -21,6 +21,10 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 		Backup:          func(w io.Writer) error { _, err := m.Store.Backup(w); return err },
 		Logger:          m.Logger,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	static, err := display.NewStatic(display.StaticOptions{Logger: m.Logger})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,6 +41,7 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	mux.Handle("GET /ws", hub)
 	mux.HandleFunc("GET /api/voice/{lang}/{number}/{window}", hub.ServeVoice)
 	mux.Handle("/", api)
+	static.Register(mux) // the screens, /t/{id}, /i18n/{lang}.json, GET /api/qr
 	backupKey := deriveKey(secret, "backup")
 	mux.HandleFunc("GET /internal/backup", func(w http.ResponseWriter, r *http.Request) {
 		got, err := hex.DecodeString(r.Header.Get(backupHeader))

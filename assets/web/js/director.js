@@ -1,0 +1,122 @@
+// director.js — the duty director's console, minimal for now: the live hall
+// (windows, queues), express requests to approve or deny, refusals to
+// acknowledge, device status.
+//
+// Address: /director.html[?lang=en]; log in as the duty director.
+(async function () {
+  'use strict';
+  const { $, el, t } = Q;
+  await Q.init();
+
+  let hall = null;
+  let conn = null;
+  let refreshTimer = null;
+
+  $('#d-login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('#d-login-error').textContent = '';
+    try {
+      await Q.api('POST', '/api/login', { job_no: $('#d-jobno').value.trim(), password: $('#d-password').value });
+      $('#d-password').value = '';
+      await start();
+    } catch (err) {
+      $('#d-login-error').textContent = err.message;
+    }
+  });
+  $('#d-logout').addEventListener('click', async () => {
+    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
+    if (conn) conn.close();
+    conn = null;
+    Q.show('#d-main', false);
+    Q.show('#d-logout', false);
+    Q.show('#d-login', true);
+    $('#d-who').textContent = '';
+  });
+
+  async function start() {
+    let me;
+    try {
+      me = await Q.api('GET', '/api/me');
+    } catch (err) {
+      Q.show('#d-login', true);
+      return;
+    }
+    if (me.role !== 'director' && me.role !== 'admin') {
+      Q.show('#d-login', true);
+      $('#d-login-error').textContent = t('web.dir.not_director');
+      return;
+    }
+    $('#d-who').textContent = me.staff ? Q.staffName(me.staff) + '（' + me.staff.job_no + '）' : me.actor;
+    Q.show('#d-login', false);
+    Q.show('#d-main', true);
+    Q.show('#d-logout', true);
+    conn = Q.connect({
+      client: 'hall',
+      onSnapshot: (m) => { hall = m.hall; render(); refresh(); },
+      onState: (m) => { hall = m.hall; render(); },
+      onEvent(ev) {
+        if (/^(express_|ticket_rejected|refusal_|device_status|case_)/.test(ev.type)) {
+          clearTimeout(refreshTimer);
+          refreshTimer = setTimeout(refresh, 200);
+        }
+      },
+    });
+  }
+
+  const winName = (id) => {
+    const w = hall && hall.windows.find((x) => x.id === id);
+    return w ? Q.windowName(w) : String(id || '');
+  };
+
+  function render() {
+    if (!hall) return;
+    $('#d-windows').replaceChildren(...hall.windows.map((w) => el('tr', {},
+      el('td', { text: Q.windowName(w) }),
+      el('td', { text: w.staff ? Q.staffName(w.staff) : '' }),
+      el('td', { text: t('web.wstate.' + w.state) }),
+      el('td', { class: 'num', text: w.current ? w.current.number : '' }))));
+    $('#d-services').replaceChildren(...hall.services.map((s) => el('tr', {},
+      el('td', { text: s.prefix + ' ' + Q.serviceName(s) + (s.backup_open ? ' · ' + t('web.hall.backup') : '') }),
+      el('td', { class: 'num', text: t('web.people', { n: s.waiting }) }),
+      el('td', { class: 'num', text: Q.wait(s.est_wait_s) }))));
+  }
+
+  async function decide(path) {
+    $('#d-msg').textContent = '';
+    try {
+      await Q.api('POST', path, {});
+    } catch (err) {
+      $('#d-msg').textContent = err.message;
+    }
+    refresh();
+  }
+
+  async function refresh() {
+    let p;
+    try {
+      p = await Q.api('GET', '/api/pending');
+    } catch (err) {
+      $('#d-msg').textContent = err.message;
+      return;
+    }
+    const none = () => el('li', { class: 'empty', text: t('web.dir.none') });
+    const ex = p.express.map((x) => el('li', {},
+      el('span', { text: t('web.dir.request', { window: winName(x.window), number: x.number, staff: x.staff }) }),
+      el('span', { text: x.reason }),
+      el('span', { class: 'row' },
+        el('button', { type: 'button', class: 'btn ok', text: t('web.dir.approve'), onclick: () => decide('/api/express/' + encodeURIComponent(x.id) + '/approve') }),
+        el('button', { type: 'button', class: 'btn danger', text: t('web.dir.deny'), onclick: () => decide('/api/express/' + encodeURIComponent(x.id) + '/deny') }))));
+    $('#d-express').replaceChildren(...(ex.length ? ex : [none()]));
+    const rf = p.refusals.map((r) => el('li', {},
+      el('span', { text: t('web.dir.refusal', { window: winName(r.window), number: r.number, staff: r.staff }) }),
+      el('span', { text: r.reason + ' — ' + r.basis }),
+      el('span', { class: 'row' },
+        el('button', { type: 'button', class: 'btn', text: t('web.dir.ack'), onclick: () => decide('/api/refusals/' + encodeURIComponent(r.id) + '/ack') }))));
+    $('#d-refusals').replaceChildren(...(rf.length ? rf : [none()]));
+    const dv = Object.entries(p.devices || {}).sort().map(([name, d]) =>
+      el('li', { text: name + ' · ' + (Q.cat['printer.status.' + d.status] || d.status) + (d.note ? ' · ' + d.note : '') }));
+    $('#d-devices').replaceChildren(...(dv.length ? dv : [none()]));
+  }
+
+  await start();
+})();

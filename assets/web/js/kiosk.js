@@ -1,0 +1,169 @@
+// kiosk.js — the touch kiosk: pick a service (waiting count and estimated
+// wait on each button), read its materials list (一次性告知) before taking the
+// ticket, take it, and see the number, the people ahead, the estimated wait
+// and a QR code to the phone page. A returning citizen types or scans the code
+// of a return slip. Every screen goes back to the start after a while alone.
+//
+// Address: /kiosk.html?token=<kiosk device token>[&timeout=seconds][&lang=en]
+(async function () {
+  'use strict';
+  const { $, el, t } = Q;
+  await Q.init();
+  Q.clock($('#clock'));
+
+  const timeoutS = Math.max(parseInt(Q.params.get('timeout') || '30', 10) || 30, 5);
+  const SLIP_KEYS = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'; // the slip codes' alphabet
+
+  let services = [];
+  let chosen = null; // the service whose materials are shown
+  let busy = false;
+
+  // ---- screens ----
+  const screens = ['#k-start', '#k-materials', '#k-ticket', '#k-slip'];
+  let countdown = null;
+  const back = Q.idle(timeoutS * 2000, () => go('#k-start'));
+  function go(id) {
+    screens.forEach((s) => Q.show(s, s === id));
+    hideError();
+    clearInterval(countdown);
+    $('#k-t-count').textContent = '';
+    if (id === '#k-start') {
+      back.stop();
+      chosen = null;
+      renderServices();
+    } else {
+      back();
+    }
+    window.scrollTo(0, 0);
+  }
+
+  let errTimer = null;
+  function showError(msg) {
+    const e = $('#k-error');
+    e.textContent = msg;
+    e.hidden = false;
+    clearTimeout(errTimer);
+    errTimer = setTimeout(hideError, 8000);
+  }
+  function hideError() { $('#k-error').hidden = true; }
+
+  async function withBusy(fn) {
+    if (busy) return;
+    busy = true;
+    const shown = setTimeout(() => Q.show('#k-busy', true), 300);
+    try {
+      await fn();
+    } catch (e) {
+      showError(e.message || t('web.error.network'));
+    } finally {
+      clearTimeout(shown);
+      Q.show('#k-busy', false);
+      busy = false;
+    }
+  }
+
+  // ---- start: the services ----
+  function renderServices() {
+    $('#k-services').replaceChildren(...services.map((s) =>
+      el('button', { type: 'button', class: 'k-service', disabled: !s.issuing, dataset: { service: s.code },
+        onclick: () => openService(s.code) },
+        el('span', { class: 'k-prefix', text: s.prefix }),
+        el('span', { class: 'k-name', text: Q.serviceName(s) }),
+        el('span', { class: 'k-meta' }, ...waitingLine(s)))));
+  }
+
+  // waitingLine says how many wait, the count in bold where the catalogue's
+  // {n} stands, and the estimated wait.
+  function waitingLine(s) {
+    if (!s.issuing) return [t('web.kiosk.paused')];
+    const [before, after] = (Q.cat['web.kiosk.waiting'] || '{n}').split('{n}');
+    return [before || '', el('b', { text: s.waiting }), after || '', ' · ', Q.est(s.est_wait_s)];
+  }
+
+  // ---- materials, then the ticket ----
+  function openService(code) {
+    const s = services.find((x) => x.code === code);
+    if (!s || !s.issuing) return;
+    chosen = s.code;
+    $('#k-m-service').textContent = Q.serviceName(s);
+    const list = Q.materials(s);
+    $('#k-m-list').replaceChildren(...(list.length ? list : [t('web.kiosk.no_materials')]).map((m) => el('li', { text: m })));
+    $('#k-m-wait').textContent = t('web.kiosk.waiting', { n: s.waiting }) + ' · ' + Q.est(s.est_wait_s);
+    go('#k-materials');
+  }
+
+  $('#k-m-back').addEventListener('click', () => go('#k-start'));
+  $('#k-m-take').addEventListener('click', () => withBusy(async () => {
+    const tk = await Q.api('POST', '/api/tickets', { service: chosen, channel: 'kiosk' });
+    const s = services.find((x) => x.code === tk.service);
+    $('#k-t-number').textContent = tk.number;
+    $('#k-t-service').textContent = s ? Q.serviceName(s) : '';
+    $('#k-t-ahead').textContent = t('web.kiosk.ahead', { n: tk.ahead != null ? tk.ahead : Math.max(tk.position - 1, 0) });
+    $('#k-t-wait').textContent = Q.est(tk.est_wait_s);
+    $('#k-t-qr').src = '/api/qr?size=360&data=' + encodeURIComponent(tk.status_url);
+    go('#k-ticket');
+    // The ticket screen goes back on its own after timeoutS.
+    let left = timeoutS;
+    const tick = () => {
+      $('#k-t-count').textContent = t('web.kiosk.return_in', { n: left });
+      if (left-- <= 0) go('#k-start');
+    };
+    tick();
+    countdown = setInterval(tick, 1000);
+  }));
+  $('#k-t-done').addEventListener('click', () => go('#k-start'));
+
+  // ---- return slips ----
+  const code = $('#k-slip-code');
+  $('#k-keys').replaceChildren(...SLIP_KEYS.split('').map((c) =>
+    el('button', { type: 'button', text: c, onclick: () => { code.value = (code.value + c).slice(0, 16); code.focus(); } })));
+  $('#k-slip-open').addEventListener('click', () => {
+    code.value = '';
+    Q.show('#k-slip-result', false);
+    go('#k-slip');
+    code.focus(); // a scanner types into it, ending with Enter
+  });
+  $('#k-slip-back').addEventListener('click', () => go('#k-start'));
+  $('#k-slip-del').addEventListener('click', () => { code.value = code.value.slice(0, -1); code.focus(); });
+  code.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); returnSlip(); } });
+  $('#k-slip-ok').addEventListener('click', returnSlip);
+
+  function returnSlip() {
+    const id = code.value.trim().toUpperCase();
+    if (!id) return;
+    withBusy(async () => {
+      const r = await Q.api('POST', '/api/slips/' + encodeURIComponent(id) + '/return', {});
+      const tk = r.ticket || {};
+      // The ticket waits for the window of its slip; the answer names it
+      // when the API tells it.
+      const win = tk.window_name || (tk.window ? String(tk.window) : '');
+      const res = $('#k-slip-result');
+      res.textContent = win ? t('web.kiosk.slip_back', { window: win, number: tk.number })
+        : t('web.kiosk.slip_back_any', { number: tk.number });
+      res.hidden = false;
+      code.value = '';
+      back();
+    });
+  }
+
+  // ---- data: the services, live ----
+  function take(hall) {
+    services = hall.services || [];
+    const name = Q.lang === 'en' && hall.name_en ? hall.name_en : hall.name;
+    $('#hall-name').textContent = name;
+    document.title = name + ' · ' + t('web.kiosk.title');
+    if (!$('#k-start').hidden) renderServices();
+  }
+
+  try {
+    take(await Q.api('GET', '/api/hall'));
+  } catch (e) {
+    showError(e.message);
+  }
+  Q.connect({
+    client: 'kiosk',
+    onSnapshot: (m) => take(m.hall),
+    onState: (m) => take(m.hall),
+  });
+  go('#k-start');
+})();

@@ -1,0 +1,387 @@
+// qcall.js — what every screen shares: the catalogue (every label comes from
+// /i18n/<lang>.json), the JSON API, the realtime connection (snapshot, events,
+// state; reconnects by itself with backoff and resumes with ?since=), the
+// "connection lost" banner, and small DOM helpers. No build step, no
+// dependencies: it defines one global, Q.
+(function () {
+  'use strict';
+
+  const params = new URLSearchParams(location.search);
+  const LANGS = ['zh-CN', 'en'];
+  const LANG_KEY = 'qcall.lang';
+
+  function normLang(s) {
+    return String(s || '').toLowerCase().startsWith('en') ? 'en' : 'zh-CN';
+  }
+
+  // The language: ?lang= (remembered), else the one remembered, else zh-CN.
+  function pickLang() {
+    const p = params.get('lang');
+    if (p) {
+      try { localStorage.setItem(LANG_KEY, normLang(p)); } catch (e) { /* private mode */ }
+      return normLang(p);
+    }
+    try {
+      const s = localStorage.getItem(LANG_KEY);
+      if (s) return normLang(s);
+    } catch (e) { /* private mode */ }
+    return 'zh-CN';
+  }
+
+  const Q = {
+    params: params,
+    lang: pickLang(),
+    token: params.get('token') || '',
+    cat: {},
+  };
+
+  // t returns the catalogue's text of key with {name} placeholders filled in
+  // from vars; a missing key shows as itself, so it is seen and fixed.
+  Q.t = function (key, vars) {
+    const s = Q.cat[key];
+    if (s == null) return key;
+    if (!vars) return s;
+    return s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] == null ? m : String(vars[k])));
+  };
+
+  // applyI18n fills in the labels of root: data-i18n (text), and
+  // data-i18n-placeholder, -title, -aria-label (attributes).
+  Q.applyI18n = function (root) {
+    root = root || document;
+    root.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = Q.t(el.dataset.i18n); });
+    for (const attr of ['placeholder', 'title', 'aria-label', 'alt']) {
+      const data = 'data-i18n-' + attr;
+      root.querySelectorAll('[' + data + ']').forEach((el) => { el.setAttribute(attr, Q.t(el.getAttribute(data))); });
+    }
+  };
+
+  // init loads the catalogue and labels the page; a page calls it first.
+  Q.init = async function () {
+    document.documentElement.lang = Q.lang;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await fetch('/i18n/' + Q.lang + '.json', { credentials: 'same-origin' });
+        if (!r.ok) throw new Error('catalogue ' + r.status);
+        Q.cat = await r.json();
+        break;
+      } catch (e) {
+        // The server may be restarting: keep trying, never show raw keys.
+        Q.setOffline(true);
+        await Q.sleep(Math.min(500 * 2 ** attempt, 3000));
+      }
+    }
+    Q.setOffline(false);
+    Q.applyI18n(document);
+    document.querySelectorAll('[data-lang-switch]').forEach((b) => {
+      b.textContent = Q.t('web.lang.switch');
+      b.addEventListener('click', () => Q.setLang(Q.lang === 'en' ? 'zh-CN' : 'en'));
+    });
+  };
+
+  // setLang remembers lang and reloads the page in it.
+  Q.setLang = function (lang) {
+    try { localStorage.setItem(LANG_KEY, normLang(lang)); } catch (e) { /* private mode */ }
+    const u = new URL(location.href);
+    u.searchParams.set('lang', normLang(lang));
+    location.replace(u.toString());
+  };
+
+  Q.sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+  // ---- names in the page's language ----
+  Q.pick = (o, field) => (o ? (Q.lang === 'en' && o[field + '_en']) || o[field] || '' : '');
+  Q.serviceName = (s) => Q.pick(s, 'name');
+  Q.windowName = (w) => Q.pick(w, 'name');
+  Q.staffName = (s) => Q.pick(s, 'name');
+  Q.materials = (s) => (Q.lang === 'en' && s.materials_en && s.materials_en.length ? s.materials_en : s.materials || []);
+
+  // wait says an estimated wait in words: "约 5 分钟".
+  Q.wait = function (seconds) {
+    if (!seconds || seconds < 30) return Q.t('web.wait.none');
+    return Q.t('web.wait.minutes', { n: Math.max(1, Math.round(seconds / 60)) });
+  };
+
+  // est says the estimated wait for a sentence: "预计等候约 5 分钟", or
+  // "无需等候" alone.
+  Q.est = function (seconds) {
+    if (!seconds || seconds < 30) return Q.t('web.wait.none');
+    return Q.t('web.kiosk.est', { wait: Q.wait(seconds) });
+  };
+
+  Q.fmtDate = function (iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return '';
+    return d.toLocaleDateString(Q.lang === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit' });
+  };
+
+  // ---- DOM ----
+  // el builds an element: el('div', {class: 'x', text: 'y', onclick: f}, child…).
+  // Text goes in as text, never as HTML.
+  Q.el = function (tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === 'text') e.textContent = v;
+      else if (k === 'class') e.className = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else if (k === 'dataset') Object.assign(e.dataset, v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) {
+      if (c == null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  };
+  Q.$ = (sel, root) => (root || document).querySelector(sel);
+  Q.$$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  Q.show = (el, on) => { if (typeof el === 'string') el = Q.$(el); if (el) el.hidden = !on; };
+
+  // clock keeps el showing the time (and date, with withDate).
+  Q.clock = function (el, withDate) {
+    if (!el) return;
+    const tick = () => {
+      const d = new Date();
+      const loc = Q.lang === 'en' ? 'en-GB' : 'zh-CN';
+      let s = d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit', hour12: false });
+      if (withDate) {
+        s = d.toLocaleDateString(loc, { month: 'long', day: 'numeric', weekday: 'short' }) + '  ' + s;
+      }
+      el.textContent = s;
+    };
+    tick();
+    setInterval(tick, 1000);
+  };
+
+  // ---- the API ----
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+  Q.ApiError = ApiError;
+
+  // api calls the JSON API. The device token (?token=) goes as a bearer; a
+  // staff page's session rides in its cookie. An error answer throws an
+  // ApiError whose message the server already wrote in the page's language.
+  Q.api = async function (method, path, body) {
+    const headers = { 'Accept': 'application/json', 'Accept-Language': Q.lang };
+    if (Q.token) headers['Authorization'] = 'Bearer ' + Q.token;
+    const init = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let r;
+    try {
+      r = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, 'network', Q.t('web.error.network'));
+    }
+    let data = null;
+    const text = await r.text();
+    if (text) {
+      try { data = JSON.parse(text); } catch (e) { data = null; }
+    }
+    if (!r.ok) {
+      const err = data && data.error;
+      throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+        err && err.message ? err.message : Q.t('web.error.network'));
+    }
+    return data;
+  };
+
+  // ---- the server's clock ----
+  //
+  // skew is how far the browser's clock runs ahead of the server's, read from
+  // the Date header (to the second); fresh tells whether an event happened
+  // within the last ms milliseconds, by the server's clock.
+  Q.skew = 0;
+  async function readSkew() {
+    try {
+      const t0 = Date.now();
+      const r = await fetch('/healthz', { cache: 'no-store' });
+      const d = Date.parse(r.headers.get('Date'));
+      if (!isNaN(d)) Q.skew = (t0 + Date.now()) / 2 - d - 500; // Date is cut to the second
+    } catch (e) { /* keep the last */ }
+  }
+  readSkew();
+  setInterval(readSkew, 10 * 60 * 1000);
+  Q.fresh = function (ev, ms) {
+    const at = Date.parse(ev.at);
+    return !isNaN(at) && Date.now() - Q.skew - at < ms;
+  };
+
+  // ---- the "connection lost" banner ----
+  let banner = null;
+  Q.setOffline = function (on) {
+    if (!banner) {
+      banner = Q.el('div', { id: 'q-offline', class: 'q-offline', role: 'alert', hidden: true });
+      document.body.prepend(banner);
+    }
+    banner.textContent = Q.cat['web.offline'] || '与服务器连接中断，正在重新连接… / Connection lost, reconnecting…';
+    banner.hidden = !on;
+    document.body.classList.toggle('q-is-offline', !!on);
+  };
+
+  // ---- the realtime connection ----
+  //
+  // Q.connect({client, window, ticket, onSnapshot(msg), onState(msg),
+  // onEvent(ev, live), onStatus(status)}) opens /ws and keeps it open. Each
+  // connection starts with a snapshot, or with a replay of what was missed
+  // (since=last seq seen) followed by a state message; events that arrive
+  // before that first snapshot or state are the catch-up (live false), later
+  // ones are live (live true). Screens render from snapshot and state, and use
+  // live events for calls, voice and alerts.
+  Q.connect = function (opts) {
+    const conn = {
+      seq: 0,          // newest seq seen (event or state)
+      synced: false,   // this connection has had its snapshot or state
+      ws: null,
+      attempts: 0,
+      lostTimer: null,
+      isLost: false,
+      closed: false,
+      lastMessage: Date.now(),
+      close() { this.closed = true; clearTimeout(this.lostTimer); if (this.ws) this.ws.close(); },
+      reconnectNow() { if (this.ws) this.ws.close(); },
+    };
+    const status = (s) => { if (opts.onStatus) opts.onStatus(s, conn); };
+
+    function url() {
+      const u = new URL('/ws', location.href);
+      u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const q = u.searchParams;
+      q.set('client', opts.client);
+      if (opts.window) q.set('window', opts.window);
+      if (opts.ticket) q.set('ticket', opts.ticket);
+      q.set('lang', opts.lang || Q.lang);
+      if (Q.token) q.set('token', Q.token);
+      if (conn.seq > 0) q.set('since', conn.seq);
+      return u.toString();
+    }
+
+    // lost is called on every failed connection: the banner shows once the
+    // server has been away 1.2 s (a blink, such as a restart, is not worth
+    // one), and onStatus hears 'lost' then and at every later failure.
+    function lost() {
+      if (conn.isLost) { status('lost'); return; }
+      if (conn.lostTimer) return;
+      conn.lostTimer = setTimeout(() => { conn.isLost = true; Q.setOffline(true); status('lost'); }, 1200);
+    }
+    function found() {
+      clearTimeout(conn.lostTimer);
+      conn.lostTimer = null;
+      const was = conn.isLost;
+      conn.isLost = false;
+      Q.setOffline(false);
+      if (was) status('online');
+    }
+
+    function open() {
+      if (conn.closed) return;
+      let ws;
+      try {
+        ws = new WebSocket(url());
+      } catch (e) {
+        retry();
+        return;
+      }
+      conn.ws = ws;
+      conn.synced = false;
+      ws.onmessage = (m) => {
+        conn.lastMessage = Date.now();
+        let msg;
+        try { msg = JSON.parse(m.data); } catch (e) { return; }
+        switch (msg.type) {
+          case 'pong':
+            return;
+          case 'snapshot':
+            conn.seq = msg.seq;
+            conn.synced = true;
+            conn.attempts = 0;
+            found();
+            if (opts.onSnapshot) opts.onSnapshot(msg);
+            return;
+          case 'state':
+            if (msg.seq < conn.seq && conn.synced) return; // older than what is shown
+            conn.seq = Math.max(conn.seq, msg.seq);
+            if (!conn.synced) { conn.synced = true; conn.attempts = 0; found(); }
+            if (opts.onState) opts.onState(msg);
+            return;
+          default:
+            if (typeof msg.seq !== 'number') return;
+            if (msg.seq <= conn.seq) return; // had it already
+            conn.seq = msg.seq;
+            if (opts.onEvent) opts.onEvent(msg, conn.synced);
+        }
+      };
+      ws.onclose = (e) => {
+        if (conn.ws !== ws) return;
+        conn.ws = null;
+        conn.synced = false;
+        if (opts.onClose && opts.onClose(e) === false) { conn.closed = true; return; }
+        lost();
+        retry();
+      };
+      ws.onerror = () => { /* onclose follows */ };
+    }
+
+    function retry() {
+      if (conn.closed) return;
+      // 0.5 s, 1 s, 2 s, then every 3 s, each ±25 %, so that a hall's screens
+      // do not all knock at once after a restart.
+      const base = Math.min(500 * 2 ** conn.attempts, 3000);
+      conn.attempts++;
+      setTimeout(open, base * (0.75 + Math.random() * 0.5));
+    }
+
+    // A ping every 20 s; a connection silent for 50 s is dead (a browser does
+    // not see the server's own pings), so it is closed and made again.
+    setInterval(() => {
+      const ws = conn.ws;
+      if (!ws || ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - conn.lastMessage > 50000) { ws.close(); return; }
+      try { ws.send('{"type":"ping"}'); } catch (e) { /* closing */ }
+    }, 20000);
+    window.addEventListener('online', () => { if (!conn.ws) { conn.attempts = 0; } });
+
+    open();
+    return conn;
+  };
+
+  // idle calls fn after ms without a touch, click or key; the returned
+  // function re-arms it, and .stop() disarms it.
+  Q.idle = function (ms, fn) {
+    let timer = null;
+    const arm = () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+    const onAct = () => { if (timer) arm(); };
+    ['pointerdown', 'keydown', 'touchstart'].forEach((t) => document.addEventListener(t, onAct, { passive: true }));
+    arm.stop = () => { clearTimeout(timer); timer = null; };
+    return arm;
+  };
+
+  // photo returns an <img> of a staff member's photo, or a disc with the
+  // first character of the name when there is none or it fails to load.
+  Q.photo = function (staff, cls) {
+    const box = Q.el('div', { class: 'photo ' + (cls || '') });
+    const initial = () => {
+      box.replaceChildren(Q.el('span', { class: 'photo-initial', text: (Q.staffName(staff) || '?').slice(0, 1) }));
+    };
+    if (staff && staff.photo) {
+      let src = staff.photo;
+      if (!/^(https?:|data:|\/)/.test(src)) src = '/photos/' + encodeURIComponent(src);
+      const img = Q.el('img', { src: src, alt: Q.t('web.staff.photo') });
+      img.addEventListener('error', initial);
+      box.append(img);
+    } else {
+      initial();
+    }
+    return box;
+  };
+
+  Q.LANGS = LANGS;
+  window.Q = Q;
+})();

@@ -1,0 +1,432 @@
+// terminal.js — the counter terminal: log in (job number and password), sign
+// in at a window, then call next, call a named ticket, recall, start, finish
+// (with an optional case deadline), no-show, transfer, return slip with the
+// missing materials, refuse with reason and basis, ask for express, set
+// whereabouts; the waiting list live; keyboard shortcuts on every action.
+// Every error is shown in the words the server gives in the page's language.
+//
+// Address: /terminal.html[?lang=en]. The session rides in the login cookie.
+(async function () {
+  'use strict';
+  const { $, $$, el, t } = Q;
+  await Q.init();
+
+  let me = null;       // GET /api/me
+  let services = [];   // GET /api/services
+  let windows = [];    // GET /api/windows, for choosing and transferring
+  let winId = 0;       // the window signed in at
+  let win = null;      // its WindowView, live
+  let queue = [];      // the tickets it could call, in order, live
+  let conn = null;
+  let busy = false;
+  let whereStatus = 'on_duty';
+
+  const views = ['#t-login', '#t-pick', '#t-desk'];
+  function view(id) {
+    views.forEach((v) => Q.show(v, v === id));
+    const inDesk = id === '#t-desk';
+    Q.show('#t-btn-where', inDesk);
+    Q.show('#t-btn-signout', inDesk);
+    Q.show('#t-btn-logout', id !== '#t-login');
+    if (!inDesk) {
+      $('#t-window-name').textContent = '';
+      Q.show('#t-where', false);
+    }
+  }
+
+  // ---- messages ----
+  let msgTimer = null;
+  function say(text, kind) {
+    const m = $('#t-msg');
+    m.textContent = text || '';
+    m.className = 't-msg' + (kind ? ' ' + kind : '');
+    clearTimeout(msgTimer);
+    if (kind !== 'error' && kind !== 'alert') msgTimer = setTimeout(() => { m.textContent = ''; }, 8000);
+  }
+
+  // ---- login ----
+  $('#t-login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('#t-login-error').textContent = '';
+    $('#t-login-btn').disabled = true;
+    try {
+      await Q.api('POST', '/api/login', { job_no: $('#t-jobno').value.trim(), password: $('#t-password').value });
+      $('#t-password').value = '';
+      await start();
+    } catch (err) {
+      $('#t-login-error').textContent = err.message;
+    } finally {
+      $('#t-login-btn').disabled = false;
+    }
+  });
+
+  $('#t-btn-logout').addEventListener('click', async () => {
+    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* the cookie goes anyway at expiry */ }
+    leaveDesk();
+    me = null;
+    view('#t-login');
+    $('#t-jobno').focus();
+  });
+
+  async function start() {
+    try {
+      me = await Q.api('GET', '/api/me');
+    } catch (err) {
+      view('#t-login');
+      if (err.status !== 401) $('#t-login-error').textContent = err.message;
+      $('#t-jobno').focus();
+      return;
+    }
+    if (!me.staff || (me.role !== 'staff' && me.role !== 'director')) {
+      view('#t-login');
+      $('#t-login-error').textContent = t('web.term.not_staff');
+      return;
+    }
+    $('#t-staff').textContent = Q.staffName(me.staff) + '（' + me.staff.job_no + '）';
+    try {
+      services = await Q.api('GET', '/api/services');
+    } catch (err) { /* the transfer list waits for the next try */ }
+    await pick();
+  }
+
+  // ---- choosing the window ----
+  async function pick() {
+    try {
+      windows = await Q.api('GET', '/api/windows');
+    } catch (err) {
+      view('#t-pick');
+      $('#t-pick-error').textContent = err.message;
+      return;
+    }
+    const mine = windows.find((w) => w.staff && w.staff.job_no === me.staff.job_no);
+    if (mine) { desk(mine.id); return; }
+    const postA = me.staff.posts_a || [], postB = me.staff.posts_b || [];
+    $('#t-windows').replaceChildren(...windows.map((w) => {
+      const taken = w.staff && w.staff.job_no !== me.staff.job_no;
+      const post = postA.includes(w.id) ? 'a' : postB.includes(w.id) ? 'b' : '';
+      return el('button', { type: 'button', class: 't-win' + (post === 'a' ? ' mine' : ''), disabled: taken,
+        dataset: { window: w.id }, onclick: () => signIn(w.id) },
+        el('span', { class: 'n', text: Q.windowName(w) }),
+        post ? el('span', { class: 'post ' + post, text: t(post === 'a' ? 'web.term.post_a' : 'web.term.post_b') }) : null,
+        el('span', { text: (w.services_a || []).map((c) => Q.serviceName(services.find((s) => s.code === c))).filter(Boolean).join('、') }),
+        taken ? el('span', { text: t('web.term.taken', { name: Q.staffName(w.staff) }) }) : null);
+    }));
+    $('#t-pick-error').textContent = '';
+    view('#t-pick');
+  }
+
+  async function signIn(id) {
+    try {
+      await Q.api('POST', '/api/windows/' + id + '/signin', {});
+      desk(id);
+    } catch (err) {
+      $('#t-pick-error').textContent = err.message;
+    }
+  }
+
+  $('#t-btn-signout').addEventListener('click', async () => {
+    try {
+      await Q.api('POST', '/api/windows/' + winId + '/signout', {});
+      leaveDesk();
+      await pick();
+    } catch (err) {
+      say(err.message, 'error');
+    }
+  });
+
+  // ---- the desk ----
+  function desk(id) {
+    winId = id;
+    view('#t-desk');
+    say('');
+    if (conn) conn.close();
+    conn = Q.connect({
+      client: 'terminal',
+      window: id,
+      onSnapshot: take,
+      onState: take,
+      onEvent: alertFor,
+      async onStatus(status) {
+        // A session that has expired cannot reconnect: back to the login.
+        if (status !== 'lost') return;
+        try {
+          await Q.api('GET', '/api/me');
+        } catch (err) {
+          if (err.status === 401) { leaveDesk(); Q.setOffline(false); view('#t-login'); }
+        }
+      },
+    });
+  }
+
+  function leaveDesk() {
+    if (conn) conn.close();
+    conn = null;
+    winId = 0;
+    win = null;
+    queue = [];
+  }
+
+  function take(msg) {
+    win = msg.window;
+    queue = msg.queue || [];
+    if (!win.staff || win.staff.job_no !== (me && me.staff.job_no)) {
+      // Signed out elsewhere (or by the director): back to choosing.
+      leaveDesk();
+      pick();
+      return;
+    }
+    render();
+  }
+
+  const svcName = (code) => Q.serviceName(services.find((s) => s.code === code)) || code;
+  const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
+
+  function badges(tk) {
+    return [
+      tk.express ? el('span', { class: 'badge express', text: t('web.badge.express') }) : null,
+      tk.return ? el('span', { class: 'badge return', text: t('web.badge.return') }) : null,
+      tk.priority ? el('span', { class: 'badge priority', text: t('web.badge.priority') }) : null,
+    ];
+  }
+
+  function render() {
+    if (!win) return;
+    $('#t-window-name').textContent = Q.windowName(win);
+    document.title = Q.windowName(win) + ' · ' + t('web.term.title');
+    const away = win.state === 'away' || whereStatus !== 'on_duty';
+    const wb = $('#t-where');
+    wb.hidden = !away;
+    wb.textContent = t('web.where.' + (whereStatus !== 'on_duty' ? whereStatus : 'break'));
+    const cur = win.current;
+    $('#t-cur-number').textContent = cur ? cur.number : '—';
+    if (cur) {
+      $('#t-cur-info').replaceChildren(
+        el('div', {}, el('span', { class: 'state', text: t('web.state.' + cur.state) }), ...badges(cur)),
+        el('div', { text: svcName(cur.service) }),
+        el('div', { text: [cur.calls ? t('web.term.calls', { n: cur.calls }) : '',
+          t('web.term.waited', { n: minutesSince(cur.issued_at) })].filter(Boolean).join(' · ') }));
+    } else {
+      $('#t-cur-info').replaceChildren(el('div', { text: t('web.term.no_current') }));
+    }
+    const needCur = ['recall', 'start', 'finish', 'noShow', 'transfer', 'suspend', 'reject'];
+    $$('.t-act').forEach((b) => {
+      const a = b.dataset.act;
+      b.disabled = (needCur.includes(a) && !cur) ||
+        (a === 'start' && cur && cur.state !== 'called') ||
+        (a === 'express' && !cur && queue.length === 0);
+    });
+    $('#t-queue-count').textContent = t('web.term.queue_count', { n: queue.length });
+    const rows = queue.map((tk) => el('li', { dataset: { ticket: tk.id } },
+      el('span', { class: 'num', text: tk.number }),
+      el('span', { class: 'svc' }, svcName(tk.service), ...badges(tk),
+        el('br'), t('web.term.waited', { n: minutesSince(tk.issued_at) })),
+      el('button', { type: 'button', class: 'btn secondary', text: t('web.term.call_this'),
+        onclick: (e) => { e.currentTarget.blur(); act('call', tk.id); } })));
+    if (rows.length === 0) rows.push(el('li', { class: 'empty', text: t('web.term.queue_empty') }));
+    $('#t-queue').replaceChildren(...rows);
+  }
+  setInterval(render, 30000); // the minutes waited
+
+  // ---- actions ----
+  const post = (action, body) => Q.api('POST', '/api/windows/' + winId + '/' + action, body || {});
+
+  async function run(fn) {
+    if (busy || !winId) return;
+    busy = true;
+    try {
+      await fn();
+    } catch (err) {
+      say(err.message, 'error');
+    } finally {
+      busy = false;
+    }
+  }
+
+  const actions = {
+    callNext: () => run(async () => {
+      const r = await post('call-next');
+      say(t('web.ok.called', { number: r.ticket.number }));
+    }),
+    call: (ticketID) => run(async () => {
+      const r = await post('call', { ticket_id: ticketID });
+      say(t('web.ok.called', { number: r.ticket.number }));
+    }),
+    recall: () => run(async () => { const r = await post('recall'); say(t('web.ok.called', { number: r.ticket.number })); }),
+    start: () => run(async () => { await post('start'); say(t('web.ok.done')); }),
+    noShow: () => run(async () => { await post('no-show'); say(t('web.ok.done')); }),
+    finish: () => openDialog('#d-finish'),
+    transfer: () => openDialog('#d-transfer'),
+    suspend: () => openDialog('#d-suspend'),
+    reject: () => openDialog('#d-reject'),
+    express: () => openDialog('#d-express'),
+    where: () => openDialog('#d-where'),
+  };
+
+  function act(name, arg) {
+    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+    const b = $('.t-act[data-act="' + name + '"]');
+    if (b && b.disabled) return;
+    actions[name](arg);
+  }
+
+  $$('.t-act').forEach((b) => b.addEventListener('click', () => act(b.dataset.act)));
+  $('#t-btn-where').addEventListener('click', () => act('where'));
+
+  // Keyboard shortcuts, shown on the buttons. Not while typing or in a dialog.
+  const keys = { F1: 'callNext', ' ': 'callNext', r: 'recall', s: 'start', f: 'finish', n: 'noShow', t: 'transfer',
+    m: 'suspend', j: 'reject', e: 'express', w: 'where' };
+  document.addEventListener('keydown', (e) => {
+    if ($('#t-desk').hidden || document.querySelector('dialog[open]')) return;
+    if (e.ctrlKey || e.altKey || e.metaKey) return;
+    const tag = e.target && e.target.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+    const name = keys[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+    if (!name) return;
+    e.preventDefault();
+    act(name);
+  });
+
+  // ---- dialogs ----
+  const fillers = {
+    '#d-finish': (f) => { f.elements.due.value = ''; f.elements.date.value = ''; },
+    '#d-transfer': (f) => {
+      const cur = win.current;
+      f.elements.service.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
+        ...services.filter((s) => !cur || s.code !== cur.service).map((s) => el('option', { value: s.code, text: s.prefix + ' ' + Q.serviceName(s) })));
+      f.elements.window.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
+        ...windows.filter((w) => w.id !== winId).map((w) => el('option', { value: w.id, text: Q.windowName(w) })));
+    },
+    '#d-suspend': (f) => {
+      const s = services.find((x) => x.code === (win.current && win.current.service));
+      const box = $('.d-materials', f);
+      box.replaceChildren(...(s ? Q.materials(s) : []).map((m) =>
+        el('label', { class: 'check' }, el('input', { type: 'checkbox', name: 'missing', value: m }), el('span', { text: m }))));
+      f.elements.other.value = '';
+    },
+    '#d-reject': (f) => { f.elements.reason.value = ''; f.elements.basis.value = ''; },
+    '#d-express': (f) => {
+      const cur = win.current;
+      const opts = [];
+      if (cur) opts.push(el('option', { value: '', text: t('web.express.current', { number: cur.number }) }));
+      for (const tk of queue) opts.push(el('option', { value: tk.id, text: tk.number + ' ' + svcName(tk.service) }));
+      f.elements.ticket.replaceChildren(...opts);
+      f.elements.reason.value = '';
+    },
+    '#d-where': (f) => { f.elements.status.value = whereStatus; f.elements.note.value = ''; },
+  };
+
+  // submitters send a dialog's form; a returned string is an error to show.
+  const submitters = {
+    '#d-finish': async (f) => {
+      const mode = f.elements.due.value;
+      const body = {};
+      if (mode === 'default') body.due = true;
+      if (mode === 'date') {
+        if (!f.elements.date.value) return t('web.finish.need_date');
+        body.due = f.elements.date.value;
+      }
+      await post('finish', body);
+      say(t('web.ok.done'));
+    },
+    '#d-transfer': async (f) => {
+      const body = {};
+      if (f.elements.service.value) body.service = f.elements.service.value;
+      if (f.elements.window.value) body.window = parseInt(f.elements.window.value, 10);
+      if (!body.service && !body.window) return t('web.transfer.need');
+      await post('transfer', body);
+      say(t('web.ok.done'));
+    },
+    '#d-suspend': async (f) => {
+      const missing = $$('input[name=missing]:checked', f).map((i) => i.value)
+        .concat(f.elements.other.value.split('\n').map((s) => s.trim()).filter(Boolean));
+      if (missing.length === 0) return t('web.suspend.need');
+      const slip = await post('suspend', { missing: missing });
+      say(t('web.suspend.done', { slip: slip.slip_id, until: Q.fmtDate(slip.valid_until) }));
+    },
+    '#d-reject': async (f) => {
+      const reason = f.elements.reason.value.trim(), basis = f.elements.basis.value.trim();
+      if (!reason || !basis) return t('web.reject.need');
+      await post('reject', { reason: reason, basis: basis });
+      say(t('web.reject.done'));
+    },
+    '#d-express': async (f) => {
+      const reason = f.elements.reason.value.trim();
+      if (!reason) return t('web.express.need');
+      const body = { reason: reason };
+      if (f.elements.ticket.value) body.ticket_id = f.elements.ticket.value;
+      await post('express', body);
+      say(t('web.express.sent'));
+    },
+    '#d-where': async (f) => {
+      const status = f.elements.status.value;
+      const note = f.elements.note.value.trim();
+      await post('whereabouts', note ? { status: status, note: note } : { status: status });
+      whereStatus = status;
+      say(t('web.where.set', { status: t('web.where.' + status) }));
+      render();
+    },
+  };
+
+  function openDialog(id) {
+    if (!win) return;
+    const d = $(id);
+    const f = $('form', d);
+    $('.error', d).textContent = '';
+    fillers[id](f);
+    d.showModal();
+  }
+
+  Object.keys(submitters).forEach((id) => {
+    const d = $(id);
+    const f = $('form', d);
+    $$('[data-close]', d).forEach((b) => b.addEventListener('click', () => d.close()));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const submit = $('button[type=submit]', f);
+      submit.disabled = true;
+      try {
+        const problem = await submitters[id](f);
+        if (problem) { $('.error', d).textContent = problem; return; }
+        d.close();
+      } catch (err) {
+        $('.error', d).textContent = err.message;
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  });
+
+  // ---- alerts from the hall, for this window ----
+  function numberOf(ticketID) {
+    const tk = (win && win.current && win.current.id === ticketID && win.current) || queue.find((x) => x.id === ticketID);
+    return tk ? tk.number : '';
+  }
+
+  function alertFor(ev, live) {
+    if (!live) return;
+    switch (ev.type) {
+      case 'backup_opened':
+        say(t('web.alert.backup_opened', { service: svcName(ev.service) }), 'alert');
+        break;
+      case 'backup_closed':
+        say(t('web.alert.backup_closed', { service: svcName(ev.service) }), 'alert');
+        break;
+      case 'cover_needed': {
+        const w = windows.find((x) => x.id === ev.window);
+        say(t('web.alert.cover_needed', { window: w ? Q.windowName(w) : ev.window }), 'alert');
+        break;
+      }
+      case 'express_approved':
+        say(t('web.alert.express_approved', { number: ev.number || numberOf(ev.ticket) }), 'alert');
+        break;
+      case 'express_denied':
+        say(t('web.alert.express_denied', { number: ev.number || numberOf(ev.ticket) }), 'alert');
+        break;
+      case 'ticket_returned':
+        if (ev.window === winId) say(t('web.alert.returned', { number: ev.number }), 'alert');
+        break;
+    }
+  }
+
+  await start();
+})();

@@ -1,0 +1,307 @@
+package display
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"qcall/assets"
+	"qcall/queue"
+)
+
+// StaticOptions configure the screens' handler.
+type StaticOptions struct {
+	// Web holds the pages, scripts and styles; nil is the built-in assets.FS's
+	// web/ folder.
+	Web fs.FS
+	// Logger gets what went wrong; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Static serves the hall's screens from the binary: every file of the web
+// folder at its own path (index.html also at /), the phone page phone.html at
+// /t/{ticket id}, each language's catalogue merged into one JSON object at
+// /i18n/{lang}.json, and QR codes at GET /api/qr?data=…. It answers only the
+// paths it owns; Register puts exactly those on a ServeMux, so that the API
+// stays the answer (a JSON 404) for anything else.
+type Static struct {
+	log      *slog.Logger
+	mux      *http.ServeMux
+	patterns []string
+	files    map[string]*staticFile // path in the web folder → file
+	i18n     map[string]*staticFile // language → catalogue JSON
+}
+
+// staticFile is one answer kept in memory, with its validator.
+type staticFile struct {
+	name  string // for the Content-Type by extension
+	body  []byte
+	etag  string
+	ctype string
+}
+
+func newStaticFile(name string, body []byte, ctype string) *staticFile {
+	sum := sha256.Sum256(body)
+	if ctype == "" {
+		ctype = mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = http.DetectContentType(body)
+		}
+	}
+	return &staticFile{name: name, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: ctype}
+}
+
+// QR code limits: data longer than qrMaxData is refused (a status URL is under
+// 100 bytes); the image is qrDefaultSize pixels unless ?size= says otherwise,
+// within [qrMinSize, qrMaxSize].
+const (
+	qrMaxData     = 1024
+	qrDefaultSize = 320
+	qrMinSize     = 64
+	qrMaxSize     = 1024
+)
+
+// contentSecurity is the policy of every page: everything comes from the
+// server itself (scripts, styles, the websocket, voice), except a staff
+// photo, which a hall may keep on another server.
+const contentSecurity = "default-src 'self'; img-src 'self' data: blob: https: http:; media-src 'self' blob:; " +
+	"connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// NewStatic reads the web folder and the catalogues into memory.
+func NewStatic(opts StaticOptions) (*Static, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	web := opts.Web
+	if web == nil {
+		sub, err := fs.Sub(assets.FS, "web")
+		if err != nil {
+			return nil, fmt.Errorf("display: static: %w", err)
+		}
+		web = sub
+	}
+	s := &Static{log: opts.Logger, mux: http.NewServeMux(), files: map[string]*staticFile{}, i18n: map[string]*staticFile{}}
+	err := fs.WalkDir(web, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") || strings.EqualFold(d.Name(), "README.md") {
+			return nil
+		}
+		b, err := fs.ReadFile(web, p)
+		if err != nil {
+			return err
+		}
+		s.files[p] = newStaticFile(p, b, "")
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("display: static: %w", err)
+	}
+	for _, need := range []string{"index.html", "phone.html"} {
+		if s.files[need] == nil {
+			return nil, fmt.Errorf("display: static: the web folder has no %s", need)
+		}
+	}
+	for _, lang := range assets.Languages {
+		b, err := json.Marshal(assets.Catalog(lang))
+		if err != nil {
+			return nil, fmt.Errorf("display: static: catalogue %s: %w", lang, err)
+		}
+		s.i18n[lang] = newStaticFile(lang+".json", b, "application/json; charset=utf-8")
+	}
+
+	s.handle("GET /{$}", func(w http.ResponseWriter, r *http.Request) { s.serveFile(w, r, s.files["index.html"]) })
+	for _, p := range slices.Sorted(func(yield func(string) bool) {
+		for p := range s.files {
+			if !yield(p) {
+				return
+			}
+		}
+	}) {
+		f := s.files[p]
+		s.handle("GET /"+p, func(w http.ResponseWriter, r *http.Request) { s.serveFile(w, r, f) })
+	}
+	s.handle("GET /t/{id}", s.servePhone)
+	s.handle("GET /i18n/{file}", s.serveCatalog)
+	s.handle("GET /api/qr", s.serveQR)
+	return s, nil
+}
+
+func (s *Static) handle(pattern string, fn http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, fn)
+	s.patterns = append(s.patterns, pattern)
+}
+
+// Register adds the paths Static answers to mux, each as its own pattern
+// ("GET /hall.html", "GET /t/{id}", "GET /api/qr", …), all served by s.
+func (s *Static) Register(mux *http.ServeMux) {
+	for _, p := range s.patterns {
+		mux.Handle(p, s)
+	}
+}
+
+// Patterns lists the ServeMux patterns Register adds.
+func (s *Static) Patterns() []string { return slices.Clone(s.patterns) }
+
+// ServeHTTP answers a request for one of Static's paths; any other is a JSON
+// 404 (or 405).
+func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		p := &staticProbe{header: http.Header{}}
+		h.ServeHTTP(p, r)
+		if p.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", p.header.Get("Allow"))
+			s.fail(w, r, staticErrorf(http.StatusMethodNotAllowed, "method_not_allowed", "allowed: %s", p.header.Get("Allow")))
+			return
+		}
+		s.fail(w, r, staticErrorf(http.StatusNotFound, "not_found", ""))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// serveFile answers f with its ETag; pages, scripts and styles are
+// revalidated on every load (no-cache), so a new version shows at once.
+func (s *Static) serveFile(w http.ResponseWriter, r *http.Request, f *staticFile) {
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	h.Set("ETag", f.etag)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.HasSuffix(f.name, ".html") {
+		h.Set("Content-Security-Policy", contentSecurity)
+		// A phone page's address is the key to its ticket: it must not
+		// leave in a Referer.
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+}
+
+// GET /t/{id}: the phone page of a ticket. The page reads the id from its
+// address; whether the ticket exists is the API's to say.
+func (s *Static) servePhone(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	s.serveFile(w, r, s.files["phone.html"])
+}
+
+// GET /i18n/{lang}.json: the whole catalogue of one language.
+func (s *Static) serveCatalog(w http.ResponseWriter, r *http.Request) {
+	lang, ok := strings.CutSuffix(r.PathValue("file"), ".json")
+	f := s.i18n[lang]
+	if !ok || f == nil {
+		s.fail(w, r, staticErrorf(http.StatusNotFound, "not_found", "languages: %s", strings.Join(assets.Languages, ", ")))
+		return
+	}
+	s.serveFile(w, r, f)
+}
+
+// GET /api/qr?data=…&size=N: a PNG QR code of data (at most qrMaxData bytes),
+// N pixels square. The same address always gives the same image, so it may be
+// cached.
+func (s *Static) serveQR(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	data := q.Get("data")
+	switch {
+	case data == "":
+		s.fail(w, r, staticErrorf(http.StatusBadRequest, queue.ErrInvalid.Code, "data is required"))
+		return
+	case len(data) > qrMaxData:
+		s.fail(w, r, staticErrorf(http.StatusBadRequest, queue.ErrInvalid.Code, "data is longer than %d bytes", qrMaxData))
+		return
+	}
+	size := qrDefaultSize
+	if v := q.Get("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < qrMinSize || n > qrMaxSize {
+			s.fail(w, r, staticErrorf(http.StatusBadRequest, queue.ErrInvalid.Code, "size must be %d–%d", qrMinSize, qrMaxSize))
+			return
+		}
+		size = n
+	}
+	png, err := qrcode.Encode(data, qrcode.Medium, size)
+	if err != nil {
+		s.fail(w, r, staticErrorf(http.StatusBadRequest, queue.ErrInvalid.Code, "cannot encode: %v", err))
+		return
+	}
+	sum := sha256.Sum256(png)
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(png))
+}
+
+// staticError is an error Static answers with: a catalogue code (error.<code>),
+// its HTTP status and a detail. Static keeps its own few, so that it stands
+// apart from the API's internals.
+type staticError struct {
+	status int
+	code   string
+	detail string
+}
+
+func (e *staticError) Error() string { return e.code + ": " + e.detail }
+
+func staticErrorf(status int, code, format string, args ...any) *staticError {
+	return &staticError{status: status, code: code, detail: fmt.Sprintf(format, args...)}
+}
+
+// fail answers e as the API does: {"error":{"code","message"}}, the message
+// from the catalogue in the request's language.
+func (s *Static) fail(w http.ResponseWriter, r *http.Request, e *staticError) {
+	lang := assets.Lang(r.Header.Get("Accept-Language"))
+	msg := assets.T(lang, "error."+e.code)
+	if e.detail != "" {
+		sep := "："
+		if lang == "en" {
+			sep = ": "
+		}
+		msg += sep + e.detail
+	}
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	body.Error.Code, body.Error.Message = e.code, msg
+	b, err := json.Marshal(body)
+	if err != nil {
+		s.log.Error("display: static: encode error", "err", err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(e.status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// staticProbe catches what the ServeMux would answer for a path Static does
+// not own (404, or 405 with Allow).
+type staticProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *staticProbe) Header() http.Header         { return p.header }
+func (p *staticProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *staticProbe) WriteHeader(code int)        { p.status = code }
