@@ -332,7 +332,7 @@ func TestEngine_SlipAcrossDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.ID != a.ID || v.Number != "A002" || !v.Return {
+	if v.ID != a.ID || v.Number != "A002" || !v.Return || v.ForWindow != 1 || v.ForWindowName != "1号窗口" {
 		t.Fatalf("returned ticket %+v: want the old id with today's next number A002", v)
 	}
 	h.signIn("1001", 1)

@@ -143,12 +143,16 @@ type TicketView struct {
 	IssuedAt   time.Time   `json:"issued_at"`
 	Window     int         `json:"window,omitempty"`
 	WindowName string      `json:"window_name,omitempty"`
-	Calls      int         `json:"calls,omitempty"`
-	Express    bool        `json:"express,omitempty"`
-	Return     bool        `json:"return,omitempty"`
-	Priority   string      `json:"priority,omitempty"`
-	Slip       string      `json:"slip,omitempty"`
-	Rating     int         `json:"rating,omitempty"`
+	// ForWindow is the one window a waiting ticket goes to (a return slip, a
+	// transfer to a window).
+	ForWindow     int    `json:"for_window,omitempty"`
+	ForWindowName string `json:"for_window_name,omitempty"`
+	Calls         int    `json:"calls,omitempty"`
+	Express       bool   `json:"express,omitempty"`
+	Return        bool   `json:"return,omitempty"`
+	Priority      string `json:"priority,omitempty"`
+	Slip          string `json:"slip,omitempty"`
+	Rating        int    `json:"rating,omitempty"`
 }
 
 // TicketView returns the view of ticket id (the zero view when there is none).
@@ -162,6 +166,9 @@ func (s *State) TicketView(id string) TicketView {
 		Priority: t.Priority, Slip: t.Slip, Rating: t.Rating}
 	if w := s.Config.Window(t.Window); w != nil && t.Window != 0 {
 		v.WindowName = w.Name
+	}
+	if w := s.Config.Window(t.PinWindow); w != nil && t.State.Queued() {
+		v.ForWindow, v.ForWindowName = w.ID, w.Name
 	}
 	if t.State.Queued() {
 		v.Ahead = s.ahead(t)

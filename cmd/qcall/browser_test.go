@@ -375,8 +375,9 @@ func TestBrowser_Screens(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#k-slip-code"), slip[4:]),
 		chromedp.Click(chromedp.CSS("#k-slip-ok")),
 	)
+	// The kiosk names the window the citizen goes straight back to.
 	kiosk.wait(visible("#k-slip-result")+` && document.querySelector("#k-slip-result").textContent.includes(`+
-		fmt.Sprintf("%q", called.Ticket.Number)+`)`, 10*time.Second)
+		fmt.Sprintf("%q", called.Ticket.Number)+`) && document.querySelector("#k-slip-result").textContent.includes("1号窗口")`, 10*time.Second)
 	kiosk.shot("kiosk-slip")
 	term.wait(textIs("#t-queue .num", called.Ticket.Number)+` && document.querySelector("#t-queue .badge.return")`, 10*time.Second)
 

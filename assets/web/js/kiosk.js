@@ -134,9 +134,8 @@
     withBusy(async () => {
       const r = await Q.api('POST', '/api/slips/' + encodeURIComponent(id) + '/return', {});
       const tk = r.ticket || {};
-      // The ticket waits for the window of its slip; the answer names it
-      // when the API tells it.
-      const win = tk.window_name || (tk.window ? String(tk.window) : '');
+      // The ticket waits for the window of its slip, which the answer names.
+      const win = tk.for_window_name || (tk.for_window ? String(tk.for_window) : '');
       const res = $('#k-slip-result');
       res.textContent = win ? t('web.kiosk.slip_back', { window: win, number: tk.number })
         : t('web.kiosk.slip_back_any', { number: tk.number });
