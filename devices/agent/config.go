@@ -1,0 +1,484 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"go.bug.st/serial"
+
+	"qcall/devices/escpos"
+	"qcall/devices/keypad"
+	"qcall/devices/led"
+)
+
+// Config is the agent's configuration file (docs/agent.md, docs/agent.example.toml).
+// Zero values take the defaults listed beside each field.
+type Config struct {
+	// Server is the hall server's base address, http://host:port.
+	Server string `toml:"server"`
+	// Token is the agent's device token (role agent); QCALL_AGENT_TOKEN in the
+	// environment is used when it is empty.
+	Token string `toml:"token"`
+	// Data is the agent's data folder: the print spool (agent.db). Relative to
+	// the configuration file; default "qcall-agent-data".
+	Data string `toml:"data"`
+	// PublicURL is the base of the phone page printed as the ticket's QR code
+	// (<public_url>/t/<id>); default Server. Set it when phones reach the hall
+	// server at another address than the agent does.
+	PublicURL string `toml:"public_url"`
+	// Lang is the language of the notes sent with device statuses, of the LED
+	// default texts and of the announcements: zh-CN (default) or en.
+	Lang string `toml:"lang"`
+	// TimeZone prints the ticket's time; default Asia/Shanghai.
+	TimeZone string `toml:"time_zone"`
+	// Reconnect is the back-off between connection attempts to the server.
+	Reconnect Backoff `toml:"reconnect"`
+	// ReadTimeout closes a connection to the server that has sent nothing,
+	// pings included, for this long (default 70 s; the server pings every 25 s).
+	ReadTimeout Duration `toml:"read_timeout"`
+
+	Printers []PrinterConfig `toml:"printer"`
+	LEDs     []LEDConfig     `toml:"led"`
+	Keypads  []KeypadConfig  `toml:"keypad"`
+	Voice    VoiceConfig     `toml:"voice"`
+
+	dir string // folder of the configuration file, for relative paths
+}
+
+// Backoff is a growing wait between retries: Min, doubled after each failure up
+// to Max, with up to 20 % jitter.
+type Backoff struct {
+	Min Duration `toml:"min"` // default 500 ms
+	Max Duration `toml:"max"` // default 30 s
+}
+
+// PortConfig says where a device is and how to talk to it. Exactly one of
+// Port (a serial port: /dev/ttyUSB0, /dev/serial/by-id/…, COM3) and Address (a
+// raw TCP printer, host:9100) is set.
+type PortConfig struct {
+	Port     string   `toml:"port"`
+	Address  string   `toml:"address"`   // printers only
+	Baud     int      `toml:"baud"`      // default 9600
+	DataBits int      `toml:"data_bits"` // 5–8, default 8
+	Parity   string   `toml:"parity"`    // none (default), odd, even, mark, space
+	StopBits StopBits `toml:"stop_bits"` // 1 (default), 1.5, 2
+}
+
+// StopBits is 1, 1.5 or 2; the file may write it as a number or a string.
+type StopBits string
+
+// UnmarshalTOML takes 1, 1.5, 2, "1", "1.5" or "2".
+func (s *StopBits) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*s = StopBits(strconv.FormatInt(x, 10))
+	case float64:
+		*s = StopBits(strconv.FormatFloat(x, 'f', -1, 64))
+	case string:
+		*s = StopBits(x)
+	default:
+		return fmt.Errorf("stop_bits: want 1, 1.5 or 2, not %v", v)
+	}
+	return nil
+}
+
+// PrinterConfig is one ticket printer.
+type PrinterConfig struct {
+	// Name is the device name the hall sees in device_status events.
+	Name string `toml:"name"`
+	PortConfig
+	// Kiosks lists the kiosk devices (their names in the hall configuration)
+	// whose tickets this printer prints; "*" is every kiosk.
+	Kiosks []string `toml:"kiosks"`
+	// Windows lists the windows whose return slips this printer prints.
+	Windows []int `toml:"windows"`
+	// Columns is the paper width in characters: 48 (80 mm, default) or 32 (58 mm).
+	Columns int `toml:"columns"`
+	// Cut is "full" (default) or "partial".
+	Cut string `toml:"cut"`
+	// Footer is the ticket's last line; default the catalogue's agent.ticket.footer.
+	Footer string `toml:"footer"`
+	// Status is false for a printer that does not answer DLE EOT: jobs are
+	// then written blind and counted printed once written. Default true.
+	Status *bool `toml:"status"`
+	// StatusTimeout is how long the printer has to answer a status query
+	// (default 1 s); after a job, the time the job takes to go out at Baud is
+	// added.
+	StatusTimeout Duration `toml:"status_timeout"`
+	// Retry is how often a printer that cannot print is asked again (default 2 s).
+	Retry Duration `toml:"retry"`
+	// Poll is how often an idle printer is asked its status, so the hall learns
+	// of an empty roll before the next ticket (default 30 s).
+	Poll Duration `toml:"poll"`
+	// MaxAge: a ticket that reaches the agent this long after it was issued
+	// (the agent was away) is not printed (default 10 min).
+	MaxAge Duration `toml:"max_age"`
+	// DropAfter: a spooled job still not printed after this long is dropped
+	// (logged). 0, the default, keeps every job until it is printed.
+	DropAfter Duration `toml:"drop_after"`
+}
+
+// LEDConfig is one LED window bar. Bars on one RS-485 line share a port (and
+// must then have different addresses); the agent writes them in turn.
+type LEDConfig struct {
+	Name string `toml:"name"`
+	PortConfig
+	// Window is the window the bar belongs to.
+	Window int `toml:"window"`
+	// Frame is the bar's protocol (devices/led README).
+	Frame led.Frame `toml:"frame"`
+	// Template is the text of a call or recall: {number}, {window},
+	// {window_name}, {service}; default the catalogue's printer.led.call.
+	Template string `toml:"template"`
+	// Ready is shown while staff are signed in and nothing is called; default
+	// the catalogue's agent.led.ready. Closed is shown after sign-out; default
+	// agent.led.closed. Both take the same fields as Template.
+	Ready  string `toml:"ready"`
+	Closed string `toml:"closed"`
+}
+
+// KeypadConfig is one satisfaction keypad.
+type KeypadConfig struct {
+	Name string `toml:"name"`
+	PortConfig
+	// Window is the window whose last finished ticket a press rates.
+	Window int `toml:"window"`
+	// Keys maps what a key sends ("1", or hex bytes "0xA1") to its score 1–4
+	// (4 非常满意 … 1 不满意); default "1"…"4".
+	Keys map[string]int `toml:"keys"`
+}
+
+// VoiceConfig plays each call on this machine's sound card, for halls without
+// a screen PC.
+type VoiceConfig struct {
+	Enabled bool `toml:"enabled"`
+	// Command plays a WAV from its standard input; default aplay -q -.
+	Command []string `toml:"command"`
+	// MaxDelay: a call that reaches the agent later than this after it was made
+	// is not announced (default 60 s).
+	MaxDelay Duration `toml:"max_delay"`
+}
+
+// Duration is a time.Duration written as "1.5s", "10m" in the file.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration ("500ms", "2s", "10m"); "0" is zero.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %q: want e.g. 500ms, 2s, 10m", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as time.Duration.String does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// LoadConfig reads and checks the configuration in path. Relative paths in it
+// (data) are relative to the file's folder.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("agent configuration: %w", err)
+	}
+	cfg, err := ParseConfig(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("agent configuration %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.dir = filepath.Dir(abs)
+	return cfg, nil
+}
+
+// ParseConfig reads and checks a configuration from TOML text. A syntax error,
+// an unknown key or a bad value is an error naming the line or the key.
+func ParseConfig(text string) (*Config, error) {
+	var cfg Config
+	md, err := toml.Decode(text, &cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+		}
+		return nil, err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("unknown key %s", und[0])
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// Validate checks the configuration and fills in the defaults.
+func (c *Config) Validate() error {
+	if c.Token == "" {
+		c.Token = os.Getenv("QCALL_AGENT_TOKEN")
+	}
+	c.Server = strings.TrimRight(strings.TrimSpace(c.Server), "/")
+	u, err := url.Parse(c.Server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("server: want http://host:port, not %q", c.Server)
+	}
+	if c.Token == "" {
+		return errors.New("token: the agent's device token is required (or QCALL_AGENT_TOKEN)")
+	}
+	c.PublicURL = strings.TrimRight(or(c.PublicURL, c.Server), "/")
+	c.Data = or(c.Data, "qcall-agent-data")
+	c.Lang = or(c.Lang, "zh-CN")
+	if c.Lang != "zh-CN" && c.Lang != "en" {
+		return fmt.Errorf("lang: zh-CN or en, not %q", c.Lang)
+	}
+	c.TimeZone = or(c.TimeZone, "Asia/Shanghai")
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return fmt.Errorf("time_zone: %w", err)
+	}
+	c.Reconnect.Min = or(c.Reconnect.Min, Duration(500*time.Millisecond))
+	c.Reconnect.Max = max(or(c.Reconnect.Max, Duration(30*time.Second)), c.Reconnect.Min)
+	c.ReadTimeout = or(c.ReadTimeout, Duration(70*time.Second))
+	if c.ReadTimeout.D() < 300*time.Millisecond {
+		return fmt.Errorf("read_timeout %v: at least 300ms", c.ReadTimeout.D())
+	}
+	if c.Reconnect.Min.D() <= 0 {
+		return fmt.Errorf("reconnect.min must be more than 0")
+	}
+
+	names := map[string]string{} // device name → what it is
+	ports := map[string]string{} // serial port → device kind using it
+	claim := func(what, name string) error {
+		if strings.TrimSpace(name) == "" {
+			return fmt.Errorf("%s: name is required", what)
+		}
+		if prev, dup := names[name]; dup {
+			return fmt.Errorf("%s: name %q is also %s", what, name, prev)
+		}
+		names[name] = what
+		return nil
+	}
+	usePort := func(what, kind string, pc *PortConfig) error {
+		if err := pc.validate(kind == "printer"); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		key := pc.Port
+		if key == "" {
+			key = pc.Address
+		}
+		if prev, ok := ports[key]; ok && (prev != kind || kind != "led") {
+			return fmt.Errorf("%s: port %s is already used by a %s", what, key, prev)
+		}
+		ports[key] = kind
+		return nil
+	}
+	kiosks := map[string]string{}
+	slips := map[int]string{}
+	for i := range c.Printers {
+		p := &c.Printers[i]
+		what := fmt.Sprintf("printer[%d]", i)
+		if err := claim(what, p.Name); err != nil {
+			return err
+		}
+		if err := usePort(what, "printer", &p.PortConfig); err != nil {
+			return err
+		}
+		for _, k := range p.Kiosks {
+			if prev, dup := kiosks[k]; dup {
+				return fmt.Errorf("%s: kiosk %q already prints on %s", what, k, prev)
+			}
+			kiosks[k] = p.Name
+		}
+		for _, w := range p.Windows {
+			if w < 1 {
+				return fmt.Errorf("%s: window %d", what, w)
+			}
+			if prev, dup := slips[w]; dup {
+				return fmt.Errorf("%s: window %d already prints its slips on %s", what, w, prev)
+			}
+			slips[w] = p.Name
+		}
+		p.Columns = or(p.Columns, escpos.Columns80mm)
+		if p.Columns < 24 || p.Columns > 96 {
+			return fmt.Errorf("%s: columns %d (48 for 80 mm paper, 32 for 58 mm)", what, p.Columns)
+		}
+		if p.Cut != "" && p.Cut != "full" && p.Cut != "partial" {
+			return fmt.Errorf("%s: cut is full or partial, not %q", what, p.Cut)
+		}
+		if p.Status == nil {
+			yes := true
+			p.Status = &yes
+		}
+		p.StatusTimeout = or(p.StatusTimeout, Duration(time.Second))
+		p.Retry = or(p.Retry, Duration(2*time.Second))
+		p.Poll = or(p.Poll, Duration(30*time.Second))
+		p.MaxAge = or(p.MaxAge, Duration(10*time.Minute))
+		for _, d := range []struct {
+			key string
+			v   Duration
+		}{{"status_timeout", p.StatusTimeout}, {"retry", p.Retry}, {"poll", p.Poll}, {"max_age", p.MaxAge}} {
+			if d.v <= 0 {
+				return fmt.Errorf("%s: %s must be more than 0", what, d.key)
+			}
+		}
+		if p.DropAfter < 0 {
+			return fmt.Errorf("%s: drop_after must not be negative", what)
+		}
+	}
+	leds := map[string][]*LEDConfig{} // port → bars on it
+	for i := range c.LEDs {
+		l := &c.LEDs[i]
+		what := fmt.Sprintf("led[%d]", i)
+		if err := claim(what, l.Name); err != nil {
+			return err
+		}
+		if l.Address != "" {
+			return fmt.Errorf("%s: an LED bar is on a serial port, not a network address", what)
+		}
+		if err := usePort(what, "led", &l.PortConfig); err != nil {
+			return err
+		}
+		if l.Window < 1 {
+			return fmt.Errorf("%s: window is required", what)
+		}
+		if err := l.Frame.Validate(); err != nil {
+			return fmt.Errorf("%s: frame: %w", what, err)
+		}
+		for _, o := range leds[l.Port] {
+			if o.PortConfig != l.PortConfig {
+				return fmt.Errorf("%s: port %s is set up differently by %s", what, l.Port, o.Name)
+			}
+			if !o.Frame.HasAddress || !l.Frame.HasAddress || o.Frame.Address == l.Frame.Address {
+				return fmt.Errorf("%s: shares port %s with %s: both need has_address and different addresses", what, l.Port, o.Name)
+			}
+		}
+		leds[l.Port] = append(leds[l.Port], l)
+	}
+	for i := range c.Keypads {
+		k := &c.Keypads[i]
+		what := fmt.Sprintf("keypad[%d]", i)
+		if err := claim(what, k.Name); err != nil {
+			return err
+		}
+		if k.Address != "" {
+			return fmt.Errorf("%s: a keypad is on a serial port, not a network address", what)
+		}
+		if err := usePort(what, "keypad", &k.PortConfig); err != nil {
+			return err
+		}
+		if k.Window < 1 {
+			return fmt.Errorf("%s: window is required", what)
+		}
+		if _, err := k.keymap(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if c.Voice.Enabled {
+		c.Voice.MaxDelay = or(c.Voice.MaxDelay, Duration(time.Minute))
+	}
+	return nil
+}
+
+func (k *KeypadConfig) keymap() (keypad.Keymap, error) {
+	if len(k.Keys) == 0 {
+		return keypad.DefaultKeymap(), nil
+	}
+	return keypad.ParseKeymap(k.Keys)
+}
+
+func (pc *PortConfig) validate(tcpOK bool) error {
+	switch {
+	case pc.Port != "" && pc.Address != "":
+		return errors.New("give port or address, not both")
+	case pc.Port == "" && pc.Address == "":
+		if tcpOK {
+			return errors.New("port (serial) or address (host:9100) is required")
+		}
+		return errors.New("port is required")
+	case pc.Address != "":
+		if !tcpOK {
+			return errors.New("address is for network printers")
+		}
+		if !strings.Contains(pc.Address, ":") {
+			pc.Address += ":9100"
+		}
+		return nil
+	}
+	pc.Baud = or(pc.Baud, 9600)
+	pc.DataBits = or(pc.DataBits, 8)
+	if pc.Baud < 50 || pc.Baud > 4000000 {
+		return fmt.Errorf("baud %d", pc.Baud)
+	}
+	if pc.DataBits < 5 || pc.DataBits > 8 {
+		return fmt.Errorf("data_bits %d: 5 to 8", pc.DataBits)
+	}
+	pc.Parity = strings.ToLower(or(pc.Parity, "none"))
+	if !slices.Contains([]string{"none", "odd", "even", "mark", "space"}, pc.Parity) {
+		return fmt.Errorf("parity %q: none, odd, even, mark or space", pc.Parity)
+	}
+	pc.StopBits = or(pc.StopBits, "1")
+	if pc.StopBits != "1" && pc.StopBits != "1.5" && pc.StopBits != "2" {
+		return fmt.Errorf("stop_bits %q: 1, 1.5 or 2", pc.StopBits)
+	}
+	return nil
+}
+
+// mode is the serial port mode of pc.
+func (pc *PortConfig) mode() *serial.Mode {
+	m := &serial.Mode{BaudRate: pc.Baud, DataBits: pc.DataBits}
+	m.Parity = map[string]serial.Parity{"none": serial.NoParity, "odd": serial.OddParity, "even": serial.EvenParity,
+		"mark": serial.MarkParity, "space": serial.SpaceParity}[pc.Parity]
+	m.StopBits = map[StopBits]serial.StopBits{"1": serial.OneStopBit, "1.5": serial.OnePointFiveStopBits,
+		"2": serial.TwoStopBits}[pc.StopBits]
+	return m
+}
+
+// String is the port for logs and notes: /dev/ttyUSB0 or 192.0.2.5:9100.
+func (pc *PortConfig) String() string {
+	if pc.Port != "" {
+		return pc.Port
+	}
+	return pc.Address
+}
+
+// transmitTime is how long n bytes take on the line: 10 bits a byte (start,
+// 8 data, stop) at Baud; zero for a network printer.
+func (pc *PortConfig) transmitTime(n int) time.Duration {
+	if pc.Port == "" || pc.Baud == 0 {
+		return 0
+	}
+	bits := 2 + pc.DataBits // start, data, stop; and parity
+	if pc.Parity != "none" {
+		bits++
+	}
+	return time.Duration(n) * time.Duration(bits) * time.Second / time.Duration(pc.Baud)
+}
+
+// dataPath is the agent's data folder.
+func (c *Config) dataPath() string {
+	if filepath.IsAbs(c.Data) || c.dir == "" {
+		return c.Data
+	}
+	return filepath.Join(c.dir, c.Data)
+}

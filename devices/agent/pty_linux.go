@@ -1,0 +1,100 @@
+//go:build linux
+
+package agent
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+// openPTY opens a pseudo-terminal pair in raw mode: tty is the end a driver
+// opens by its name (/dev/pts/N), like /dev/ttyUSB0; dev is the far end, where
+// the simulator plays the device. Both support deadlines. (The same as
+// devices/internal/ptytest, which this package does not link into the binary
+// because it imports testing.)
+func openPTY() (dev, tty *os.File, err error) {
+	master, tty, err := pty.Open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("open pty: %w", err)
+	}
+	// pty.Open calls master.Fd(), which puts the descriptor in blocking mode
+	// and disables deadlines on it; a non-blocking duplicate is pollable.
+	rc, err := master.SyscallConn()
+	if err != nil {
+		master.Close()
+		tty.Close()
+		return nil, nil, err
+	}
+	var fd int
+	var derr error
+	rc.Control(func(s uintptr) { fd, derr = unix.Dup(int(s)) })
+	master.Close()
+	if derr != nil {
+		tty.Close()
+		return nil, nil, fmt.Errorf("dup pty: %w", derr)
+	}
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		tty.Close()
+		return nil, nil, err
+	}
+	dev = os.NewFile(uintptr(fd), "ptmx")
+	if err := makeRaw(tty); err != nil {
+		dev.Close()
+		tty.Close()
+		return nil, nil, err
+	}
+	return dev, tty, nil
+}
+
+// makeRaw sets the terminal f to raw mode as cfmakeraw(3) does.
+func makeRaw(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ierr error
+	err = rc.Control(func(s uintptr) {
+		fd := int(s)
+		t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+		if err != nil {
+			ierr = err
+			return
+		}
+		t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR |
+			unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF | unix.IXANY
+		t.Oflag &^= unix.OPOST
+		t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
+		t.Cflag &^= unix.CSIZE | unix.PARENB
+		t.Cflag |= unix.CS8
+		t.Cc[unix.VMIN] = 1
+		t.Cc[unix.VTIME] = 0
+		ierr = unix.IoctlSetTermios(fd, unix.TCSETS, t)
+	})
+	if err != nil {
+		return err
+	}
+	if ierr != nil {
+		return fmt.Errorf("raw mode %s: %w", f.Name(), ierr)
+	}
+	return nil
+}
+
+// releaseTTY clears the exclusive mode (TIOCEXCL) that go.bug.st/serial sets
+// on the ports it opens, and that stays on a terminal whose owner was killed
+// while another process still holds it open.
+func releaseTTY(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ierr error
+	if err := rc.Control(func(s uintptr) { ierr = unix.IoctlSetInt(int(s), unix.TIOCNXCL, 0) }); err != nil {
+		return err
+	}
+	return ierr
+}

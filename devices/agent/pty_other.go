@@ -1,0 +1,15 @@
+//go:build !linux
+
+package agent
+
+import (
+	"errors"
+	"os"
+)
+
+// openPTY is Linux only: the device simulator needs pseudo-terminals.
+func openPTY() (dev, tty *os.File, err error) {
+	return nil, nil, errors.New("agent: the device simulator needs Linux pseudo-terminals")
+}
+
+func releaseTTY(f *os.File) error { return nil }
