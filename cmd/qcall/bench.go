@@ -72,7 +72,8 @@ type loadResult struct {
 	P50       time.Duration `json:"p50"`
 	P99       time.Duration `json:"p99"`
 	Max       time.Duration `json:"max"`
-	ServerCPU time.Duration `json:"-"` // the server process's CPU time during the run
+	ClientCPU time.Duration `json:"client_cpu"` // the client process's CPU time during the run
+	ServerCPU time.Duration `json:"-"`          // the server process's CPU time during the run
 }
 
 func (r loadResult) rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
@@ -88,11 +89,14 @@ func (rs benchResults) errors() int64 {
 }
 
 func (rs benchResults) print(w io.Writer) {
-	fmt.Fprintf(w, "%-36s %10s %10s %10s %10s %7s %14s\n", "run", "tickets/s", "p50", "p99", "max", "errors", "server cpu/t")
+	fmt.Fprintf(w, "%-36s %10s %10s %10s %10s %7s %13s %13s %6s\n", "run", "tickets/s", "p50", "p99", "max", "errors",
+		"server cpu/t", "client cpu/t", "cores")
 	for _, r := range rs {
-		fmt.Fprintf(w, "%-36s %10.0f %10s %10s %10s %7d %14s\n", r.Name, r.rate(), r.P50.Round(time.Microsecond),
+		n := time.Duration(max(r.OK, 1))
+		fmt.Fprintf(w, "%-36s %10.0f %10s %10s %10s %7d %13s %13s %6.2f\n", r.Name, r.rate(), r.P50.Round(time.Microsecond),
 			r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errs,
-			(r.ServerCPU / time.Duration(max(r.OK, 1))).Round(100*time.Nanosecond))
+			(r.ServerCPU / n).Round(100*time.Nanosecond), (r.ClientCPU / n).Round(100*time.Nanosecond),
+			(r.ServerCPU+r.ClientCPU).Seconds()/r.Elapsed.Seconds())
 		if r.FirstErr != "" {
 			fmt.Fprintf(w, "  first error: %s\n", r.FirstErr)
 		}
@@ -215,6 +219,7 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 	lats := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
+	cpu0 := cpuTime()
 	for c := range clients {
 		wg.Go(func() {
 			body := make([][]byte, len(services))
@@ -249,7 +254,7 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 		})
 	}
 	wg.Wait()
-	r := loadResult{Name: name, OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start)}
+	r := loadResult{Name: name, OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start), ClientCPU: cpuTime() - cpu0}
 	if e, _ := firstErr.Load().(string); e != "" {
 		r.FirstErr = e
 	}
