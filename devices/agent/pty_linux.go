@@ -8,6 +8,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	termios "qcall/devices/internal/tty"
 )
 
 // openPTY opens a pseudo-terminal pair in raw mode: tty is the end a driver
@@ -43,45 +45,12 @@ func openPTY() (dev, tty *os.File, err error) {
 		return nil, nil, err
 	}
 	dev = os.NewFile(uintptr(fd), "ptmx")
-	if err := makeRaw(tty); err != nil {
+	if err := termios.MakeRaw(tty); err != nil {
 		dev.Close()
 		tty.Close()
 		return nil, nil, err
 	}
 	return dev, tty, nil
-}
-
-// makeRaw sets the terminal f to raw mode as cfmakeraw(3) does.
-func makeRaw(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ierr error
-	err = rc.Control(func(s uintptr) {
-		fd := int(s)
-		t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-		if err != nil {
-			ierr = err
-			return
-		}
-		t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR |
-			unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF | unix.IXANY
-		t.Oflag &^= unix.OPOST
-		t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-		t.Cflag &^= unix.CSIZE | unix.PARENB
-		t.Cflag |= unix.CS8
-		t.Cc[unix.VMIN] = 1
-		t.Cc[unix.VTIME] = 0
-		ierr = unix.IoctlSetTermios(fd, unix.TCSETS, t)
-	})
-	if err != nil {
-		return err
-	}
-	if ierr != nil {
-		return fmt.Errorf("raw mode %s: %w", f.Name(), ierr)
-	}
-	return nil
 }
 
 // releaseTTY clears the exclusive mode (TIOCEXCL) that go.bug.st/serial sets

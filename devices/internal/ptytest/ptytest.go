@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"qcall/devices/internal/tty"
 	"runtime"
 	"testing"
 	"time"
@@ -88,39 +89,8 @@ func pollable(f *os.File) (*os.File, error) {
 	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
-// MakeRaw sets the terminal f to raw mode as cfmakeraw(3) does. It goes through
-// SyscallConn, not Fd, so f keeps supporting deadlines.
-func MakeRaw(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ierr error
-	err = rc.Control(func(s uintptr) {
-		fd := int(s)
-		t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-		if err != nil {
-			ierr = err
-			return
-		}
-		t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR |
-			unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF | unix.IXANY
-		t.Oflag &^= unix.OPOST
-		t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-		t.Cflag &^= unix.CSIZE | unix.PARENB
-		t.Cflag |= unix.CS8
-		t.Cc[unix.VMIN] = 1
-		t.Cc[unix.VTIME] = 0
-		ierr = unix.IoctlSetTermios(fd, unix.TCSETS, t)
-	})
-	if err != nil {
-		return err
-	}
-	if ierr != nil {
-		return fmt.Errorf("raw mode %s: %w", f.Name(), ierr)
-	}
-	return nil
-}
+// MakeRaw sets the terminal f to raw mode (see devices/internal/tty).
+func MakeRaw(f *os.File) error { return tty.MakeRaw(f) }
 
 // ReadFull reads exactly n bytes from f, failing the test if they have not all
 // arrived within timeout.
