@@ -22,24 +22,6 @@ import (
 	"qcall/queue/bolt"
 )
 
-// hubClock is the hall's clock in the hub's tests: it moves only when told.
-type hubClock struct {
-	mu  sync.Mutex // guards now
-	now time.Time
-}
-
-func (c *hubClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *hubClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
 // hubWait bounds every wait of these tests.
 const hubWait = 10 * time.Second
 
@@ -52,7 +34,7 @@ type hubEnv struct {
 	eng   *queue.Engine
 	hub   *display.Hub
 	srv   *httptest.Server
-	clock *hubClock
+	clock *queue.ManualClock
 }
 
 func newHubEnv(tb testing.TB, opts ...func(*display.HubOptions)) *hubEnv {
@@ -67,7 +49,7 @@ func newHubEnvOn(tb testing.TB, wrap func(net.Listener) net.Listener, opts ...fu
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clock := &hubClock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, loc)}
+	clock := queue.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, loc))
 	store, err := bolt.Open(filepath.Join(tb.TempDir(), "q.db"))
 	if err != nil {
 		tb.Fatal(err)

@@ -11,37 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"qcall/queue"
 	"qcall/queue/bolt"
 )
-
-// testClock is the hall's clock in tests: it moves only when the test says so.
-type apiTestClock struct {
-	mu  sync.Mutex // guards now
-	now time.Time
-}
-
-func (c *apiTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *apiTestClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
-func (c *apiTestClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 var hallZone = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
@@ -69,7 +44,7 @@ type apiTestHall struct {
 	api    *API
 	eng    *queue.Engine
 	db     *bolt.DB
-	clock  *apiTestClock
+	clock  *queue.ManualClock
 	client *http.Client
 	tokens map[string]string // caller → token: device names, "staff" (1001), "director", "admin", or a job number
 }
@@ -83,7 +58,7 @@ func newAPITestHall(tb testing.TB, cfg *queue.Config, opts ...apiHallOption) *ap
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clock := &apiTestClock{now: apiMonday9}
+	clock := queue.NewManualClock(apiMonday9)
 	eng, err := queue.Open(db, queue.Options{Config: cfg, Clock: clock, IDKey: []byte("test-id-key"), Logger: log})
 	if err != nil {
 		db.Close()

@@ -14,16 +14,6 @@ import (
 	"qcall/queue/bolt"
 )
 
-// testClock is a clock the test sets to the second.
-type testClock struct {
-	mu sync.Mutex // guards t
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 var shanghai = mustZone("Asia/Shanghai")
 
 func mustZone(name string) *time.Location {
@@ -41,7 +31,7 @@ func at(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, shangha
 type hall struct {
 	*queue.Engine
 	t     testing.TB
-	clock *testClock
+	clock *queue.ManualClock
 	store *bolt.DB
 	path  string
 	cfg   *queue.Config
@@ -54,7 +44,7 @@ func newHall(t testing.TB, cfg *queue.Config) *hall {
 	if cfg == nil {
 		cfg = queue.Demo()
 	}
-	h := &hall{t: t, clock: &testClock{t: at(9, 0)}, path: filepath.Join(t.TempDir(), "qcall.db"), cfg: cfg}
+	h := &hall{t: t, clock: queue.NewManualClock(at(9, 0)), path: filepath.Join(t.TempDir(), "qcall.db"), cfg: cfg}
 	h.open()
 	t.Cleanup(h.close)
 	return h
