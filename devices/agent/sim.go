@@ -339,19 +339,25 @@ func (s *Sim) Press(name string, score int) error {
 	return s.Send(name, []byte(strconv.Itoa(score)))
 }
 
+// plugged returns the two ends of device name's terminal, or an error when it
+// is not plugged in.
+func (s *Sim) plugged(name string) (dev, tty *os.File, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.dev(name)
+	if d == nil || d.dev == nil {
+		return nil, nil, fmt.Errorf("agent: sim: %s is not plugged", name)
+	}
+	return d.dev, d.tty, nil
+}
+
 // Send writes b from device name to the agent: key presses, or noise.
 func (s *Sim) Send(name string, b []byte) error {
-	s.mu.Lock()
-	d := s.dev(name)
-	var dev *os.File
-	if d != nil {
-		dev = d.dev
+	dev, _, err := s.plugged(name)
+	if err != nil {
+		return err
 	}
-	s.mu.Unlock()
-	if dev == nil {
-		return fmt.Errorf("agent: sim: %s is not plugged", name)
-	}
-	_, err := dev.Write(b)
+	_, err = dev.Write(b)
 	return err
 }
 
@@ -620,15 +626,9 @@ func hexList(b []byte) string {
 // that had it open was killed (go.bug.st/serial opens ports exclusively, and
 // the Sim keeps the terminal open, so the kernel does not reset it).
 func (s *Sim) Release(name string) error {
-	s.mu.Lock()
-	d := s.dev(name)
-	var tty *os.File
-	if d != nil {
-		tty = d.tty
-	}
-	s.mu.Unlock()
-	if tty == nil {
-		return fmt.Errorf("agent: sim: %s is not plugged", name)
+	_, tty, err := s.plugged(name)
+	if err != nil {
+		return err
 	}
 	return releaseTTY(tty)
 }
