@@ -162,6 +162,7 @@ var apiRoutes = []apiRoute{
 	{"POST /api/windows/{id}/temporary", forDirector, (*API).temporary},
 
 	{"POST /api/devices/status", forDevices, (*API).deviceStatus},
+	{"GET /api/devices", forAnyone, (*API).devices},
 
 	{"GET /api/events", forAuditors, (*API).events},
 	{"GET /api/admin/config", forAdmin, (*API).adminConfig},
@@ -692,9 +693,10 @@ func (a *API) setBackup(c *apiCall) error {
 // calling device's own name (an agent names the printer or display it drives).
 func (a *API) deviceStatus(c *apiCall) error {
 	var in struct {
-		Device string `json:"device"`
-		Status string `json:"status"`
-		Note   string `json:"note"`
+		Device string   `json:"device"`
+		Status string   `json:"status"`
+		Note   string   `json:"note"`
+		Kiosks []string `json:"kiosks"`
 	}
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
@@ -702,8 +704,18 @@ func (a *API) deviceStatus(c *apiCall) error {
 	if in.Device == "" {
 		in.Device = c.who.actor
 	}
-	v, err := a.eng.ReportDevice(c.ctx(), c.who.actor, in.Device, in.Status, in.Note)
+	v, err := a.eng.ReportDevice(c.ctx(), c.who.actor, in.Device, in.Status, in.Note, in.Kiosks)
 	return respond(c, "", v, err)
+}
+
+// GET /api/devices → {"<device>": {"status","note","kiosks"?,"at"}}: the last
+// status each device reported; a kiosk looks for its printer here on start.
+func (a *API) devices(c *apiCall) error {
+	v, err := a.eng.Devices(c.ctx())
+	if err != nil {
+		return err
+	}
+	return sendJSON(c.w, http.StatusOK, v)
 }
 
 // Paging of GET /api/events.

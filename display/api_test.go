@@ -309,8 +309,17 @@ func TestAPI_Lifecycle(t *testing.T) {
 
 	// Devices report their state.
 	var dev queue.DeviceState
-	h.ok("POST", "/api/devices/status", "agent", map[string]string{"device": "printer-1", "status": "paper_out", "note": "纸仓空"}, &dev, http.StatusOK)
+	h.ok("POST", "/api/devices/status", "agent", map[string]any{"device": "printer-1", "status": "paper_out", "note": "纸仓空",
+		"kiosks": []string{"kiosk-1", " kiosk-1"}}, &dev, http.StatusOK)
+	if !slices.Equal(dev.Kiosks, []string{"kiosk-1"}) {
+		t.Errorf("printer's kiosks %v", dev.Kiosks)
+	}
 	h.ok("POST", "/api/devices/status", "kiosk", map[string]string{"status": "ok"}, nil, http.StatusOK)
+	var devs map[string]queue.DeviceState
+	h.ok("GET", "/api/devices", "kiosk", nil, &devs, http.StatusOK)
+	if devs["printer-1"].Status != "paper_out" || !slices.Equal(devs["printer-1"].Kiosks, []string{"kiosk-1"}) || devs["kiosk-1"].Status != "ok" {
+		t.Errorf("GET /api/devices %+v", devs)
+	}
 	h.ok("GET", "/api/pending", "director", nil, &pend, http.StatusOK)
 	if pend.Devices["printer-1"].Status != "paper_out" || pend.Devices["kiosk-1"].Status != "ok" {
 		t.Errorf("devices %+v", pend.Devices)
@@ -625,6 +634,7 @@ func TestAPI_RoleMatrix(t *testing.T) {
 		"POST /api/express/{id}/approve":       {"director"},
 		"POST /api/ratings":                    {"evaluator", "kiosk", "agent"},
 		"POST /api/devices/status":             {"agent", "kiosk", "display", "evaluator"},
+		"GET /api/devices":                     {"kiosk", "display", "evaluator", "agent", "staff", "director", "admin"},
 		"GET /api/events":                      {"director", "admin"},
 		"GET /api/admin/backup":                {"admin"},
 		"GET /api/admin/config":                {"admin"},

@@ -709,7 +709,7 @@ func TestEngine_Refused(t *testing.T) {
 		{"whereabouts unknown staff", "unknown_staff", func() error { _, err := h.SetWhereabouts(ctx, "4242", "break", ""); return err }},
 		{"ack unknown refusal", "unknown_refusal", func() error { _, err := h.AckRefusal(ctx, "9001", "x"); return err }},
 		{"unknown case", "unknown_case", func() error { _, err := h.CaseDone(ctx, "1001", "x", true); return err }},
-		{"device bad status", "invalid_input", func() error { _, err := h.ReportDevice(ctx, "agent", "printer", "melted", ""); return err }},
+		{"device bad status", "invalid_input", func() error { _, err := h.ReportDevice(ctx, "agent", "printer", "melted", "", nil); return err }},
 		{"temporary unknown service", "unknown_service", func() error { _, err := h.OpenTemporary(ctx, "9001", 1, []string{"x"}); return err }},
 		{"allow signout unknown window", "unknown_window", func() error { _, err := h.AllowSignout(ctx, "9001", 0); return err }},
 	}

@@ -41,7 +41,7 @@ const (
 	EvRefusalAcked    EventType = "refusal_acknowledged"
 	EvCaseWarned      EventType = "case_due_soon" // Case, Ticket, Due
 	EvCaseDone        EventType = "case_done"     // Case, Ticket, Notified
-	EvDeviceStatus    EventType = "device_status" // Device, Status, Note
+	EvDeviceStatus    EventType = "device_status" // Device, Status, Note, Kiosks
 )
 
 // Event is one change to the hall: the only source of truth. Seq numbers events
@@ -68,6 +68,8 @@ type Event struct {
 	Status string   `json:"status,omitempty"`
 	Note   string   `json:"note,omitempty"`
 	Device string   `json:"device,omitempty"`
+	// Kiosks are the kiosks a device (a ticket printer) prints for.
+	Kiosks []string `json:"kiosks,omitempty"`
 
 	ToService  string    `json:"to_service,omitempty"`
 	ToWindow   int       `json:"to_window,omitempty"`

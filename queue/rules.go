@@ -678,8 +678,10 @@ func (e *Engine) CaseDone(ctx context.Context, actor, id string, notified bool) 
 // Device statuses a device can report.
 var DeviceStatuses = []string{"ok", "offline", "paper_out", "paper_near_end", "cover_open", "error"}
 
-// ReportDevice records a device's status when it changed.
-func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note string) (DeviceState, error) {
+// ReportDevice records a device's status when it changed. kiosks names the
+// kiosks a ticket printer prints for, so that they can tell citizens when it
+// cannot.
+func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note string, kiosks []string) (DeviceState, error) {
 	return call(ctx, e, actor, func(t *tx) (DeviceState, error) {
 		device, err := cleanText(device, "device", true)
 		if err != nil {
@@ -691,10 +693,37 @@ func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note s
 		if note, err = cleanText(note, "note", false); err != nil {
 			return DeviceState{}, err
 		}
-		if d := t.s.Devices[device]; d == nil || d.Status != status || d.Note != note {
-			t.emit(Event{Type: EvDeviceStatus, Device: device, Status: status, Note: note})
+		if len(kiosks) > 50 {
+			return DeviceState{}, Errorf(ErrInvalid.Code, "at most 50 kiosks")
 		}
-		return *t.s.Devices[device], nil
+		var ks []string
+		for _, k := range kiosks {
+			if k, err = cleanText(k, "kiosk", true); err != nil {
+				return DeviceState{}, err
+			}
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		ks = slices.Compact(ks)
+		if d := t.s.Devices[device]; d == nil || d.Status != status || d.Note != note || !slices.Equal(d.Kiosks, ks) {
+			t.emit(Event{Type: EvDeviceStatus, Device: device, Status: status, Note: note, Kiosks: ks})
+		}
+		d := *t.s.Devices[device]
+		d.Kiosks = slices.Clone(d.Kiosks)
+		return d, nil
+	})
+}
+
+// Devices returns the last status each device reported.
+func (e *Engine) Devices(ctx context.Context) (map[string]DeviceState, error) {
+	return read(ctx, e, func(t *tx) (map[string]DeviceState, error) {
+		out := make(map[string]DeviceState, len(t.s.Devices))
+		for name, d := range t.s.Devices {
+			c := *d
+			c.Kiosks = slices.Clone(d.Kiosks)
+			out[name] = c
+		}
+		return out, nil
 	})
 }
 

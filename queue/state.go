@@ -174,6 +174,7 @@ const (
 type DeviceState struct {
 	Status string    `json:"status"`
 	Note   string    `json:"note,omitempty"`
+	Kiosks []string  `json:"kiosks,omitempty"` // the kiosks a printer prints for
 	At     time.Time `json:"at"`
 }
 
@@ -498,7 +499,7 @@ func (s *State) apply(e *Event) {
 		c := s.Cases[e.Case]
 		c.Done, c.Notified = e.At, e.Notified
 	case EvDeviceStatus:
-		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, At: e.At}
+		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At}
 	}
 }
 

@@ -123,15 +123,16 @@ func agSimWait(t *testing.T, sim *agent.Sim, what string, cond func() bool) {
 
 // agEvent is an event of GET /api/events.
 type agEvent struct {
-	Seq    uint64 `json:"seq"`
-	Type   string `json:"type"`
-	Actor  string `json:"actor"`
-	Window int    `json:"window"`
-	Ticket string `json:"ticket"`
-	Score  int    `json:"score"`
-	Device string `json:"device"`
-	Status string `json:"status"`
-	Note   string `json:"note"`
+	Seq    uint64   `json:"seq"`
+	Type   string   `json:"type"`
+	Actor  string   `json:"actor"`
+	Window int      `json:"window"`
+	Ticket string   `json:"ticket"`
+	Score  int      `json:"score"`
+	Device string   `json:"device"`
+	Status string   `json:"status"`
+	Note   string   `json:"note"`
+	Kiosks []string `json:"kiosks"`
 }
 
 // agEvents returns every event of the hall, read as the duty director.
@@ -326,8 +327,9 @@ func TestAgent_PaperOut(t *testing.T) {
 			ev = append(ev, e)
 		}
 	}
-	if last := ev[len(ev)-1]; last.Status != "paper_out" || !strings.Contains(last.Note, "缺纸") || !strings.Contains(last.Note, "kiosk-1") {
-		t.Errorf("last printer status %+v, want paper_out with a note naming kiosk-1", last)
+	if last := ev[len(ev)-1]; last.Status != "paper_out" || !strings.Contains(last.Note, "缺纸") || !strings.Contains(last.Note, "kiosk-1") ||
+		!slices.Contains(last.Kiosks, "kiosk-1") {
+		t.Errorf("last printer status %+v, want paper_out with a note and kiosks naming kiosk-1", last)
 	}
 
 	sim.SetPrinter("printer-1", agent.PrinterState{})

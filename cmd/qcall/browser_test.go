@@ -221,6 +221,22 @@ func TestBrowser_Screens(t *testing.T) {
 		t.Fatalf("the QR code holds %q, not the phone page", statusURL)
 	}
 
+	// The kiosk's printer runs out of paper (the device agent reports it for
+	// kiosk-1): the kiosk tells the citizen to keep the number on the screen,
+	// and stops saying so when the paper is back.
+	printer := func(status string) {
+		t.Helper()
+		body := map[string]any{"device": "printer-1", "status": status, "kiosks": []string{"kiosk-1"}}
+		if code := api(t, "POST", base+"/api/devices/status", "demo-agent", body, nil); code != 200 {
+			t.Fatalf("printer %s: %d", status, code)
+		}
+	}
+	printer("paper_out")
+	kiosk.wait(visible("#k-printer")+` && document.querySelector("#k-printer").textContent.includes("打印纸已用完")`, 5*time.Second)
+	kiosk.shot("kiosk-printer-out")
+	printer("ok")
+	kiosk.wait(`document.querySelector("#k-printer").hidden`, 5*time.Second)
+
 	// More of a hall: tickets for other services, window 4 calling, a staff
 	// member away at a meeting.
 	for _, svc := range []string{"employment", "employment", "unemployment", "pension", "pension"} {

@@ -108,7 +108,7 @@ func (p *printer) closePort() {
 
 // report sends the printer's state to the hall, naming the kiosks it serves.
 func (p *printer) report(status, text string) {
-	p.a.report.set(p.cfg.Name, status, p.a.noteFor(p, text))
+	p.a.report.set(p.cfg.Name, status, p.a.noteFor(p, text), p.cfg.Kiosks...)
 }
 
 // check asks the printer its real-time status (DLE EOT 1, 2, 4), reports it,

@@ -202,8 +202,9 @@ const (
 	statusError        = "error"
 )
 
-// deviceState is a device's status and note.
-type deviceState struct{ Status, Note string }
+// deviceState is a device's status and note, and for a printer the kiosks it
+// prints for (joined by commas, so that states compare with ==).
+type deviceState struct{ Status, Note, Kiosks string }
 
 // reporter sends the devices' states to the server: the newest state of each,
 // once, retrying until the server has it. Device goroutines never wait for it.
@@ -221,14 +222,16 @@ func newReporter(a *Agent) *reporter {
 	return &reporter{a: a, wake: make(chan struct{}, 1), want: map[string]deviceState{}, sent: map[string]deviceState{}}
 }
 
-// set records device's state; the reporter sends it when it changed.
-func (r *reporter) set(device, status, note string) {
+// set records device's state; the reporter sends it when it changed. kiosks
+// names the kiosks a printer prints for, so that they can tell citizens when it
+// cannot.
+func (r *reporter) set(device, status, note string, kiosks ...string) {
 	r.mu.Lock()
 	prev, known := r.want[device]
 	if !known {
 		r.order = append(r.order, device)
 	}
-	r.want[device] = deviceState{status, note}
+	r.want[device] = deviceState{status, note, strings.Join(kiosks, ",")}
 	r.mu.Unlock()
 	if prev.Status != status || !known {
 		r.a.log.Info("agent: device status", "device", device, "status", status, "note", note)
@@ -271,7 +274,11 @@ func (r *reporter) run(ctx context.Context) {
 				break
 			}
 			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := r.a.post(cctx, "/api/devices/status", map[string]string{"device": dev, "status": st.Status, "note": st.Note}, nil)
+			body := map[string]any{"device": dev, "status": st.Status, "note": st.Note}
+			if st.Kiosks != "" {
+				body["kiosks"] = strings.Split(st.Kiosks, ",")
+			}
+			err := r.a.post(cctx, "/api/devices/status", body, nil)
 			cancel()
 			if err != nil {
 				if ctx.Err() == nil {

@@ -159,10 +159,38 @@
   } catch (e) {
     showError(e.message);
   }
+  // ---- this kiosk's printer ----
+  // The device agent reports each ticket printer's state with the kiosks it
+  // prints for; when this kiosk's cannot print, the citizen is told to keep
+  // the number shown on the screen (or its QR code) instead.
+  let me = '';
+  const printers = {}; // printer name → {status, kiosks}
+  const CANNOT = ['paper_out', 'cover_open', 'offline', 'error'];
+  function showPrinter() {
+    const bad = Object.values(printers).find((p) => (p.kiosks || []).includes(me) && CANNOT.includes(p.status));
+    const box = $('#k-printer');
+    if (bad) box.textContent = t('web.kiosk.printer.' + bad.status);
+    box.hidden = !bad;
+  }
+  async function loadPrinters() {
+    try {
+      if (!me) me = ((await Q.api('GET', '/api/me')).device || {}).name || '';
+      const devs = await Q.api('GET', '/api/devices');
+      for (const [name, d] of Object.entries(devs)) printers[name] = d;
+      showPrinter();
+    } catch (e) { /* shown again on the next event */ }
+  }
+
   Q.connect({
     client: 'kiosk',
-    onSnapshot: (m) => take(m.hall),
+    onSnapshot: (m) => { take(m.hall); loadPrinters(); },
     onState: (m) => take(m.hall),
+    onEvent: (ev) => {
+      if (ev.type === 'device_status') {
+        printers[ev.device] = { status: ev.status, kiosks: ev.kiosks || [] };
+        showPrinter();
+      }
+    },
   });
   go('#k-start');
 })();
