@@ -360,6 +360,8 @@ func TestBrowser_Screens(t *testing.T) {
 	}
 	hall.wait(textIs("#now-number", called.Ticket.Number)+` && !`+visible("#q-offline"), 5*time.Second-time.Since(restarted))
 	t.Logf("hall showed %s %v after the restart", called.Ticket.Number, time.Since(restarted).Round(time.Millisecond))
+	// So does window 1's screen, on its own too.
+	win.wait(textIs("#w-number", called.Ticket.Number)+` && !`+visible("#q-offline"), 5*time.Second-time.Since(restarted))
 	hall.wait(`window.__played.some((u) => u.includes("/`+called.Ticket.Number+`/1.wav"))`, 10*time.Second)
 	if n := hall.eval(`String(window.__played.filter((u) => u.includes("/A001/")).length)`); n != "1" {
 		t.Errorf("A001 announced %s times, want once", n)
