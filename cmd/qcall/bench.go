@@ -115,10 +115,8 @@ func benchIssue(ctx context.Context, self string, dur time.Duration, clients int
 	}
 	defer os.RemoveAll(dir)
 
-	m := NewMain()
-	m.Addr, m.DataDir, m.Stdout = "127.0.0.1:0", filepath.Join(dir, "hall"), io.Discard
-	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := m.Run(ctx); err != nil {
+	m, err := startBenchHall(ctx, filepath.Join(dir, "hall"))
+	if err != nil {
 		return nil, err
 	}
 	services := make([]string, 0, len(m.Config.Services))
@@ -168,6 +166,19 @@ func benchIssue(ctx context.Context, self string, dur time.Duration, clients int
 		return nil, err
 	}
 	return benchResults{q, a, b}, nil
+}
+
+// startBenchHall starts a fresh demo hall in this process, on a free loopback
+// port, with its data in dir and nothing printed or logged.
+func startBenchHall(ctx context.Context, dir string) (*Main, error) {
+	m := NewMain()
+	m.Addr, m.DataDir, m.Stdout = "127.0.0.1:0", dir, io.Discard
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
 }
 
 // loadFrom runs the load in a client process and reads its result; it adds the

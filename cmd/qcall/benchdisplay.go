@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -236,11 +235,8 @@ func bdQcall(ctx context.Context, o bdOptions, n int, cpuprofile string) (r bdRu
 		return r, err
 	}
 	defer os.RemoveAll(dir)
-	m := NewMain()
-	m.Addr, m.DataDir, m.Stdout = "127.0.0.1:0", filepath.Join(dir, "hall"), io.Discard
-	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := m.Run(ctx); err != nil {
-		m.Close()
+	m, err := startBenchHall(ctx, filepath.Join(dir, "hall"))
+	if err != nil {
 		return r, err
 	}
 	defer func() {
