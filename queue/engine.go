@@ -353,11 +353,29 @@ func (e *Engine) run() {
 		case b := <-committed:
 			inflight = false
 			if b.err != nil {
+				// Read the state back before anyone hears of the failure, so
+				// that nothing sent after the answer sees what was not stored.
+				// The batch gathered on top fails too, but its reads are run
+				// again on the state read back.
 				e.log.Error("queue: commit failed; state reloaded from the store", "err", b.err)
-				e.fail(cur)
-				cur = &batch{}
-				if err := e.reload(); err != nil {
-					e.log.Error("queue: reload after a failed commit failed; stopping", "err", err)
+				rerr := e.reload()
+				e.fail(b)
+				next := &batch{}
+				for _, c := range cur.cmds {
+					if !c.read || rerr != nil {
+						c.result, c.err = nil, ErrUnavailable
+						close(c.reply)
+						continue
+					}
+					c.result, c.err = c.fn(&tx{e: e, s: e.state, now: e.opts.Clock.Now()})
+					if c.sink != nil {
+						next.sinks = append(next.sinks, newSink{c.sink, 0})
+					}
+					next.cmds = append(next.cmds, c)
+				}
+				cur = next
+				if rerr != nil {
+					e.log.Error("queue: reload after a failed commit failed; stopping", "err", rerr)
 					if stop == nil {
 						stop = &command{stop: true, reply: make(chan struct{})}
 					}
@@ -397,8 +415,7 @@ func (e *Engine) commitLoop(in <-chan *batch, out chan<- *batch) {
 			b.err = e.store.Append(b.events, b.snap)
 		}
 		if b.err != nil {
-			e.fail(b)
-			out <- b
+			out <- b // the applier reads the state back, then answers
 			continue
 		}
 		e.config.Store(b.config)
