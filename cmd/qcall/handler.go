@@ -5,7 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"qcall/display"
 )
@@ -42,6 +46,18 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	mux.HandleFunc("GET /api/voice/{lang}/{number}/{window}", hub.ServeVoice)
 	mux.Handle("/", api)
 	static.Register(mux) // the screens, /t/{id}, /i18n/{lang}.json, GET /api/qr
+	// Staff photos (公示) are files in the data folder's photos/, named in the
+	// configuration (staff photo = "1001.jpg").
+	photos := os.DirFS(filepath.Join(m.DataDir, "photos"))
+	mux.HandleFunc("GET /photos/{file}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("file")
+		if !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		http.ServeFileFS(w, r, photos, name)
+	})
 	backupKey := deriveKey(secret, "backup")
 	mux.HandleFunc("GET /internal/backup", func(w http.ResponseWriter, r *http.Request) {
 		got, err := hex.DecodeString(r.Header.Get(backupHeader))

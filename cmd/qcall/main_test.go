@@ -210,3 +210,33 @@ func TestBench_IssueRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestMain_StaffPhotos serves the staff photos from the data folder, and
+// nothing else from there.
+func TestMain_StaffPhotos(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "photos"), 0o700)
+	png := []byte("\x89PNG\r\n\x1a\nfake")
+	os.WriteFile(filepath.Join(dir, "photos", "1001.png"), png, 0o600)
+	c := startChild(t, dir)
+	defer c.kill()
+	resp, err := http.Get(c.url + "/photos/1001.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != string(png) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("photo: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	for _, p := range []string{"/photos/..%2fsecret", "/photos/.hidden", "/photos/missing.png", "/photos/%2e%2e%2fqcall.db"} {
+		resp, err := http.Get(c.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
+		}
+	}
+}
