@@ -232,7 +232,7 @@ func TestBrowser_Screens(t *testing.T) {
 		}
 	}
 	printer("paper_out")
-	kiosk.wait(visible("#k-printer")+` && document.querySelector("#k-printer").textContent.includes("打印纸已用完")`, 5*time.Second)
+	kiosk.wait(visible("#k-printer")+` && document.querySelector("#k-printer").textContent.includes("打印纸已用完") && document.querySelector("#k-t-take").hidden`, 5*time.Second)
 	kiosk.shot("kiosk-printer-out")
 	printer("ok")
 	kiosk.wait(`document.querySelector("#k-printer").hidden`, 5*time.Second)

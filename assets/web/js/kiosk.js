@@ -171,6 +171,7 @@
     const box = $('#k-printer');
     if (bad) box.textContent = t('web.kiosk.printer.' + bad.status);
     box.hidden = !bad;
+    $('#k-t-take').hidden = !!bad; // no printed ticket to take away
   }
   async function loadPrinters() {
     try {
