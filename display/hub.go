@@ -56,6 +56,10 @@ type HubOptions struct {
 	// Voice composes the announcements of GET /api/voice/...; nil builds one
 	// from the built-in clips (assets/voice) for zh-CN and en.
 	Voice *voice.Composer
+	// VoiceOverride holds a hall's own recordings (<lang>/<clip>.wav), each
+	// replacing the shipped clip of that name, when the hub builds its
+	// composer.
+	VoiceOverride fs.FS
 	// PingInterval, PongWait and WriteWait are the keep-alive timings
 	// (defaults 25 s, 60 s, 10 s): a ping every PingInterval, a connection
 	// that has sent nothing (pong included) for PongWait is closed, and so is
@@ -209,6 +213,9 @@ func NewHub(opts HubOptions) (*Hub, error) {
 		clips, err := fs.Sub(assets.FS, "voice")
 		if err != nil {
 			return nil, fmt.Errorf("display: hub: voice clips: %w", err)
+		}
+		if opts.VoiceOverride != nil {
+			clips = voice.Overlay(opts.VoiceOverride, clips)
 		}
 		if opts.Voice, err = voice.NewComposer(clips, hubLangs[:]...); err != nil {
 			return nil, fmt.Errorf("display: hub: %w", err)

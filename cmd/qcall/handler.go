@@ -32,7 +32,10 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	if err != nil {
 		return nil, nil, err
 	}
-	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: display.APIAuthenticate(api), Logger: m.Logger})
+	// A hall's own recordings in <data>/voice/<lang>/<clip>.wav replace the
+	// shipped clips of the same name.
+	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: display.APIAuthenticate(api), Logger: m.Logger,
+		VoiceOverride: os.DirFS(filepath.Join(m.DataDir, "voice"))})
 	if err != nil {
 		return nil, nil, err
 	}

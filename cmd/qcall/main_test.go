@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"qcall/assets"
+	"qcall/devices/voice"
 )
 
 // qcallBin is the qcall binary built once for the tests that run it as a child
@@ -238,5 +242,45 @@ func TestMain_StaffPhotos(t *testing.T) {
 		if resp.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
 		}
+	}
+}
+
+// TestMain_HallRecordings: a clip in the data folder's voice/ replaces the
+// shipped one in every announcement.
+func TestMain_HallRecordings(t *testing.T) {
+	duration := func(base string) time.Duration {
+		t.Helper()
+		resp, err := http.Get(base + "/api/voice/zh-CN/A001/1.wav")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		d, err := voice.Duration(b)
+		if resp.StatusCode != 200 || err != nil {
+			t.Fatalf("voice: %d %v", resp.StatusCode, err)
+		}
+		return d
+	}
+	shipped := startChild(t, t.TempDir())
+	plain := duration(shipped.url)
+	shipped.kill()
+
+	dir := t.TempDir()
+	// The hall's "chime" is the shipped 号窗口 clip: same format, other length.
+	own, err := fs.ReadFile(assets.FS, "voice/zh-CN/window.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chime, _ := fs.ReadFile(assets.FS, "voice/zh-CN/chime.wav")
+	os.MkdirAll(filepath.Join(dir, "voice", "zh-CN"), 0o700)
+	os.WriteFile(filepath.Join(dir, "voice", "zh-CN", "chime.wav"), own, 0o600)
+	c := startChild(t, dir)
+	defer c.kill()
+	got := duration(c.url)
+	dOwn, _ := voice.Duration(own)
+	dChime, _ := voice.Duration(chime)
+	if want := plain - dChime + dOwn; got < want-5*time.Millisecond || got > want+5*time.Millisecond {
+		t.Fatalf("with the hall's chime the call lasts %v, want %v", got, want)
 	}
 }
