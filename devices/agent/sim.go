@@ -220,6 +220,14 @@ func (s *Sim) Unplug(name string) error {
 	if err != nil {
 		return err
 	}
+	s.detach(d)
+	s.emit(SimEvent{Device: name, Kind: "unplug"})
+	return nil
+}
+
+// detach closes d's terminal pair, if it has one, and ends the goroutines of
+// its generation.
+func (s *Sim) detach(d *simDev) {
 	s.mu.Lock()
 	d.gen++
 	dev, tty := d.dev, d.tty
@@ -229,8 +237,6 @@ func (s *Sim) Unplug(name string) error {
 		dev.Close()
 		tty.Close()
 	}
-	s.emit(SimEvent{Device: name, Kind: "unplug"})
-	return nil
 }
 
 // Plug gives device name a new pair (the cable put back) and re-points its
@@ -254,15 +260,7 @@ func (s *Sim) Close() error {
 	devs := slices.Clone(s.devs)
 	s.mu.Unlock()
 	for _, d := range devs {
-		s.mu.Lock()
-		d.gen++
-		dev, tty := d.dev, d.tty
-		d.dev, d.tty = nil, nil
-		s.mu.Unlock()
-		if dev != nil {
-			dev.Close()
-			tty.Close()
-		}
+		s.detach(d)
 		if s.opts.LinkDir != "" {
 			os.Remove(filepath.Join(s.opts.LinkDir, d.spec.Name))
 		}
