@@ -35,8 +35,9 @@ type Options struct {
 	// does not give the IDs away; keep it outside the store.
 	IDKey []byte
 	// SnapshotEvery is how many events may follow the newest snapshot before the
-	// engine writes another (default 100000). A snapshot is also written when a day
-	// opens and when the engine closes.
+	// engine writes another (default 100000), or as many as the state holds
+	// tickets when that is more. A snapshot is also written when a day opens
+	// and when the engine closes.
 	SnapshotEvery int
 	// MaxBatch caps the commands committed in one transaction (default 512).
 	MaxBatch int
@@ -167,12 +168,11 @@ func sameConfig(a, b *Config) bool {
 // commitNow runs fn and commits its events at once; only for Open, before the
 // engine goroutines start.
 func (e *Engine) commitNow(fn func(*tx), actor string) error {
-	t := e.newTx(actor)
-	fn(t)
-	if len(t.events) == 0 {
+	b := &batch{}
+	fn(new(tx).reset(e, actor, &b.events))
+	if len(b.events) == 0 {
 		return nil
 	}
-	b := &batch{events: t.events}
 	e.seal(b)
 	if err := e.store.Append(b.events, b.snap); err != nil {
 		return err
@@ -302,11 +302,16 @@ func (e *Engine) run() {
 	cur := &batch{}
 	inflight := false
 	var stop *command
+	var t tx            // every command's tx, reused: commands run one at a time
+	var dropped []Event // where a read's events would go: reads emit none
 	for {
 		if !inflight && !cur.empty() {
 			e.seal(cur)
 			toCommit <- cur
-			inflight, cur = true, &batch{}
+			// The next batch is sized like this one, so that gathering it does
+			// not grow its slice again and again (Events are large).
+			n := len(cur.events)
+			inflight, cur = true, &batch{events: make([]Event, 0, max(n+n/4, 16))}
 		}
 		if stop != nil && !inflight && cur.empty() {
 			stop.err = e.snapshot()
@@ -327,8 +332,7 @@ func (e *Engine) run() {
 			case c.stop:
 				stop = c
 			case c.read:
-				t := &tx{e: e, s: e.state, now: e.opts.Clock.Now()}
-				c.result, c.err = c.fn(t)
+				c.result, c.err = c.fn(t.reset(e, "", &dropped))
 				if c.sink != nil {
 					cur.sinks = append(cur.sinks, newSink{c.sink, len(cur.events)})
 				}
@@ -338,16 +342,15 @@ func (e *Engine) run() {
 					cur.cmds = append(cur.cmds, c)
 				}
 			default:
-				t := e.newTx(c.actor)
+				t.reset(e, c.actor, &cur.events)
 				t.rollDay()
-				n := len(t.events)
-				c.result, c.err = c.fn(t)
-				if c.err != nil && len(t.events) > n {
+				n := len(cur.events)
+				c.result, c.err = c.fn(&t)
+				if c.err != nil && len(cur.events) > n {
 					// A rule failed after deciding: a bug. Its events are
 					// applied, so they are committed to keep the state true.
 					e.log.Error("queue: command failed after emitting events", "err", c.err)
 				}
-				cur.events = append(cur.events, t.events...)
 				cur.cmds = append(cur.cmds, c)
 			}
 		case b := <-committed:
@@ -367,7 +370,7 @@ func (e *Engine) run() {
 						close(c.reply)
 						continue
 					}
-					c.result, c.err = c.fn(&tx{e: e, s: e.state, now: e.opts.Clock.Now()})
+					c.result, c.err = c.fn(t.reset(e, "", &dropped))
 					if c.sink != nil {
 						next.sinks = append(next.sinks, newSink{c.sink, 0})
 					}
@@ -396,7 +399,13 @@ func (e *Engine) seal(b *batch) {
 			opened = true
 		}
 	}
-	if e.sinceSnap >= e.opts.SnapshotEvery || opened {
+	// A snapshot costs time in proportion to the state it writes, most of it
+	// tickets, so one is due only once at least as many events as there are
+	// tickets have come since the last: then a snapshot never costs more than
+	// a fixed share of the events' own work, however big a day grows, and a
+	// restart replays no more events than the snapshot holds tickets.
+	due := e.sinceSnap >= max(e.opts.SnapshotEvery, len(e.state.Tickets))
+	if due || opened {
 		st, err := json.Marshal(e.state)
 		if err != nil {
 			e.log.Error("queue: encode snapshot", "err", err)

@@ -11,22 +11,29 @@ import (
 )
 
 // tx is one command's view of the state while it runs on the engine goroutine:
-// the time it happens at, who does it, and the events it has emitted so far.
+// the time it happens at, who does it, and where its events go.
 type tx struct {
-	e      *Engine
-	s      *State
-	now    time.Time
-	actor  string
-	events []Event
+	e     *Engine
+	s     *State
+	now   time.Time
+	actor string
+	// events is the batch the command's events are appended to: they go
+	// straight into the batch being gathered, which commits them whether the
+	// command then succeeds or not (an emitted event is applied).
+	events *[]Event
 }
 
-func (e *Engine) newTx(actor string) *tx {
-	return &tx{e: e, s: e.state, now: e.opts.Clock.Now(), actor: actor}
+// reset makes t ready for a command of actor whose events go to events; the
+// engine reuses one tx for every command, since it runs them one at a time.
+func (t *tx) reset(e *Engine, actor string, events *[]Event) *tx {
+	*t = tx{e: e, s: e.state, now: e.opts.Clock.Now(), actor: actor, events: events}
+	return t
 }
 
 // emit stamps ev with the next seq, the time and the actor, applies it to the
 // state and keeps it for the commit. Rules check everything before the first
-// emit: an emitted event is a decision.
+// emit: an emitted event is a decision. The pointer it returns is valid until
+// the next emit.
 func (t *tx) emit(ev Event) *Event {
 	ev.Seq = t.s.Seq + 1
 	ev.At = t.now
@@ -37,8 +44,8 @@ func (t *tx) emit(ev Event) *Event {
 		ev.Actor = "system"
 	}
 	t.s.apply(&ev)
-	t.events = append(t.events, ev)
-	return &t.events[len(t.events)-1]
+	*t.events = append(*t.events, ev)
+	return &(*t.events)[len(*t.events)-1]
 }
 
 // dayOf is the business day of tm in the hall's time zone.
