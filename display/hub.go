@@ -588,33 +588,36 @@ func (h *Hub) round(ctx context.Context) {
 	}
 	h.mu.Unlock()
 
-	var seq uint64
-	err := h.eng.View(ctx, func(st *queue.State) error {
-		seq = st.Seq
-		// The events logged so far tell which phones' views moved; when st
-		// is ahead of the log (events applied, not yet committed), all may
-		// have.
-		h.logMu.Lock()
-		known := h.next - 1
-		evs, _ := h.rangeLocked(sent, min(seq, known))
-		d := phoneDirty(st, evs)
-		h.logMu.Unlock()
-		d.all = d.all || seq > known
-		now := h.eng.Now()
-		var hall *queue.HallView // computed once for the hall and agent views
-		for i := range wants {
-			k := wants[i].key
-			if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
-				continue // nothing it shows has moved
+	seq := last // with no view to build, the events logged are all there is
+	var err error
+	if len(wants) > 0 {
+		err = h.eng.View(ctx, func(st *queue.State) error {
+			seq = st.Seq
+			// The events logged so far tell which phones' views moved; when st
+			// is ahead of the log (events applied, not yet committed), all may
+			// have.
+			h.logMu.Lock()
+			known := h.next - 1
+			evs, _ := h.rangeLocked(sent, min(seq, known))
+			d := phoneDirty(st, evs)
+			h.logMu.Unlock()
+			d.all = d.all || seq > known
+			now := h.eng.Now()
+			var hall *queue.HallView // computed once for the hall and agent views
+			for i := range wants {
+				k := wants[i].key
+				if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
+					continue // nothing it shows has moved
+				}
+				if (k.view == viewHall || k.view == viewAgent) && hall == nil {
+					v := h.hallView(st, now)
+					hall = &v
+				}
+				wants[i].body, wants[i].service = h.buildView(st, k, hall)
 			}
-			if (k.view == viewHall || k.view == viewAgent) && hall == nil {
-				v := h.hallView(st, now)
-				hall = &v
-			}
-			wants[i].body, wants[i].service = h.buildView(st, k, hall)
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err == nil {
 		err = h.waitLog(ctx, seq) // the state at seq follows every event up to seq
 	}

@@ -14,7 +14,7 @@ import (
 func TestEngine_FullDisk(t *testing.T) {
 	h := newHall(t, nil)
 	h.close()
-	st, err := bolt.Open(h.path, bolt.MaxSize(256<<10))
+	st, err := bolt.Open(h.path, bolt.MaxSize(256<<10), bolt.WALSize(64<<10))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,11 +36,18 @@ type Options struct {
 	IDKey []byte
 	// SnapshotEvery is how many events may follow the newest snapshot before the
 	// engine writes another (default 100000), or as many as the state holds
-	// tickets when that is more. A snapshot is also written when a day opens
-	// and when the engine closes.
+	// tickets when that is more. The engine writes it at the next quiet moment
+	// (nothing committed for a second), or after four times as many events
+	// when there is none. A snapshot is also written when a day opens and when
+	// the engine closes.
 	SnapshotEvery int
 	// MaxBatch caps the commands committed in one transaction (default 512).
 	MaxBatch int
+	// CommitWindow is the least time between the starts of two commits while
+	// several callers are waiting (default 500µs; negative: no wait). A batch
+	// that is ready sooner gathers more commands meanwhile, so that one fsync
+	// makes many durable. It never delays a lone caller.
+	CommitWindow time.Duration
 	// Logger gets what went wrong inside; default slog.Default().
 	Logger *slog.Logger
 }
@@ -100,6 +107,9 @@ func Open(store Store, opts Options) (*Engine, error) {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 512
+	}
+	if opts.CommitWindow == 0 {
+		opts.CommitWindow = 500 * time.Microsecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -304,14 +314,38 @@ func (e *Engine) run() {
 	var stop *command
 	var t tx            // every command's tx, reused: commands run one at a time
 	var dropped []Event // where a read's events would go: reads emit none
+	var (
+		lastStart time.Time // when the last batch went to the committer
+		lastCmds  int       // how many commands it answered
+		gather    = time.NewTimer(time.Hour)
+		gathering bool // gather is armed
+		quiet     = time.NewTimer(time.Hour)
+		waiting   bool // quiet is armed
+	)
+	gather.Stop()
+	defer gather.Stop()
+	quiet.Stop()
+	defer quiet.Stop()
 	for {
 		if !inflight && !cur.empty() {
-			e.seal(cur)
-			toCommit <- cur
-			// The next batch is sized like this one, so that gathering it does
-			// not grow its slice again and again (Events are large).
-			n := len(cur.events)
-			inflight, cur = true, &batch{events: make([]Event, 0, max(n+n/4, 16))}
+			wait := e.gatherWait(cur, lastCmds, lastStart)
+			switch {
+			case wait <= 0 || stop != nil:
+				if gathering {
+					gather.Stop()
+					gathering = false
+				}
+				e.seal(cur)
+				toCommit <- cur
+				lastStart, lastCmds = time.Now(), len(cur.cmds)
+				// The next batch is sized like this one, so that gathering it
+				// does not grow its slice again and again (Events are large).
+				n := len(cur.events)
+				inflight, cur = true, &batch{events: make([]Event, 0, max(n+n/4, 16))}
+			case !gathering:
+				gather.Reset(wait)
+				gathering = true
+			}
 		}
 		if stop != nil && !inflight && cur.empty() {
 			stop.err = e.snapshot()
@@ -322,11 +356,36 @@ func (e *Engine) run() {
 			close(e.done)
 			return
 		}
+		idle := !inflight && cur.empty() && stop == nil
+		if idle && !waiting && e.snapshotDue() {
+			quiet.Reset(quietAfter - time.Since(lastStart))
+			waiting = true
+		}
 		cmds := e.cmds
 		if stop != nil || len(cur.cmds) >= e.opts.MaxBatch {
 			cmds = nil // back-pressure: wait for the commit in flight
 		}
+		var gathered <-chan time.Time
+		if gathering {
+			gathered = gather.C
+		}
+		var quieted <-chan time.Time
+		if waiting {
+			quieted = quiet.C
+		}
 		select {
+		case <-gathered:
+			gathering = false // the loop's top hands the batch over
+		case <-quieted:
+			waiting = false
+			if idle && time.Since(lastStart) >= quietAfter {
+				// Nothing to commit for a while: the snapshot that is due
+				// can hold nobody up now.
+				if err := e.snapshot(); err != nil {
+					e.log.Error("queue: snapshot", "err", err)
+				}
+				lastStart = time.Now() // on failure, try again after as long
+			}
 		case c := <-cmds:
 			switch {
 			case c.stop:
@@ -388,6 +447,28 @@ func (e *Engine) run() {
 	}
 }
 
+// gatherWait is how much longer the batch cur should gather before it goes to
+// the free committer; not positive means now. Under concurrent load (the last
+// batch answered several commands) a batch goes at most once per commit
+// window: each fsync costs the same CPU however many commands it makes
+// durable, and with a fast disk the batches would otherwise shrink to a
+// command or two, each paying a whole fsync. One caller at a time, as in a
+// quiet hall, never waits.
+func (e *Engine) gatherWait(cur *batch, lastCmds int, lastStart time.Time) time.Duration {
+	if e.opts.CommitWindow < 0 || lastCmds < 2 || len(cur.cmds) >= e.opts.MaxBatch {
+		return 0
+	}
+	return e.opts.CommitWindow - time.Since(lastStart)
+}
+
+// snapshotOverdue is how many times the events a snapshot is due after may
+// pass before it is written even though the engine is busy.
+const snapshotOverdue = 4
+
+// quietAfter is how long the engine must have had nothing to commit before it
+// writes a snapshot that is due.
+const quietAfter = time.Second
+
 // seal finishes a batch before it is handed to the committer: the snapshot, when
 // one is due, and the configuration in force after it.
 func (e *Engine) seal(b *batch) {
@@ -399,13 +480,7 @@ func (e *Engine) seal(b *batch) {
 			opened = true
 		}
 	}
-	// A snapshot costs time in proportion to the state it writes, most of it
-	// tickets, so one is due only once at least as many events as there are
-	// tickets have come since the last: then a snapshot never costs more than
-	// a fixed share of the events' own work, however big a day grows, and a
-	// restart replays no more events than the snapshot holds tickets.
-	due := e.sinceSnap >= max(e.opts.SnapshotEvery, len(e.state.Tickets))
-	if due || opened {
+	if opened || e.sinceSnap >= snapshotOverdue*e.snapshotAfter() {
 		st, err := json.Marshal(e.state)
 		if err != nil {
 			e.log.Error("queue: encode snapshot", "err", err)
@@ -415,6 +490,23 @@ func (e *Engine) seal(b *batch) {
 		e.sinceSnap = 0
 	}
 }
+
+// snapshotAfter is how many events after the last snapshot the next is due.
+// A snapshot costs time in proportion to the state it writes, most of it
+// tickets, and the engine waits while it is encoded. So one is due only once
+// at least as many events as there are tickets have come since the last (then
+// it never costs more than a fixed share of the events' own work, however big
+// a day grows), and it is written at a quiet moment, when nobody waits behind
+// it (quietAfter with nothing to commit), unless it is snapshotOverdue times
+// overdue. A restart replays at most that many times as many events as the
+// snapshot holds tickets.
+func (e *Engine) snapshotAfter() int {
+	return max(e.opts.SnapshotEvery, len(e.state.Tickets))
+}
+
+// snapshotDue reports whether a snapshot should be written at the next quiet
+// moment.
+func (e *Engine) snapshotDue() bool { return e.sinceSnap >= e.snapshotAfter() }
 
 // commitLoop is the committer: it makes each batch durable, answers its
 // commands, and publishes its events, in order.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -27,11 +29,13 @@ import (
 )
 
 // runBench measures the hall. "bench issue" issues tickets over HTTP from many
-// clients against a fresh server, then the same load against two baselines:
-// (a) a handler that does one bbolt Update (one fsync) per ticket, the naive
-// durable design, and (b) a handler that stores nothing. The clients run in a
-// process of their own (qcall bench-issue-client), the same for all three, so
-// that the server's work and the clients' do not share a heap or a scheduler.
+// clients against a fresh qcall server and against two baselines: (a) a handler
+// that does one bbolt Update (one fsync) per ticket, the naive durable design,
+// and (b) a handler that stores nothing. Each server runs in a process of its
+// own (qcall bench-server), and so do the clients (qcall bench-issue-client),
+// the same for all three, so that no two share a heap or a scheduler. The load
+// goes round by round to each server in turn, so that whatever else the
+// machine does meanwhile falls on all three alike.
 func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "display" {
 		return runBenchDisplay(ctx, args[1:])
@@ -40,17 +44,23 @@ func runBench(ctx context.Context, args []string) error {
 		return errors.New("usage: qcall bench issue|display [flags]")
 	}
 	fs := flag.NewFlagSet("qcall bench issue", flag.ContinueOnError)
-	dur := fs.Duration("duration", 10*time.Second, "how long each run lasts")
+	dur := fs.Duration("duration", 10*time.Second, "how long each server is loaded, in all")
+	rounds := fs.Int("rounds", 5, "how many turns the duration is split into")
 	clients := fs.Int("clients", 64, "concurrent HTTP clients")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the qcall server's run (not the baselines) to this file")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the qcall server (not the baselines) to this file")
+	memprofile := fs.String("memprofile", "", "write an allocation profile of the qcall server (not the baselines) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *rounds < 1 || *dur < time.Duration(*rounds)*100*time.Millisecond {
+		return errors.New("qcall bench issue: at least one round of at least 100ms")
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	res, err := benchIssue(ctx, self, *dur, *clients, *cpuprofile)
+	res, err := benchIssue(ctx, self, benchIssueOptions{dur: *dur, rounds: *rounds, clients: *clients,
+		cpuprofile: *cpuprofile, memprofile: *memprofile})
 	if err != nil {
 		return err
 	}
@@ -61,22 +71,45 @@ func runBench(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadResult is one run of the load, as the client process reports it, with
-// the server's CPU time added by the parent.
+// loadResult is the load on one server, as the client process reports it, with
+// the server's CPU time added by the parent. Runs of several rounds add up.
 type loadResult struct {
 	Name      string        `json:"name"`
 	OK        int64         `json:"ok"`
 	Errs      int64         `json:"errors"`
 	FirstErr  string        `json:"first_error,omitempty"`
 	Elapsed   time.Duration `json:"elapsed"`
-	P50       time.Duration `json:"p50"`
-	P99       time.Duration `json:"p99"`
-	Max       time.Duration `json:"max"`
+	Lats      []uint32      `json:"lats_us"`    // each answered request's latency, µs
 	ClientCPU time.Duration `json:"client_cpu"` // the client process's CPU time during the run
 	ServerCPU time.Duration `json:"-"`          // the server process's CPU time during the run
+	Rates     []float64     `json:"-"`          // tickets/s of each round
 }
 
 func (r loadResult) rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+
+// add adds the round o to r.
+func (r *loadResult) add(o loadResult) {
+	r.OK += o.OK
+	r.Errs += o.Errs
+	if r.FirstErr == "" {
+		r.FirstErr = o.FirstErr
+	}
+	r.Elapsed += o.Elapsed
+	r.Lats = append(r.Lats, o.Lats...)
+	r.ClientCPU += o.ClientCPU
+	r.ServerCPU += o.ServerCPU
+	r.Rates = append(r.Rates, o.rate())
+}
+
+// percentile returns the latency below which a fraction q of the requests
+// were answered.
+func (r loadResult) percentile(q float64) time.Duration {
+	if len(r.Lats) == 0 {
+		return 0
+	}
+	i := min(len(r.Lats)-1, int(q*float64(len(r.Lats))))
+	return time.Duration(r.Lats[i]) * time.Microsecond
+}
 
 type benchResults []loadResult
 
@@ -92,9 +125,10 @@ func (rs benchResults) print(w io.Writer) {
 	fmt.Fprintf(w, "%-36s %10s %10s %10s %10s %7s %13s %13s %6s\n", "run", "tickets/s", "p50", "p99", "max", "errors",
 		"server cpu/t", "client cpu/t", "cores")
 	for _, r := range rs {
+		slices.Sort(r.Lats)
 		n := time.Duration(max(r.OK, 1))
-		fmt.Fprintf(w, "%-36s %10.0f %10s %10s %10s %7d %13s %13s %6.2f\n", r.Name, r.rate(), r.P50.Round(time.Microsecond),
-			r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errs,
+		fmt.Fprintf(w, "%-36s %10.0f %10s %10s %10s %7d %13s %13s %6.2f\n", r.Name, r.rate(), r.percentile(0.5),
+			r.percentile(0.99), r.percentile(1), r.Errs,
 			(r.ServerCPU / n).Round(100*time.Nanosecond), (r.ClientCPU / n).Round(100*time.Nanosecond),
 			(r.ServerCPU+r.ClientCPU).Seconds()/r.Elapsed.Seconds())
 		if r.FirstErr != "" {
@@ -102,70 +136,217 @@ func (rs benchResults) print(w io.Writer) {
 		}
 	}
 	q, naive, plain := rs[0], rs[1], rs[2]
-	fmt.Fprintf(w, "qcall / naive bbolt-per-ticket:  %.2f× (goal ≥ 5×)\n", q.rate()/naive.rate())
-	fmt.Fprintf(w, "qcall / no-storage HTTP:         %.0f%% (goal ≥ 60%%)\n", 100*q.rate()/plain.rate())
+	fmt.Fprintf(w, "qcall / naive bbolt-per-ticket:  %.2f× (goal ≥ 5×)%s\n", q.rate()/naive.rate(), roundRange(q, naive, 1, "%.2f×"))
+	fmt.Fprintf(w, "qcall / no-storage HTTP:         %.0f%% (goal ≥ 60%%)%s\n", 100*q.rate()/plain.rate(), roundRange(q, plain, 100, "%.0f%%"))
 }
 
-// benchIssue runs the three loads one after the other, each from a client
-// process started from the binary self.
-func benchIssue(ctx context.Context, self string, dur time.Duration, clients int, cpuprofile string) (benchResults, error) {
+// roundRange tells how the ratio a/b ranged over the rounds, when there were
+// several.
+func roundRange(a, b loadResult, scale float64, format string) string {
+	if len(a.Rates) < 2 || len(a.Rates) != len(b.Rates) {
+		return ""
+	}
+	rs := make([]float64, len(a.Rates))
+	for i := range rs {
+		rs[i] = scale * a.Rates[i] / b.Rates[i]
+	}
+	return fmt.Sprintf("; rounds "+format+" to "+format, slices.Min(rs), slices.Max(rs))
+}
+
+type benchIssueOptions struct {
+	dur                    time.Duration // per server, in all
+	rounds                 int
+	clients                int
+	cpuprofile, memprofile string // of the qcall server
+}
+
+// benchIssue starts the three servers and loads each in turn, round after
+// round, each time from a client process started from the binary self.
+func benchIssue(ctx context.Context, self string, o benchIssueOptions) (benchResults, error) {
 	dir, err := os.MkdirTemp("", "qcall-bench-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 
-	m, err := startBenchHall(ctx, filepath.Join(dir, "hall"))
+	kinds := []struct{ kind, name string }{
+		{"qcall", "qcall (group commit, fsync)"},
+		{"naive", "baseline a: one bbolt Update/ticket"},
+		{"plain", "baseline b: no storage"},
+	}
+	servers := make([]*benchServer, len(kinds))
+	defer func() {
+		for _, s := range servers {
+			if s != nil {
+				s.close()
+			}
+		}
+	}()
+	for i, k := range kinds {
+		args := []string{"--kind", k.kind, "--data", filepath.Join(dir, k.kind)}
+		if k.kind == "qcall" {
+			args = append(args, "--cpuprofile", o.cpuprofile, "--memprofile", o.memprofile)
+		}
+		if servers[i], err = startBenchServer(ctx, self, args); err != nil {
+			return nil, fmt.Errorf("start %s server: %w", k.kind, err)
+		}
+	}
+	services := strings.Split(servers[0].services, ",")
+	res := make(benchResults, len(kinds))
+	for i, k := range kinds {
+		res[i].Name = k.name
+	}
+	each := o.dur / time.Duration(o.rounds)
+	for round := range o.rounds {
+		for j := range kinds {
+			i := (round + j) % len(kinds) // each round starts with the next server
+			token := ""
+			if kinds[i].kind == "qcall" {
+				token = "demo-kiosk"
+			}
+			r, err := loadFrom(ctx, self, servers[i], token, services, each, o.clients)
+			if err != nil {
+				return nil, err
+			}
+			res[i].add(r)
+		}
+	}
+	for i, s := range servers {
+		servers[i] = nil
+		if err := s.close(); err != nil {
+			return nil, fmt.Errorf("%s server: %w", kinds[i].kind, err)
+		}
+	}
+	return res, nil
+}
+
+// benchServer is a server of "bench issue", a child process (qcall
+// bench-server) that prints its URL, then answers each line on its standard
+// input with the CPU time it has used, and stops when its input closes.
+type benchServer struct {
+	url      string
+	services string // the hall's service codes, comma-separated
+	cmd      *exec.Cmd
+	in       io.WriteCloser
+	out      *bufio.Reader
+}
+
+func startBenchServer(ctx context.Context, self string, args []string) (*benchServer, error) {
+	cmd := exec.CommandContext(ctx, self, append([]string{"bench-server"}, args...)...)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
-	services := make([]string, 0, len(m.Config.Services))
-	for _, s := range m.Config.Services {
-		services = append(services, s.Code)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
 	}
-	var stopProfile func()
-	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &benchServer{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	line, err := s.out.ReadString('\n')
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("no URL from the server: %w", err)
+	}
+	s.url, s.services, _ = strings.Cut(strings.TrimSpace(line), " ")
+	return s, nil
+}
+
+// cpu asks the server for the CPU time it has used so far.
+func (s *benchServer) cpu() (time.Duration, error) {
+	if _, err := io.WriteString(s.in, "cpu\n"); err != nil {
+		return 0, err
+	}
+	line, err := s.out.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(line), 10, 64)
+	return time.Duration(n), err
+}
+
+// close stops the server and waits for it.
+func (s *benchServer) close() error {
+	s.in.Close()
+	return s.cmd.Wait()
+}
+
+// runBenchServer is the server process of "bench issue": --kind qcall is a
+// fresh demo hall in --data, naive and plain are the baselines.
+func runBenchServer(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("qcall bench-server", flag.ContinueOnError)
+	kind := fs.String("kind", "qcall", "qcall, naive or plain")
+	data := fs.String("data", "", "data folder")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	memprofile := fs.String("memprofile", "", "write an allocation profile to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var url string
+	var stop func() error
+	services := []string{"none"}
+	switch *kind {
+	case "qcall":
+		m, err := startBenchHall(ctx, *data)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		services = services[:0]
+		for _, s := range m.Config.Services {
+			services = append(services, s.Code)
+		}
+		url, stop = m.URL, m.Close
+	case "naive", "plain":
+		setGCPercent() // the runtime as qcall serve sets it, for a fair comparison
+		if err := os.MkdirAll(*data, 0o700); err != nil {
+			return err
+		}
+		b, err := baselineServer(filepath.Join(*data, "naive.db"), *kind == "naive")
+		if err != nil {
+			return err
+		}
+		url, stop = b.url, func() error { b.close(); return nil }
+	default:
+		return fmt.Errorf("unknown kind %q", *kind)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
+			return err
 		}
-		stopProfile = pprof.StopCPUProfile
+		defer pprof.StopCPUProfile()
 	}
-	q, err := loadFrom(ctx, self, "qcall (group commit, fsync)", m.URL, "demo-kiosk", services, dur, clients)
-	if stopProfile != nil {
-		stopProfile()
+	fmt.Printf("%s %s\n", url, strings.Join(services, ","))
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		fmt.Println(int64(cpuTime()))
 	}
-	if cerr := m.Close(); err == nil {
-		err = cerr
+	if *memprofile != "" {
+		if err := writeAllocProfile(*memprofile); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
+	return stop()
+}
 
-	naive, err := baselineServer(filepath.Join(dir, "naive.db"), true)
+// writeAllocProfile writes the allocations made so far to path.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	a, err := loadFrom(ctx, self, "baseline a: one bbolt Update/ticket", naive.url, "", services, dur, clients)
-	naive.close()
-	if err != nil {
-		return nil, err
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
 	}
-
-	plain, err := baselineServer("", false)
-	if err != nil {
-		return nil, err
-	}
-	b, err := loadFrom(ctx, self, "baseline b: no storage", plain.url, "", services, dur, clients)
-	plain.close()
-	if err != nil {
-		return nil, err
-	}
-	return benchResults{q, a, b}, nil
+	return f.Close()
 }
 
 // startBenchHall starts a fresh demo hall in this process, on a free loopback
@@ -181,23 +362,29 @@ func startBenchHall(ctx context.Context, dir string) (*Main, error) {
 	return m, nil
 }
 
-// loadFrom runs the load in a client process and reads its result; it adds the
-// CPU time this (the server's) process spent meanwhile.
-func loadFrom(ctx context.Context, self, name, base, token string, services []string, dur time.Duration, clients int) (loadResult, error) {
-	cmd := exec.CommandContext(ctx, self, "bench-issue-client", "--name", name, "--url", base, "--token", token,
+// loadFrom runs the load on server s in a client process and reads its result;
+// it adds the CPU time the server spent meanwhile.
+func loadFrom(ctx context.Context, self string, s *benchServer, token string, services []string, dur time.Duration, clients int) (loadResult, error) {
+	cmd := exec.CommandContext(ctx, self, "bench-issue-client", "--url", s.url, "--token", token,
 		"--services", strings.Join(services, ","), "--duration", dur.String(), "--clients", strconv.Itoa(clients))
 	cmd.Stderr = os.Stderr
-	cpu0 := cpuTime()
+	cpu0, err := s.cpu()
+	if err != nil {
+		return loadResult{}, err
+	}
 	out, err := cmd.Output()
-	cpu := cpuTime() - cpu0
 	if err != nil {
 		return loadResult{}, fmt.Errorf("bench client: %w", err)
+	}
+	cpu1, err := s.cpu()
+	if err != nil {
+		return loadResult{}, err
 	}
 	var r loadResult
 	if err := json.Unmarshal(out, &r); err != nil {
 		return loadResult{}, fmt.Errorf("bench client said %q: %w", out, err)
 	}
-	r.ServerCPU = cpu
+	r.ServerCPU = cpu1 - cpu0
 	return r, nil
 }
 
@@ -205,7 +392,6 @@ func loadFrom(ctx context.Context, self, name, base, token string, services []st
 // from --clients goroutines for --duration and prints its loadResult as JSON.
 func runBenchIssueClient(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("qcall bench-issue-client", flag.ContinueOnError)
-	name := fs.String("name", "", "name of the run")
 	base := fs.String("url", "", "server URL")
 	token := fs.String("token", "", "bearer token")
 	services := fs.String("services", "", "comma-separated service codes")
@@ -214,12 +400,12 @@ func runBenchIssueClient(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	r := load(ctx, *name, *base, *token, strings.Split(*services, ","), *dur, *clients, http.StatusCreated)
+	r := load(ctx, *base, *token, strings.Split(*services, ","), *dur, *clients, http.StatusCreated)
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
 // load posts tickets from clients goroutines for dur and collects latencies.
-func load(ctx context.Context, name, base, token string, services []string, dur time.Duration, clients int, want int) loadResult {
+func load(ctx context.Context, base, token string, services []string, dur time.Duration, clients int, want int) loadResult {
 	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -227,7 +413,7 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 	defer cancel()
 	var ok, errs atomic.Int64
 	var firstErr atomic.Value
-	lats := make([][]time.Duration, clients)
+	lats := make([][]uint32, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
 	cpu0 := cpuTime()
@@ -259,23 +445,18 @@ func load(ctx context.Context, name, base, token string, services []string, dur 
 					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %s", resp.StatusCode, b))
 					continue
 				}
-				lats[c] = append(lats[c], time.Since(t0))
+				lats[c] = append(lats[c], uint32(min(time.Since(t0).Microseconds(), math.MaxUint32)))
 				ok.Add(1)
 			}
 		})
 	}
 	wg.Wait()
-	r := loadResult{Name: name, OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start), ClientCPU: cpuTime() - cpu0}
+	r := loadResult{OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start), ClientCPU: cpuTime() - cpu0}
 	if e, _ := firstErr.Load().(string); e != "" {
 		r.FirstErr = e
 	}
-	var all []time.Duration
 	for _, l := range lats {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	if n := len(all); n > 0 {
-		r.P50, r.P99, r.Max = all[n/2], all[min(n-1, n*99/100)], all[n-1]
+		r.Lats = append(r.Lats, l...)
 	}
 	return r
 }

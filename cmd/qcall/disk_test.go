@@ -15,7 +15,7 @@ func TestMain_FullDiskAnswers503(t *testing.T) {
 	dir := t.TempDir()
 	m := NewMain()
 	m.Addr, m.DataDir, m.Stdout = "127.0.0.1:0", dir, io.Discard
-	m.StoreOptions = []bolt.Option{bolt.MaxSize(256 << 10)}
+	m.StoreOptions = []bolt.Option{bolt.MaxSize(256 << 10), bolt.WALSize(64 << 10)}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,9 @@ func run(ctx context.Context, args []string) error {
 		return runDevices(ctx, args)
 	case "devsim":
 		return runDevsim(ctx, args)
+	case "bench-server":
+		// A server of "bench issue", in a process of its own.
+		return runBenchServer(ctx, args)
 	case "bench-issue-client":
 		// The HTTP clients of "bench issue", in a process of their own.
 		return runBenchIssueClient(ctx, args)
@@ -75,7 +78,7 @@ const usage = `usage:
         starts the hall (the demo hall without --config)
   qcall backup [--data ./qcall-data] FILE
         writes a consistent copy of the hall's data file, also while it runs
-  qcall bench issue [--duration 10s] [--clients 64]
+  qcall bench issue [--duration 10s] [--rounds 5] [--clients 64]
         measures ticket issuing over HTTP against two baselines
   qcall bench display [--clients 1000,10000]
         measures call-to-screen latency over websockets against a plain broadcast

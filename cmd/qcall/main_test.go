@@ -204,11 +204,11 @@ func TestMain_BackupWhileRunning(t *testing.T) {
 // process, three servers, the table) stays working; its figures are not
 // checked here: speed is measured by running it, not by tests.
 func TestBench_IssueRuns(t *testing.T) {
-	out, err := exec.Command(qcallBin, "bench", "issue", "--duration", "300ms", "--clients", "4").CombinedOutput()
+	out, err := exec.Command(qcallBin, "bench", "issue", "--duration", "400ms", "--rounds", "2", "--clients", "4").CombinedOutput()
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
-	for _, want := range []string{"qcall (group commit, fsync)", "baseline a:", "baseline b:", "qcall / naive"} {
+	for _, want := range []string{"qcall (group commit, fsync)", "baseline a:", "baseline b:", "qcall / naive", "; rounds "} {
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("output lacks %q:\n%s", want, out)
 		}

@@ -83,12 +83,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Clock == nil {
 		m.Clock = queue.ClockFunc(time.Now)
 	}
-	if os.Getenv("GOGC") == "" {
-		// The hall's state lives in memory and a busy hall makes garbage at a
-		// steady rate (requests, events); a GC target of 400 % trades a little
-		// memory for much less CPU under load. GOGC, when set, decides.
-		debug.SetGCPercent(400)
-	}
+	setGCPercent()
 	cfg := queue.Demo()
 	if m.ConfigPath != "" {
 		if cfg, err = hallfile.Load(m.ConfigPath); err != nil {
@@ -254,4 +249,14 @@ func deriveKey(secret []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(purpose))
 	return m.Sum(nil)
+}
+
+// setGCPercent sets the garbage collector's target as qcall serve runs it: the
+// hall's state lives in memory and a busy hall makes garbage at a steady rate
+// (requests, events); a GC target of 400 % trades a little memory for much
+// less CPU under load. GOGC, when set, decides.
+func setGCPercent() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

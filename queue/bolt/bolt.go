@@ -1,11 +1,65 @@
 // Package bolt is the bbolt adapter of queue.Store: the hall's events and
-// snapshots in one bbolt file.
+// snapshots in one bbolt file, with a write-ahead log in front of it.
 //
-// Layout of the file:
+// # Files
+//
+// The data file (qcall.db) is the store of record, a bbolt file:
 //
 //	meta       "format" → decimal format version (formatVersion)
 //	events     big-endian uint64 seq → JSON of queue.Event
 //	snapshots  big-endian uint64 seq → queue.Snapshot.State (the newest two only)
+//
+// Next to it, the write-ahead log (qcall.db.wal) holds the events appended
+// since they last went into the data file. A bbolt commit costs two fsyncs and
+// several page writes; appending to the log is one write into space that was
+// written with zeros and synced beforehand, and one fdatasync. Its layout:
+//
+//	0     "qcallWAL", big-endian uint32 log format version (walVersion)
+//	512   epoch slot 0: big-endian uint64 epoch, CRC-32C of the slot
+//	1024  epoch slot 1: the same; the slot with the higher valid epoch counts
+//	4096  records, one after the other, to the end of the zeroed space:
+//	        CRC-32C (Castagnoli) of the rest of the record
+//	        uint32 payload length, uint64 seq, uint64 generation,
+//	        uint32 flags (1: last record of its batch), uint32 zero,
+//	        payload: the event's JSON, the very bytes the events bucket gets
+//
+// The log is created at the first Append with 1 MiB of zeroed space and grows
+// by 1 MiB at a time, each piece zeroed and synced before use, up to WALSize.
+//
+// # Writing
+//
+// Append writes a batch into the log as one write at the log's end, then
+// fdatasyncs; the events stay in memory as pending, and the reads (Load,
+// Events, LastSeq) see the data file and the pending events together. A
+// checkpoint puts the pending events into the data file in one bbolt
+// transaction, then starts the log over from its first record with the next
+// generation, without writing anything to the log. It runs when a batch does
+// not fit in the log (the batch then goes into the same transaction instead of
+// the log), for every Append with a snapshot (pending events, new events and
+// snapshot in one transaction), on Close, and before Backup.
+//
+// Each process that writes the log first takes a new epoch: it writes the next
+// epoch into a header slot and syncs it. Its generations are epoch<<32, +1 at
+// each checkpoint. Close takes one more epoch once everything is in the data
+// file, which marks the whole log as done.
+//
+// # Recovery
+//
+// Open reads the log from the first record on and takes records while each is
+// whole (length in bounds, CRC matches), has a generation not below the
+// header's epoch<<32 and equal to the first record's, and a seq one past the
+// record before. Then it drops what follows the last record that ends a batch:
+// a torn batch is dropped whole. Records a checkpoint already put into the data
+// file (seq ≤ its last seq) are skipped; otherwise the first record must be the
+// data file's last seq + 1, else Open fails with ErrWALMismatch (an older data
+// file was put back next to a newer log). The rest goes into the data file at
+// once.
+//
+// Stale records of older generations lie beyond the newest generation's end;
+// the generation rule keeps them out even where one starts exactly at that end
+// with the next seq (as after a torn batch whose seqs the next process used
+// again): the epoch taken before any write makes every generation a process
+// writes higher than all generations in the file before it.
 package bolt
 
 import (
@@ -54,12 +108,18 @@ var (
 	// open; Open gives up after the lock timeout instead of waiting for it.
 	ErrLocked = errors.New("the data folder is in use by another qcall")
 
-	// ErrNewerFormat means the data file was written by a newer qcall, whose
-	// layout this one does not know.
+	// ErrNewerFormat means the data file (or its log) was written by a newer
+	// qcall, whose layout this one does not know.
 	ErrNewerFormat = errors.New("the data file was written by a newer qcall")
 
-	// ErrNotStore means the file is a bbolt file but not a qcall store.
+	// ErrNotStore means the file is a bbolt file but not a qcall store, or
+	// the log next to it is not a qcall write-ahead log.
 	ErrNotStore = errors.New("the file is not a qcall data file")
+
+	// ErrWALMismatch means the write-ahead log holds events that do not
+	// continue the data file: typically an older data file (a backup) was
+	// put in place while the log of the newer one stayed.
+	ErrWALMismatch = errors.New("the write-ahead log does not continue the data file")
 
 	// ErrSequence means Append was given events whose seqs do not continue the
 	// stored ones exactly (a gap, a repeat, or out of order), or a snapshot
@@ -70,6 +130,8 @@ var (
 	// (an fsync error): the file may or may not keep that batch. The DB refuses
 	// further writes; restart qcall so that Load reads what the disk really has.
 	ErrUncertain = errors.New("a failed commit may have reached the disk; restart qcall")
+
+	errClosed = errors.New("the store is closed")
 )
 
 // Option changes how Open opens the file.
@@ -77,7 +139,8 @@ type Option func(*options)
 
 type options struct {
 	lockTimeout time.Duration
-	maxSize     int // bbolt Options.MaxSize
+	maxSize     int   // bbolt Options.MaxSize
+	walSize     int64 // the log's size cap
 }
 
 // MaxSize caps the data file at n bytes: a write that would grow it further
@@ -85,6 +148,18 @@ type options struct {
 // use it to fill the "disk"; 0 means no cap.
 func MaxSize(n int) Option {
 	return func(o *options) { o.maxSize = n }
+}
+
+// WALSize caps the write-ahead log at n bytes (DefaultWALSize when not given
+// or not positive; at least 8 KiB). A batch that does not fit in the rest of
+// it triggers a checkpoint. A larger log means fewer checkpoints, more events
+// held in memory, and a longer pause at each checkpoint.
+func WALSize(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.walSize = max(int64(n), minWALSize)
+		}
+	}
 }
 
 // LockTimeout sets how long Open waits for another process's lock on the file
@@ -98,36 +173,69 @@ func LockTimeout(d time.Duration) Option {
 	}
 }
 
-// DB is a queue.Store on a bbolt file. Its methods are safe for concurrent use;
-// the engine is its only writer, while Events, Load and Backup may run from
-// other goroutines (HTTP handlers, a backup job).
+// DB is a queue.Store on a bbolt file and its write-ahead log. Its methods are
+// safe for concurrent use; the engine is its only writer, while Events, Load
+// and Backup may run from other goroutines (HTTP handlers, a backup job).
 type DB struct {
-	db   *bbolt.DB
-	path string
+	db      *bbolt.DB
+	path    string
+	walPath string
+	walCap  int64 // WALSize
 
-	// Scratch space of Append, reused across calls so that a batch costs no
-	// per-event allocation for keys and encoded values. Guarded by bbolt's
-	// writer lock: only touched inside db.Update, which runs one at a time.
-	// bbolt requires keys and values passed to Put to stay valid until the
-	// transaction ends, so a batch is encoded whole before the first Put and
-	// the buffers are not reused until the next Update.
-	buf  bytes.Buffer
-	enc  *json.Encoder // writes into buf
-	ends []int         // end offset in buf of each encoded event
-	keys []byte        // 8 bytes per event
+	// mu guards pending against the readers. The writer appends to pending
+	// and drops it (after a checkpoint) under mu; it never changes an element
+	// a reader may hold, nor the bytes one refers to. A reader takes its view
+	// of bbolt and pending under one read lock, so an event moving from
+	// pending into bbolt is in at least one of them.
+	mu      sync.RWMutex
+	pending []pendingEvent // events in the log, not yet in bbolt, in seq order
 
-	mu     sync.Mutex // guards failed
-	failed error      // set once a commit fails in a way that leaves the file uncertain
+	// wmu is the writer lock (Append, checkpoints, Close, the start of a
+	// Backup). It guards every field below; readers never take it, and it
+	// is the only lock held during the log's write and fdatasync.
+	wmu     sync.Mutex
+	wal     *os.File // nil while there is no log file
+	walSize int64    // bytes of the log file written and synced: header and zeroed space
+	epoch   uint64   // the newest epoch in the log's header
+	slot    int      // the header slot holding epoch
+	claimed bool     // this DB took epoch and writes the log with generation gen
+	dirty   bool     // the log may hold records that recovery would take
+	gen     uint64   // generation of the records written now
+
+	// arena holds the records of the current generation as they are in
+	// the log from walHeaderSize on; pending events' data point into it.
+	// A new one is allocated at each checkpoint, as readers may still decode
+	// from the old one.
+	arena []byte
+	batch []pendingEvent // scratch: the events of the batch being appended
+	offs  []int          // scratch: offset in arena of each record of the batch
+	keys  []byte         // scratch: bbolt keys, 8 bytes per event
+	enc   *json.Encoder  // appends to arena
+
+	last    uint64 // the last seq stored (in bbolt or pending)
+	snapSeq uint64 // the newest snapshot's seq in bbolt
+	failed  error  // set once a write fails in a way that leaves the files uncertain
+	closed  bool
 }
 
 var _ queue.Store = (*DB)(nil)
 
+// arenaWriter appends what the JSON encoder writes to the DB's arena.
+type arenaWriter struct{ d *DB }
+
+func (w arenaWriter) Write(p []byte) (int, error) {
+	w.d.arena = append(w.d.arena, p...)
+	return len(p), nil
+}
+
 // Open opens the store file at path, creating it and its buckets if it does not
-// exist. It fails with an error wrapping ErrLocked when another process has the
-// file open, with ErrNewerFormat when a newer qcall wrote it, and with
-// ErrNotStore when it is some other bbolt file.
+// exist, and recovers the events of its write-ahead log (path + ".wal") into
+// it. It fails with an error wrapping ErrLocked when another process has the
+// file open, with ErrNewerFormat when a newer qcall wrote it, with ErrNotStore
+// when it is some other bbolt file, and with ErrWALMismatch when the log does
+// not continue the file.
 func Open(path string, opts ...Option) (*DB, error) {
-	o := options{lockTimeout: DefaultLockTimeout}
+	o := options{lockTimeout: DefaultLockTimeout, walSize: DefaultWALSize}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -150,6 +258,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		InitialMmapSize: 64 << 20,
 		MaxSize:         o.maxSize,
 	}
+	// The bbolt file's lock covers the log too: it is taken first.
 	bdb, err := bbolt.Open(path, 0o600, bo)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (file lock not acquired within %s)", path, ErrLocked, o.lockTimeout)
@@ -157,10 +266,17 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	d := &DB{db: bdb, path: path}
-	d.enc = json.NewEncoder(&d.buf)
+	d := &DB{db: bdb, path: path, walPath: path + ".wal", walCap: o.walSize}
+	d.enc = json.NewEncoder(arenaWriter{d})
 	d.enc.SetEscapeHTML(false)
 	if err := d.init(); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := d.recover(); err != nil {
+		if d.wal != nil {
+			_ = d.wal.Close()
+		}
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -220,9 +336,96 @@ func checkFormat(tx *bbolt.Tx) (fresh bool, err error) {
 	return false, nil
 }
 
-// Close releases the file and its lock. It waits for running transactions.
+// recover reads the state of the bbolt file, then the log when there is one,
+// and puts the log's events that bbolt lacks into it (see the package
+// comment). If that checkpoint fails as on a full disk, the events stay
+// pending, in the log and in memory, as if just appended: the store opens,
+// and a later Append's checkpoint puts them in.
+func (d *DB) recover() error {
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		d.last = lastKey(tx.Bucket(bucketEvents))
+		d.snapSeq = lastKey(tx.Bucket(bucketSnapshots))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(d.walPath, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // created by the first Append
+	}
+	if err != nil {
+		return err
+	}
+	d.wal = f
+	data, err := readWAL(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", d.walPath, err)
+	}
+	if d.epoch, d.slot, err = parseWALHeader(data, d.walPath); err != nil {
+		return err
+	}
+	d.walSize = min(int64(len(data)), d.walCap)
+	recs := scanWAL(data, d.epoch<<32)
+	if len(recs) == 0 {
+		return nil
+	}
+	d.dirty = true
+	first, end := recs[0].seq, recs[len(recs)-1].seq
+	if end <= d.last {
+		return nil // all in bbolt already
+	}
+	if first != d.last+1 {
+		return fmt.Errorf("%w: %s holds events %d to %d, but %s ends at event %d (was an older %s put back?); "+
+			"to start from %s as it is, move %s away",
+			ErrWALMismatch, d.walPath, first, end, d.path, d.last, filepath.Base(d.path), filepath.Base(d.path), d.walPath)
+	}
+	for _, r := range recs {
+		var e queue.Event
+		if err := json.Unmarshal(r.data, &e); err != nil || e.Seq != r.seq {
+			return fmt.Errorf("%s: record of seq %d does not hold that event (%v): log damaged", d.walPath, r.seq, err)
+		}
+	}
+	d.pending, d.last = recs, end
+	if err := d.checkpoint(nil, nil); err != nil && d.failed != nil {
+		return err
+	}
+	return nil
+}
+
+// Close puts the pending events into the bbolt file, marks the log done, and
+// releases both files and the lock; it waits for running transactions. When
+// the checkpoint fails (a full disk), the events stay in the log, and the next
+// Open puts them in: nothing is lost, and Close does not report it.
 func (d *DB) Close() error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	var errs []error
+	if d.failed == nil {
+		if len(d.pending) > 0 {
+			_ = d.checkpoint(nil, nil)
+		}
+		if len(d.pending) == 0 && d.dirty && d.wal != nil && d.failed == nil {
+			// A new epoch: no record in the log counts any more. A
+			// failure leaves records that are all in bbolt already.
+			if d.writeEpoch() == nil {
+				d.dirty = false
+			}
+		}
+	}
+	if d.wal != nil {
+		if err := d.wal.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
 	if err := d.db.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
@@ -231,25 +434,199 @@ func (d *DB) Close() error {
 // Path returns the path of the store file.
 func (d *DB) Path() string { return d.path }
 
-// Append writes events, and snap when it is not nil, in one transaction (one
-// fsync). The first event's Seq must be the last stored seq + 1 and the seqs
-// must follow each other without a gap; snap.Seq must not be past the last
-// event. Otherwise it returns an error wrapping ErrSequence. Any error means
-// nothing of the call was stored, except ErrUncertain (see there). A failed
-// write or sync (a full disk) returns the error and keeps what was stored
-// before; later calls may succeed once there is room again.
+// Append stores events, and snap when it is not nil, at once: a batch without
+// a snapshot is written into the log and fdatasynced; with a snapshot, or when
+// it does not fit in the log, it goes into the bbolt file in one transaction
+// with the pending events. It returns once all of it is on disk. The first
+// event's Seq must be the last stored seq + 1 and the seqs must follow each
+// other without a gap; snap.Seq must not be past the last event. Otherwise it
+// returns an error wrapping ErrSequence. Any error means nothing of the call
+// was stored, except ErrUncertain (see there). A failed write or sync (a full
+// disk) returns the error and keeps what was stored before; later calls may
+// succeed once there is room again.
 func (d *DB) Append(events []queue.Event, snap *queue.Snapshot) error {
 	if len(events) == 0 && snap == nil {
 		return nil
 	}
-	d.mu.Lock()
-	failed := d.failed
-	d.mu.Unlock()
-	if failed != nil {
-		return failed
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if d.closed {
+		return fmt.Errorf("append: %w", errClosed)
+	}
+	if d.failed != nil {
+		return d.failed
+	}
+	last := d.last
+	for i := range events {
+		if events[i].Seq != last+1 {
+			return fmt.Errorf("append: event %d of %d has seq %d, want %d: %w", i+1, len(events), events[i].Seq, last+1, ErrSequence)
+		}
+		last++
+	}
+	if snap != nil {
+		if snap.Seq > last {
+			return fmt.Errorf("append: snapshot at seq %d is past the last event %d: %w", snap.Seq, last, ErrSequence)
+		}
+		if snap.Seq < d.snapSeq {
+			return fmt.Errorf("append: snapshot at seq %d is older than the stored one at %d: %w", snap.Seq, d.snapSeq, ErrSequence)
+		}
 	}
 
-	var before uint64 // last seq before this call, read inside the transaction
+	// The log is written only under an epoch this DB took, and that only
+	// once everything in the log is in bbolt (see recover). A failure to
+	// take one leaves the batch to a checkpoint.
+	if snap == nil && !d.claimed && len(d.pending) == 0 {
+		_ = d.claim()
+	}
+	start := len(d.arena)
+	if err := d.encode(events); err != nil {
+		d.arena = d.arena[:start]
+		return err
+	}
+	if snap == nil && d.claimed && d.room(int64(len(d.arena))) {
+		return d.writeLog(start)
+	}
+	if err := d.checkpoint(d.batch, snap); err != nil {
+		d.arena = d.arena[:start]
+		return err
+	}
+	return nil
+}
+
+// encode appends a record for each event to arena, with the JSON of the event
+// as payload, and lists the events in batch.
+func (d *DB) encode(events []queue.Event) error {
+	d.offs = d.offs[:0]
+	var hdr [recHeaderSize]byte
+	for i := range events {
+		h := len(d.arena)
+		d.offs = append(d.offs, h)
+		d.arena = append(d.arena, hdr[:]...)
+		if err := d.enc.Encode(&events[i]); err != nil {
+			return fmt.Errorf("append: encode event %d: %w", events[i].Seq, err)
+		}
+		d.arena = d.arena[:len(d.arena)-1] // drop the newline json.Encoder adds
+		putRecordHeader(d.arena[h:], events[i].Seq, d.gen, i == len(events)-1)
+	}
+	// Slices into the final arena, as appending may have moved it.
+	d.batch = d.batch[:0]
+	for i, h := range d.offs {
+		end := len(d.arena)
+		if i+1 < len(d.offs) {
+			end = d.offs[i+1]
+		}
+		d.batch = append(d.batch, pendingEvent{seq: events[i].Seq, data: d.arena[h+recHeaderSize : end : end]})
+	}
+	return nil
+}
+
+// room reports whether the log's records can reach n bytes, growing the log's
+// zeroed space when it must and may. A failure to grow leaves the log as it
+// was and reports no room: the batch goes into bbolt instead.
+func (d *DB) room(n int64) bool {
+	need := walHeaderSize + n
+	if need <= d.walSize {
+		return true
+	}
+	if need > d.walCap {
+		return false
+	}
+	size := min(d.walCap, d.walSize+(need-d.walSize+walChunk-1)/walChunk*walChunk)
+	// Zeros past the used space, then a full fsync: the new size and blocks
+	// are on disk before a record relies on them. Should it fail, the space
+	// is not used; the next growth writes it again.
+	if err := writeZeros(d.wal, d.walSize, size); err != nil {
+		return false
+	}
+	if err := d.wal.Sync(); err != nil {
+		return false
+	}
+	d.walSize = size
+	if a := d.arena; int64(cap(a)) < size-walHeaderSize {
+		// Pending events keep pointing into the old arena: the same bytes.
+		d.arena = make([]byte, len(a), size-walHeaderSize)
+		copy(d.arena, a)
+	}
+	return true
+}
+
+// claim takes the next epoch for this DB's writes: it creates the log when
+// there is none, else writes the epoch into the header and syncs it. Only
+// when nothing is pending: the log is then written from its first record on.
+func (d *DB) claim() error {
+	if d.wal == nil {
+		f, err := createWAL(d.walPath, min(walChunk, d.walCap), 1)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", d.walPath, err)
+		}
+		d.wal, d.walSize, d.epoch, d.slot = f, min(walChunk, d.walCap), 1, 0
+	} else if err := d.writeEpoch(); err != nil {
+		return err
+	}
+	d.claimed, d.dirty = true, true
+	d.gen = d.epoch << 32
+	d.newArena()
+	return nil
+}
+
+// writeEpoch writes epoch + 1 into the header slot that does not hold the
+// current one, and syncs it.
+func (d *DB) writeEpoch() error {
+	if d.epoch+1 >= 1<<32 {
+		return fmt.Errorf("%s: epochs exhausted", d.walPath)
+	}
+	slot := 1 - d.slot
+	if _, err := d.wal.WriteAt(walSlot(slot, d.epoch+1), walSlots[slot]); err != nil {
+		return fmt.Errorf("write %s: %w", d.walPath, err)
+	}
+	if err := datasync(d.wal); err != nil {
+		return fmt.Errorf("sync %s: %w", d.walPath, err)
+	}
+	d.epoch, d.slot = d.epoch+1, slot
+	return nil
+}
+
+// writeLog writes the records from arena[start:] into the log and syncs them;
+// then the batch's events are pending. A failed write or sync leaves the log
+// uncertain: the DB refuses to write again.
+func (d *DB) writeLog(start int) error {
+	if _, err := d.wal.WriteAt(d.arena[start:], walHeaderSize+int64(start)); err != nil {
+		return d.fail(fmt.Errorf("append: write %s: %w", d.walPath, err))
+	}
+	if err := datasync(d.wal); err != nil {
+		return d.fail(fmt.Errorf("append: sync %s: %w", d.walPath, err))
+	}
+	d.mu.Lock()
+	d.pending = append(d.pending, d.batch...)
+	d.mu.Unlock()
+	d.last = d.batch[len(d.batch)-1].seq
+	return nil
+}
+
+// newArena starts the records of a generation: room for the log's whole
+// zeroed space, so that appending never moves what is there.
+func (d *DB) newArena() {
+	d.arena = make([]byte, 0, max(d.walSize-walHeaderSize, 0))
+}
+
+// fail marks the DB uncertain with err.
+func (d *DB) fail(err error) error {
+	d.failed = fmt.Errorf("%w: %w", ErrUncertain, err)
+	return d.failed
+}
+
+// checkpoint puts the pending events, then batch (events not in the log) and
+// snap when not nil, into bbolt in one transaction. Then nothing is pending,
+// and the log starts over with the next generation. On error nothing of it was
+// stored and everything pending stays so, unless the commit failed in a way
+// that may have reached the file: then the DB is marked uncertain.
+func (d *DB) checkpoint(batch []pendingEvent, snap *queue.Snapshot) error {
+	n := len(d.pending) + len(batch)
+	if cap(d.keys) < 8*n {
+		d.keys = make([]byte, 8*n)
+	}
+	keys := d.keys[:8*n]
+	var before uint64 // bbolt's last seq before, read inside the transaction
 	committing := false
 	err := d.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEvents)
@@ -257,37 +634,19 @@ func (d *DB) Append(events []queue.Event, snap *queue.Snapshot) error {
 		// for inserts that never come.
 		b.FillPercent = 1.0
 		before = lastKey(b)
-
-		last := before
-		for i := range events {
-			if events[i].Seq != last+1 {
-				return fmt.Errorf("append: event %d of %d has seq %d, want %d: %w", i+1, len(events), events[i].Seq, last+1, ErrSequence)
+		i := 0
+		for _, evs := range [2][]pendingEvent{d.pending, batch} {
+			for _, e := range evs {
+				// bbolt needs keys and values valid until the transaction
+				// ends: keys has one slot per event, and the values are in
+				// the arena or in the recovered log, unchanged meanwhile.
+				k := keys[8*i : 8*i+8 : 8*i+8]
+				binary.BigEndian.PutUint64(k, e.seq)
+				if err := b.Put(k, e.data); err != nil {
+					return fmt.Errorf("checkpoint: put event %d: %w", e.seq, err)
+				}
+				i++
 			}
-			last++
-		}
-		if snap != nil {
-			if snap.Seq > last {
-				return fmt.Errorf("append: snapshot at seq %d is past the last event %d: %w", snap.Seq, last, ErrSequence)
-			}
-			if newest := lastKey(tx.Bucket(bucketSnapshots)); snap.Seq < newest {
-				return fmt.Errorf("append: snapshot at seq %d is older than the stored one at %d: %w", snap.Seq, newest, ErrSequence)
-			}
-		}
-
-		if err := d.encode(events); err != nil {
-			return err
-		}
-		data := d.buf.Bytes()
-		start := 0
-		for i := range events {
-			k := d.keys[8*i : 8*i+8 : 8*i+8]
-			binary.BigEndian.PutUint64(k, events[i].Seq)
-			end := d.ends[i]
-			// end-1: drop the newline json.Encoder adds.
-			if err := b.Put(k, data[start:end-1:end-1]); err != nil {
-				return fmt.Errorf("append: put event %d: %w", events[i].Seq, err)
-			}
-			start = end
 		}
 		if snap != nil {
 			if err := putSnapshot(tx.Bucket(bucketSnapshots), snap); err != nil {
@@ -298,6 +657,28 @@ func (d *DB) Append(events []queue.Event, snap *queue.Snapshot) error {
 		return nil
 	})
 	if err == nil {
+		d.mu.Lock()
+		// A new slice, as readers may hold the old one; as large, so that
+		// appending to it rarely moves it.
+		d.pending = make([]pendingEvent, 0, cap(d.pending))
+		d.mu.Unlock()
+		if len(batch) > 0 {
+			d.last = batch[len(batch)-1].seq
+		}
+		if snap != nil {
+			d.snapSeq = snap.Seq
+		}
+		// The log starts over: a new arena (readers may still decode from
+		// the old one), the next generation. When the generations of this
+		// epoch run out, the next Append takes a new epoch.
+		d.newArena()
+		if d.claimed {
+			if uint32(d.gen+1) == 0 {
+				d.claimed = false
+			} else {
+				d.gen++
+			}
+		}
 		return nil
 	}
 	if !committing {
@@ -308,32 +689,20 @@ func (d *DB) Append(events []queue.Event, snap *queue.Snapshot) error {
 	// fsync), the page may already be in the file and in bbolt's view, so the
 	// batch is readable though the caller was told it failed. Then the only
 	// honest way on is a restart that reads the file again.
-	if now, lerr := d.LastSeq(); lerr != nil || now != before {
-		err = fmt.Errorf("%w: %w", ErrUncertain, err)
-		d.mu.Lock()
-		d.failed = err
-		d.mu.Unlock()
+	if now, lerr := d.boltLast(); lerr != nil || now != before {
+		return d.fail(err)
 	}
 	return err
 }
 
-// encode writes the JSON of each event into d.buf, one after the other, and
-// records where each ends in d.ends; it sizes d.keys for the batch.
-func (d *DB) encode(events []queue.Event) error {
-	d.buf.Reset()
-	d.ends = d.ends[:0]
-	for i := range events {
-		if err := d.enc.Encode(&events[i]); err != nil {
-			return fmt.Errorf("append: encode event %d: %w", events[i].Seq, err)
-		}
-		d.ends = append(d.ends, d.buf.Len())
-	}
-	if n := 8 * len(events); cap(d.keys) < n {
-		d.keys = make([]byte, n)
-	} else {
-		d.keys = d.keys[:n]
-	}
-	return nil
+// boltLast returns the last seq in the bbolt file.
+func (d *DB) boltLast() (uint64, error) {
+	var last uint64
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		last = lastKey(tx.Bucket(bucketEvents))
+		return nil
+	})
+	return last, err
 }
 
 // putSnapshot stores snap and deletes all but the newest keepSnapshots.
@@ -358,19 +727,38 @@ func putSnapshot(b *bbolt.Bucket, snap *queue.Snapshot) error {
 	return nil
 }
 
+// read runs fn with a read transaction of bbolt and the pending events, both
+// taken under one read lock: every event is in one of them or in both (in the
+// moment between a checkpoint's commit and its dropping of pending).
+func (d *DB) read(fn func(tx *bbolt.Tx, pending []pendingEvent) error) error {
+	d.mu.RLock()
+	tx, err := d.db.Begin(false)
+	pending := d.pending
+	d.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx, pending)
+}
+
 // Load returns the newest snapshot (nil when there is none) and every event
 // after it, in seq order.
 func (d *DB) Load() (*queue.Snapshot, []queue.Event, error) {
 	var snap *queue.Snapshot
 	var events []queue.Event
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err := d.read(func(tx *bbolt.Tx, pending []pendingEvent) error {
 		var after uint64
 		if k, v := tx.Bucket(bucketSnapshots).Cursor().Last(); k != nil {
 			after = binary.BigEndian.Uint64(k)
 			snap = &queue.Snapshot{Seq: after, State: bytes.Clone(v)}
 		}
+		b := tx.Bucket(bucketEvents)
 		var err error
-		events, err = readEvents(tx.Bucket(bucketEvents), after, math.MaxInt)
+		if events, err = readEvents(b, after, math.MaxInt); err != nil {
+			return err
+		}
+		events, err = readPending(events, pending, max(after, lastKey(b)), math.MaxInt)
 		return err
 	})
 	if err != nil {
@@ -386,9 +774,13 @@ func (d *DB) Events(after uint64, limit int) ([]queue.Event, error) {
 		return nil, nil
 	}
 	var events []queue.Event
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err := d.read(func(tx *bbolt.Tx, pending []pendingEvent) error {
+		b := tx.Bucket(bucketEvents)
 		var err error
-		events, err = readEvents(tx.Bucket(bucketEvents), after, limit)
+		if events, err = readEvents(b, after, limit); err != nil || len(events) == limit {
+			return err
+		}
+		events, err = readPending(events, pending, max(after, lastKey(b)), limit)
 		return err
 	})
 	if err != nil {
@@ -426,11 +818,41 @@ func readEvents(b *bbolt.Bucket, after uint64, limit int) ([]queue.Event, error)
 	return events, nil
 }
 
+// readPending appends to events the pending events after seq after, decoded,
+// until events holds limit. The pending events before and at after are in
+// bbolt already (or were not asked for).
+func readPending(events []queue.Event, pending []pendingEvent, after uint64, limit int) ([]queue.Event, error) {
+	if len(pending) == 0 || pending[len(pending)-1].seq <= after || len(events) >= limit {
+		return events, nil
+	}
+	first := pending[0].seq
+	if first > after+1 {
+		return nil, fmt.Errorf("pending events start at %d, want %d or before: store damaged", first, after+1)
+	}
+	for _, p := range pending[after+1-first:] {
+		if len(events) >= limit {
+			break
+		}
+		events = append(events, queue.Event{})
+		e := &events[len(events)-1]
+		if err := json.Unmarshal(p.data, e); err != nil {
+			return nil, fmt.Errorf("decode event %d: %w", p.seq, err)
+		}
+		if e.Seq != p.seq {
+			return nil, fmt.Errorf("pending event %d holds seq %d: store damaged", p.seq, e.Seq)
+		}
+	}
+	return events, nil
+}
+
 // LastSeq returns the seq of the last stored event, 0 when there is none.
 func (d *DB) LastSeq() (uint64, error) {
 	var last uint64
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err := d.read(func(tx *bbolt.Tx, pending []pendingEvent) error {
 		last = lastKey(tx.Bucket(bucketEvents))
+		if n := len(pending); n > 0 {
+			last = max(last, pending[n-1].seq)
+		}
 		return nil
 	})
 	if err != nil {
@@ -439,20 +861,41 @@ func (d *DB) LastSeq() (uint64, error) {
 	return last, nil
 }
 
-// Backup writes a consistent copy of the whole store file to w, as of the
-// moment it starts, and returns the bytes written. It runs in a read
-// transaction, so Append goes on meanwhile. The copy opens with Open.
+// Backup writes a consistent copy of the whole store file to w, holding every
+// event appended before the call, and returns the bytes written. It puts the
+// pending events into the file first (a checkpoint), then copies in a read
+// transaction, so Append goes on meanwhile. The copy opens with Open, with no
+// log beside it.
 func (d *DB) Backup(w io.Writer) (int64, error) {
-	var n int64
-	err := d.db.View(func(tx *bbolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
+	tx, err := d.backupTx()
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	n, err := tx.WriteTo(w)
 	if err != nil {
 		return n, fmt.Errorf("backup: %w", err)
 	}
 	return n, nil
+}
+
+// backupTx checkpoints and begins a read transaction under the writer lock, so
+// that no Append comes between the two.
+func (d *DB) backupTx() (*bbolt.Tx, error) {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if d.closed {
+		return nil, errClosed
+	}
+	if len(d.pending) > 0 {
+		if d.failed != nil {
+			return nil, fmt.Errorf("events in the log cannot go into the data file: %w", d.failed)
+		}
+		if err := d.checkpoint(nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	return d.db.Begin(false)
 }
 
 // BackupFile writes a copy of the store to path (see Backup): first to a

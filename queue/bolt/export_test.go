@@ -3,6 +3,7 @@ package bolt
 import (
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 
 	bbolt "go.etcd.io/bbolt"
 )
@@ -28,4 +29,52 @@ func (d *DB) SnapshotSeqs() ([]uint64, error) {
 		})
 	})
 	return seqs, err
+}
+
+// The log's layout, for tests that cut and damage it.
+const (
+	WALHeaderSize = walHeaderSize
+	RecHeaderSize = recHeaderSize
+)
+
+// CloseWAL closes the log file under the DB, so that its next write fails as a
+// failing disk would.
+func (d *DB) CloseWAL() error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	return d.wal.Close()
+}
+
+// Pending returns how many events are in the log but not yet in bbolt.
+func (d *DB) Pending() int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return len(d.pending)
+}
+
+// WALEnd returns the offset in the log file where the next record goes.
+func (d *DB) WALEnd() int64 {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	return walHeaderSize + int64(len(d.arena))
+}
+
+// BoltLast returns the last seq in the bbolt file alone.
+func (d *DB) BoltLast() (uint64, error) { return d.boltLast() }
+
+// RecordAt decodes the record at offset off of the log file b, if it is whole
+// (its CRC matches), and returns its seq, generation and size.
+func RecordAt(b []byte, off int) (seq, gen uint64, size int, ok bool) {
+	if off < walHeaderSize || len(b)-off < recHeaderSize {
+		return 0, 0, 0, false
+	}
+	n := int(binary.BigEndian.Uint32(b[off+4:]))
+	if n == 0 || n > len(b)-off-recHeaderSize {
+		return 0, 0, 0, false
+	}
+	rec := b[off : off+recHeaderSize+n]
+	if crc32.Checksum(rec[4:], castagnoli) != binary.BigEndian.Uint32(rec) {
+		return 0, 0, 0, false
+	}
+	return binary.BigEndian.Uint64(rec[8:]), binary.BigEndian.Uint64(rec[16:]), len(rec), true
 }
