@@ -272,7 +272,8 @@ func (a *API) windows(c *apiCall) error {
 	return sendJSON(c.w, http.StatusOK, ws)
 }
 
-// issuedJSON is the answer to POST /api/tickets.
+// issuedJSON is the answer to POST /api/tickets. issue writes its JSON by hand
+// (queue.TicketView.AppendJSON), the very bytes sendJSON would send for it.
 type issuedJSON struct {
 	queue.TicketView
 	StatusURL string `json:"status_url"`
@@ -312,7 +313,19 @@ func (a *API) issue(c *apiCall) error {
 		return err
 	}
 	c.w.Header().Set("Location", "/api/tickets/"+tv.ID)
-	return sendJSON(c.w, http.StatusCreated, issuedJSON{TicketView: tv, StatusURL: base + "/t/" + tv.ID})
+	// The bytes sendJSON would send for issuedJSON{tv, base + "/t/" + tv.ID}
+	// (HTML escaped, a newline at the end), without reflection.
+	b := tv.AppendJSON(make([]byte, 0, 512), true)
+	if len(b) == 0 {
+		// encoding/json fails on tv too (a time it cannot write): sendJSON
+		// reports it.
+		return sendJSON(c.w, http.StatusCreated, issuedJSON{TicketView: tv, StatusURL: base + "/t/" + tv.ID})
+	}
+	b = append(b[:len(b)-1], `,"status_url":`...) // before the closing brace
+	b = queue.AppendJSONString(b, base+"/t/"+tv.ID, true)
+	b = append(b, "}\n"...)
+	sendRawJSON(c.w, http.StatusCreated, b)
+	return nil
 }
 
 // publicURL is the base of a ticket's status page, without a trailing slash.

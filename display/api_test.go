@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -28,7 +29,16 @@ type windowAnswer struct {
 func (h *apiTestHall) issue(service string) issuedJSON {
 	h.t.Helper()
 	var out issuedJSON
-	h.ok("POST", "/api/tickets", "kiosk", map[string]string{"service": service}, &out, http.StatusCreated)
+	r := h.ok("POST", "/api/tickets", "kiosk", map[string]string{"service": service}, &out, http.StatusCreated)
+	// The answer is written without reflection; it must be the very bytes
+	// encoding/json writes for it.
+	var want bytes.Buffer
+	if err := json.NewEncoder(&want).Encode(out); err != nil {
+		h.t.Fatal(err)
+	}
+	if !bytes.Equal(r.body, want.Bytes()) {
+		h.t.Fatalf("issue answer\n%s\nencoding/json writes\n%s", r.body, want.Bytes())
+	}
 	return out
 }
 

@@ -28,14 +28,20 @@ func sendJSON(w http.ResponseWriter, status int, v any) error {
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return fmt.Errorf("encode respond: %w", err)
 	}
+	sendRawJSON(w, status, buf.Bytes())
+	return nil
+}
+
+// sendRawJSON answers body, JSON already encoded as sendJSON encodes (with the
+// newline at the end), with status and the headers of every JSON answer.
+func sendRawJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentTypeJSON
 	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(status)
 	// A failed write means the client went away: nothing more to tell it, and
 	// the change, if any, is already durable.
-	_, _ = w.Write(buf.Bytes())
-	return nil
+	_, _ = w.Write(body)
 }
 
 // The values of the headers every JSON answer carries, shared: a header value

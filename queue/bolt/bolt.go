@@ -72,6 +72,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -81,6 +82,20 @@ import (
 
 	"qcall/queue"
 )
+
+// initialMmapSize is how much of the file bbolt maps at once. Map ahead so
+// that the file growing rarely needs a remap: a remap waits for every read
+// transaction (a Backup is a long one) and stalls the commit that grows the
+// file while it copies the open nodes out of the old mapping. On 64-bit Unix
+// it is address space only, the file grows as data is written: 1 GiB is years
+// of a hall's events. On Windows bbolt grows the file itself to the mapping,
+// and 32-bit systems have little address space: 64 MiB there.
+func initialMmapSize() int {
+	if runtime.GOOS == "windows" || strconv.IntSize == 32 {
+		return 64 << 20
+	}
+	return 1 << 30
+}
 
 // formatVersion is the layout this package writes. Open refuses a file whose
 // version is higher: a newer qcall wrote it, and an older one must not guess.
@@ -210,7 +225,6 @@ type DB struct {
 	batch []pendingEvent // scratch: the events of the batch being appended
 	offs  []int          // scratch: offset in arena of each record of the batch
 	keys  []byte         // scratch: bbolt keys, 8 bytes per event
-	enc   *json.Encoder  // appends to arena
 
 	last    uint64 // the last seq stored (in bbolt or pending)
 	snapSeq uint64 // the newest snapshot's seq in bbolt
@@ -219,14 +233,6 @@ type DB struct {
 }
 
 var _ queue.Store = (*DB)(nil)
-
-// arenaWriter appends what the JSON encoder writes to the DB's arena.
-type arenaWriter struct{ d *DB }
-
-func (w arenaWriter) Write(p []byte) (int, error) {
-	w.d.arena = append(w.d.arena, p...)
-	return len(p), nil
-}
 
 // Open opens the store file at path, creating it and its buckets if it does not
 // exist, and recovers the events of its write-ahead log (path + ".wal") into
@@ -250,12 +256,9 @@ func Open(path string, opts ...Option) (*DB, error) {
 		// The scan costs time at start-up only, proportional to the file
 		// size: milliseconds for a hall's years of events. The hashmap
 		// freelist is the one etcd pairs with it (O(1) allocate and free).
-		NoFreelistSync: true,
-		FreelistType:   bbolt.FreelistMapType,
-		// Map ahead so that the file growing rarely needs a remap: a remap
-		// waits for every read transaction, and a Backup is a long one.
-		// Address space only; the file itself grows as data is written.
-		InitialMmapSize: 64 << 20,
+		NoFreelistSync:  true,
+		FreelistType:    bbolt.FreelistMapType,
+		InitialMmapSize: initialMmapSize(),
 		MaxSize:         o.maxSize,
 	}
 	// The bbolt file's lock covers the log too: it is taken first.
@@ -267,8 +270,6 @@ func Open(path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	d := &DB{db: bdb, path: path, walPath: path + ".wal", walCap: o.walSize}
-	d.enc = json.NewEncoder(arenaWriter{d})
-	d.enc.SetEscapeHTML(false)
 	if err := d.init(); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -502,10 +503,13 @@ func (d *DB) encode(events []queue.Event) error {
 		h := len(d.arena)
 		d.offs = append(d.offs, h)
 		d.arena = append(d.arena, hdr[:]...)
-		if err := d.enc.Encode(&events[i]); err != nil {
+		// The bytes json.Marshal gives with HTML escaping off, no newline.
+		d.arena = events[i].AppendJSON(d.arena)
+		if len(d.arena) == h+recHeaderSize {
+			// It appends nothing where encoding/json fails: say why.
+			_, err := json.Marshal(&events[i])
 			return fmt.Errorf("append: encode event %d: %w", events[i].Seq, err)
 		}
-		d.arena = d.arena[:len(d.arena)-1] // drop the newline json.Encoder adds
 		putRecordHeader(d.arena[h:], events[i].Seq, d.gen, i == len(events)-1)
 	}
 	// Slices into the final arena, as appending may have moved it.
