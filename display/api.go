@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"qcall/queue"
@@ -279,6 +280,9 @@ type issuedJSON struct {
 	StatusURL string `json:"status_url"`
 }
 
+// answerBufs holds the buffers issue writes its answers into.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 // POST /api/tickets {"service","channel"?,"id_no"?,"priority"?}
 func (a *API) issue(c *apiCall) error {
 	var in struct {
@@ -315,7 +319,9 @@ func (a *API) issue(c *apiCall) error {
 	c.w.Header().Set("Location", "/api/tickets/"+tv.ID)
 	// The bytes sendJSON would send for issuedJSON{tv, base + "/t/" + tv.ID}
 	// (HTML escaped, a newline at the end), without reflection.
-	b := tv.AppendJSON(make([]byte, 0, 512), true)
+	buf := answerBufs.Get().(*[]byte)
+	defer answerBufs.Put(buf)
+	b := tv.AppendJSON((*buf)[:0], true)
 	if len(b) == 0 {
 		// encoding/json fails on tv too (a time it cannot write): sendJSON
 		// reports it.
@@ -324,6 +330,7 @@ func (a *API) issue(c *apiCall) error {
 	b = append(b[:len(b)-1], `,"status_url":`...) // before the closing brace
 	b = queue.AppendJSONString(b, base+"/t/"+tv.ID, true)
 	b = append(b, "}\n"...)
+	*buf = b
 	sendRawJSON(c.w, http.StatusCreated, b)
 	return nil
 }

@@ -292,6 +292,28 @@ type newSink struct {
 	from int
 }
 
+// next returns an empty batch for gathering after one of n events and m
+// commands: b's slices emptied, when b is not nil and they are big enough,
+// else new ones sized like the last batch's, so that gathering does not grow
+// them again and again (Events are large).
+func (b *batch) next(n, m int) *batch {
+	n, m = max(n+n/4, 16), max(m+m/4, 16)
+	if b == nil {
+		return &batch{events: make([]Event, 0, n), cmds: make([]*command, 0, m)}
+	}
+	events, cmds := b.events, b.cmds
+	clear(events) // let go of what the old events point to
+	clear(cmds)
+	if cap(events) < n {
+		events = make([]Event, 0, n)
+	}
+	if cap(cmds) < m {
+		cmds = make([]*command, 0, m)
+	}
+	*b = batch{events: events[:0], cmds: cmds[:0]}
+	return b
+}
+
 func (b *batch) empty() bool { return len(b.cmds) == 0 && len(b.events) == 0 && len(b.sinks) == 0 }
 
 // run is the engine's applying goroutine. It applies each command to the state
@@ -312,6 +334,7 @@ func (e *Engine) run() {
 	cur := &batch{}
 	inflight := false
 	var stop *command
+	var spare *batch    // the last batch committed, whose slices the next reuses
 	var t tx            // every command's tx, reused: commands run one at a time
 	var dropped []Event // where a read's events would go: reads emit none
 	var (
@@ -338,10 +361,8 @@ func (e *Engine) run() {
 				e.seal(cur)
 				toCommit <- cur
 				lastStart, lastCmds = time.Now(), len(cur.cmds)
-				// The next batch is sized like this one, so that gathering it
-				// does not grow its slice again and again (Events are large).
-				n := len(cur.events)
-				inflight, cur = true, &batch{events: make([]Event, 0, max(n+n/4, 16))}
+				inflight, cur = true, spare.next(len(cur.events), len(cur.cmds))
+				spare = nil
 			case !gathering:
 				gather.Reset(wait)
 				gathering = true
@@ -414,6 +435,7 @@ func (e *Engine) run() {
 			}
 		case b := <-committed:
 			inflight = false
+			spare = b // answered and published: its slices serve again
 			if b.err != nil {
 				// Read the state back before anyone hears of the failure, so
 				// that nothing sent after the answer sees what was not stored.

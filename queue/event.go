@@ -100,7 +100,8 @@ type Event struct {
 
 // EventSink receives the committed events, in seq order, from the engine's own
 // goroutine right after each commit. Publish must not block: a sink hands the
-// events on to its own goroutines or buffers.
+// events on to its own goroutines or buffers. It must not keep the slice it is
+// given, which the engine reuses: it copies what it keeps.
 type EventSink interface {
 	Publish(events []Event)
 }
