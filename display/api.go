@@ -291,7 +291,8 @@ func (a *API) issue(c *apiCall) error {
 		IDNo     string `json:"id_no"`
 		Priority string `json:"priority"`
 	}
-	if err := decodeBody(c.r, &in); err != nil {
+	if err := decodeStrings(c.r, &in, stringField{"service", &in.Service}, stringField{"channel", &in.Channel},
+		stringField{"id_no", &in.IDNo}, stringField{"priority", &in.Priority}); err != nil {
 		return err
 	}
 	if in.Service == "" {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"qcall/queue"
 )
@@ -70,8 +71,11 @@ func putJSONBuf(buf *bytes.Buffer) {
 // {}. Malformed JSON, unknown fields and anything after the object are
 // bad_json; a value of the wrong type is invalid_input; a body over maxBodyBytes is
 // body_too_large.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+func decodeBody(r *http.Request, v any) error { return decodeJSON(r.Body, v) }
+
+// decodeJSON is decodeBody on any reader.
+func decodeJSON(rd io.Reader, v any) error {
+	dec := json.NewDecoder(rd)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -86,6 +90,119 @@ func decodeBody(r *http.Request, v any) error {
 		return errorf(codeBadJSON, "one JSON object expected")
 	}
 	return nil
+}
+
+// stringField is a JSON object member of string type, for decodeStrings.
+type stringField struct {
+	name string
+	dst  *string
+}
+
+// bodyBufs holds the buffers decodeStrings reads bodies into.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// decodeStrings is decodeBody for a v whose fields are all strings, each
+// given in fields with its JSON name, for the requests that come by the
+// thousand (a ticket from the kiosk). The common body, an object of plain
+// strings named exactly, is read without reflection; anything else (escapes,
+// other types, unknown or differently cased names, bad JSON) goes to
+// decodeBody's decoder, so that what is accepted and every error are as
+// decodeBody has them.
+func decodeStrings(r *http.Request, v any, fields ...stringField) error {
+	buf := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(buf)
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return decodeError(err)
+		}
+	}
+	if cap(b) <= 64<<10 {
+		*buf = b
+	}
+	if plainStrings(b, fields) {
+		return nil
+	}
+	return decodeJSON(bytes.NewReader(b), v)
+}
+
+// plainStrings decodes b when it is an object whose members are all among
+// fields and all strings without escapes, control characters or invalid
+// UTF-8 (or when b is only white space, taken as {}). It reports whether it
+// did; when not, the fields may hold part of it.
+func plainStrings(b []byte, fields []stringField) bool {
+	i := skipSpace(b, 0)
+	if i == len(b) {
+		return true
+	}
+	if b[i] != '{' {
+		return false
+	}
+	if i = skipSpace(b, i+1); i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		key, j, ok := plainString(b, i)
+		if !ok {
+			return false
+		}
+		if i = skipSpace(b, j); i == len(b) || b[i] != ':' {
+			return false
+		}
+		val, j, ok := plainString(b, skipSpace(b, i+1))
+		if !ok {
+			return false
+		}
+		k := slices.IndexFunc(fields, func(f stringField) bool { return f.name == string(key) })
+		if k < 0 {
+			return false
+		}
+		*fields[k].dst = string(val)
+		if i = skipSpace(b, j); i == len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+// plainString reads the JSON string at b[i:] when it needs no unescaping, and
+// returns its bytes and the index after it.
+func plainString(b []byte, i int) (s []byte, next int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			s = b[i+1 : j]
+			return s, j + 1, utf8.Valid(s)
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 func decodeError(err error) error {
