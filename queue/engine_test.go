@@ -812,32 +812,7 @@ func TestEngine_BackupFileMatches(t *testing.T) {
 
 func TestEngine_ConcurrentIssueGroupCommit(t *testing.T) {
 	h := newHall(t, nil)
-	var wg sync.WaitGroup
-	numbers := make(chan string, 64*20)
-	for range 64 {
-		wg.Go(func() {
-			for range 20 {
-				v, err := h.IssueTicket(ctx, "k", queue.IssueRequest{Service: "employment"})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				numbers <- v.Number
-			}
-		})
-	}
-	wg.Wait()
-	close(numbers)
-	seen := map[string]bool{}
-	for n := range numbers {
-		if seen[n] {
-			t.Fatalf("number %s issued twice", n)
-		}
-		seen[n] = true
-	}
-	if len(seen) != 1280 {
-		t.Fatalf("%d tickets", len(seen))
-	}
+	issueConcurrently(t, h.Engine, 64, 20)
 }
 
 func TestEngine_Config(t *testing.T) {
@@ -919,5 +894,37 @@ func TestEngine_AddSinkUnderLoad(t *testing.T) {
 		if want != last+1 {
 			t.Fatalf("sink %d ends at %d, last is %d", i, want-1, last)
 		}
+	}
+}
+
+// issueConcurrently issues each tickets from each of callers goroutines at
+// once, and checks that every one was acknowledged with a number of its own.
+func issueConcurrently(t *testing.T, e *queue.Engine, callers, each int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	numbers := make(chan string, callers*each)
+	for range callers {
+		wg.Go(func() {
+			for range each {
+				v, err := e.IssueTicket(ctx, "k", queue.IssueRequest{Service: "employment"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				numbers <- v.Number
+			}
+		})
+	}
+	wg.Wait()
+	close(numbers)
+	seen := map[string]bool{}
+	for n := range numbers {
+		if seen[n] {
+			t.Fatalf("number %s issued twice", n)
+		}
+		seen[n] = true
+	}
+	if len(seen) != callers*each {
+		t.Fatalf("%d tickets acknowledged, want %d", len(seen), callers*each)
 	}
 }
