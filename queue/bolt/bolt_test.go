@@ -414,7 +414,7 @@ func TestDB_BackupFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The copy holds the first n batches, for some n, and nothing else.
-		snap, es := loadFile(t, copyPath)
+		snap, es := openLoad(t, copyPath)
 		var last uint64
 		if snap != nil {
 			last = snap.Seq
@@ -442,7 +442,7 @@ func TestDB_BackupFile(t *testing.T) {
 	if err := db.BackupFile(copyPath); err != nil {
 		t.Fatal(err)
 	}
-	snap, es := loadFile(t, copyPath)
+	snap, es := openLoad(t, copyPath)
 	origSnap, origEvents := mustLoad(t, db)
 	if !reflect.DeepEqual(snap, origSnap) || !reflect.DeepEqual(es, origEvents) {
 		t.Errorf("backup at rest: snapshot %v, %d events; original %v, %d", snap, len(es), origSnap, len(origEvents))
@@ -450,20 +450,6 @@ func TestDB_BackupFile(t *testing.T) {
 	if matches, _ := filepath.Glob(copyPath + ".tmp-*"); len(matches) != 0 {
 		t.Errorf("temporary files left: %v", matches)
 	}
-}
-
-// loadFile opens the store at path, loads it, checks and closes it.
-func loadFile(t *testing.T, path string) (*queue.Snapshot, []queue.Event) {
-	t.Helper()
-	db, err := bolt.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, es, err := db.Load()
-	if err = errors.Join(err, db.Check(), db.Close()); err != nil {
-		t.Fatal(err)
-	}
-	return snap, es
 }
 
 func BenchmarkAppend(b *testing.B) {

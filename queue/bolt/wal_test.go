@@ -54,7 +54,7 @@ func writeImage(t *testing.T, path string, db, wal []byte) {
 	}
 }
 
-// openLoad opens the store at path, loads it, and closes it.
+// openLoad opens the store at path, loads it, checks and closes it.
 func openLoad(t *testing.T, path string, opts ...bolt.Option) (*queue.Snapshot, []queue.Event) {
 	t.Helper()
 	db, err := bolt.Open(path, opts...)
@@ -470,7 +470,7 @@ func TestWAL_checkpointBeforeBackup(t *testing.T) {
 	if db.Pending() != 0 {
 		t.Fatal("Backup left events pending")
 	}
-	if snap, es := loadFile(t, copyPath); !reflect.DeepEqual(snap, snapshot(3)) || !reflect.DeepEqual(es, events(4, 6)) {
+	if snap, es := openLoad(t, copyPath); !reflect.DeepEqual(snap, snapshot(3)) || !reflect.DeepEqual(es, events(4, 6)) {
 		t.Fatalf("backup: snapshot %v, %d events", snap, len(es))
 	}
 }
