@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"qcall/internal/cputime"
 )
 
 // runBench measures the hall. "bench issue" issues tickets over HTTP from many
@@ -359,7 +361,7 @@ func runBenchServer(ctx context.Context, args []string) error {
 	fmt.Printf("%s %s\n", url, strings.Join(services, ","))
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		fmt.Println(int64(cpuTime()))
+		fmt.Println(int64(cputime.Process()))
 	}
 	if *memprofile != "" {
 		if err := writeAllocProfile(*memprofile); err != nil {
@@ -449,7 +451,7 @@ func load(ctx context.Context, base, token string, services []string, dur time.D
 	lats := make([][]uint32, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for c := range clients {
 		wg.Go(func() {
 			body := make([][]byte, len(services))
@@ -484,7 +486,7 @@ func load(ctx context.Context, base, token string, services []string, dur time.D
 		})
 	}
 	wg.Wait()
-	r := loadResult{OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start), ClientCPU: cpuTime() - cpu0}
+	r := loadResult{OK: ok.Load(), Errs: errs.Load(), Elapsed: time.Since(start), ClientCPU: cputime.Process() - cpu0}
 	if e, _ := firstErr.Load().(string); e != "" {
 		r.FirstErr = e
 	}

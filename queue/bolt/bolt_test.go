@@ -13,6 +13,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"qcall/internal/cputime"
 	"qcall/queue"
 	"qcall/queue/bolt"
 )
@@ -461,7 +462,7 @@ func BenchmarkAppend(b *testing.B) {
 
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				for j := range es {
 					seq++
@@ -472,7 +473,7 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			cpu := cpuTime() - cpu0
+			cpu := cputime.Process() - cpu0
 
 			if last, err := db.LastSeq(); err != nil || last != seq {
 				b.Fatalf("LastSeq = %d, %v; want %d", last, err, seq)

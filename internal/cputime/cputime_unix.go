@@ -1,14 +1,15 @@
 //go:build unix
 
-package bolt_test
+// Package cputime tells the CPU time a process has used, for the benchmarks.
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
+// Process is the CPU time (user and system) this process has used.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
