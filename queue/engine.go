@@ -115,7 +115,7 @@ func Open(store Store, opts Options) (*Engine, error) {
 		opts.Logger = slog.Default()
 	}
 	e := &Engine{store: store, opts: opts, log: opts.Logger, cmds: make(chan *command, 4096), done: make(chan struct{})}
-	st, n, err := loadState(store)
+	st, n, err := loadState(store, e.log)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func Open(store Store, opts Options) (*Engine, error) {
 
 // loadState folds the stored snapshot and events into a State, returning it and
 // how many events came after the snapshot.
-func loadState(store Store) (*State, int, error) {
+func loadState(store Store, log *slog.Logger) (*State, int, error) {
 	snap, events, err := store.Load()
 	if err != nil {
 		return nil, 0, fmt.Errorf("load state: %w", err)
@@ -164,7 +164,9 @@ func loadState(store Store) (*State, int, error) {
 		if events[i].Seq != st.Seq+1 {
 			return nil, 0, fmt.Errorf("load state: event %d follows %d: the log has a gap", events[i].Seq, st.Seq)
 		}
-		st.apply(&events[i])
+		if err := st.replay(&events[i]); err != nil {
+			log.Error("queue: skipped an event that does not fit the state (was the store repaired?)", "err", err)
+		}
 	}
 	return st, len(events), nil
 }
@@ -570,7 +572,7 @@ func (e *Engine) fail(b *batch) {
 
 // reload reads the state back from the store after a failed commit.
 func (e *Engine) reload() error {
-	st, n, err := loadState(e.store)
+	st, n, err := loadState(e.store, e.log)
 	if err != nil {
 		return err
 	}

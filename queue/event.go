@@ -42,6 +42,11 @@ const (
 	EvCaseWarned      EventType = "case_due_soon" // Case, Ticket, Due
 	EvCaseDone        EventType = "case_done"     // Case, Ticket, Notified
 	EvDeviceStatus    EventType = "device_status" // Device, Status, Note, Kiosks
+	// EvEventsLost stands in for an event that damage to the disk destroyed,
+	// written by `qcall repair` in its place: Count events lost there (the
+	// ticket numbers of each service skip as many, since a lost event may
+	// have issued one that a citizen holds), Note what the repair found.
+	EvEventsLost EventType = "events_lost" // Count, Note
 )
 
 // Event is one change to the hall: the only source of truth. Seq numbers events

@@ -47,6 +47,10 @@ func run(ctx context.Context, args []string) error {
 		return m.Close()
 	case "backup":
 		return runBackup(ctx, args)
+	case "check":
+		return runCheck(args)
+	case "repair":
+		return runRepair(args)
 	case "bench":
 		return runBench(ctx, args)
 	case "hash-password":
@@ -78,6 +82,10 @@ const usage = `usage:
         starts the hall (the demo hall without --config)
   qcall backup [--data ./qcall-data] FILE
         writes a consistent copy of the hall's data file, also while it runs
+  qcall check [--data ./qcall-data]
+        verifies a stopped hall's data folder: the data file, every event, the log
+  qcall repair [--data ./qcall-data]
+        after damage that stops the hall: keeps every intact event, reports what was lost
   qcall bench issue [--duration 10s] [--rounds 5] [--clients 64]
         measures ticket issuing over HTTP against two baselines
   qcall bench display [--clients 1000,10000]

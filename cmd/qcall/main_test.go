@@ -158,6 +158,58 @@ func TestMain_SecondServerFailsFast(t *testing.T) {
 	if !strings.Contains(string(out), "in use by another qcall") || time.Since(start) > 10*time.Second {
 		t.Fatalf("after %v: %s", time.Since(start), out)
 	}
+	// The refused server left the running one's files alone: a backup,
+	// which finds the server through server.addr and signs with the
+	// secret, still works. (Before, the refused server removed server.addr.)
+	if out, err := exec.Command(qcallBin, "backup", "--data", dir, filepath.Join(t.TempDir(), "b.db")).CombinedOutput(); err != nil {
+		t.Fatalf("backup after a refused second server: %v\n%s", err, out)
+	}
+}
+
+// Two servers started at once on a new data folder: one runs, and the secret
+// on disk is the one it uses (before, it was read before the lock was taken,
+// and the loser could write its own over it): a backup, signed with the
+// secret on disk, is accepted by the running server.
+func TestMain_TwoServersAtOnceOneSecret(t *testing.T) {
+	for range 3 {
+		dir := t.TempDir()
+		cmds := make([]*exec.Cmd, 2)
+		outs := make([]*bytes.Buffer, 2)
+		for i := range cmds {
+			outs[i] = &bytes.Buffer{}
+			cmds[i] = exec.Command(qcallBin, "serve", "--addr", "127.0.0.1:0", "--data", dir)
+			cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		}
+		for _, c := range cmds {
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exited := make(chan int, 2)
+		for i, c := range cmds {
+			go func() { c.Wait(); exited <- i }()
+		}
+		loser := <-exited // the refused one stops; the other serves until killed
+		winner := cmds[1-loser]
+		if !strings.Contains(outs[loser].String(), "in use by another qcall") {
+			winner.Process.Kill()
+			<-exited
+			t.Fatalf("the first to stop did not say the folder is in use: %s", outs[loser])
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "server.addr")); err == nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		out, err := exec.Command(qcallBin, "backup", "--data", dir, filepath.Join(t.TempDir(), "b.db")).CombinedOutput()
+		winner.Process.Kill()
+		<-exited
+		if err != nil {
+			t.Fatalf("backup with the secret on disk: %v\n%s", err, out)
+		}
+	}
 }
 
 // TestMain_BackupWhileRunning copies the data file through the running server,

@@ -46,11 +46,12 @@ type Main struct {
 	Store  *bolt.DB
 	Config *queue.Config
 
-	ln     net.Listener
-	srv    *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	closed []func() error // run in reverse by Close
+	ln        net.Listener
+	wroteAddr bool // this Main wrote server.addr, and removes it at Close
+	srv       *http.Server
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closed    []func() error // run in reverse by Close
 }
 
 // NewMain returns a Main with the defaults: 127.0.0.1:8080, ./qcall-data.
@@ -93,16 +94,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
-	secret, err := loadSecret(m.DataDir)
-	if err != nil {
-		return err
-	}
-	store, err := bolt.Open(filepath.Join(m.DataDir, "qcall.db"), m.StoreOptions...)
+	// The store's lock first: what follows (the secret, server.addr) belongs
+	// to the one server that holds it.
+	store, err := bolt.Open(filepath.Join(m.DataDir, "qcall.db"), append([]bolt.Option{bolt.Logger(m.Logger)}, m.StoreOptions...)...)
 	if err != nil {
 		return err
 	}
 	m.Store = store
 	m.closed = append(m.closed, store.Close)
+	secret, err := loadSecret(m.DataDir)
+	if err != nil {
+		return err
+	}
 	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: m.Clock, IDKey: deriveKey(secret, "citizen-id"), Logger: m.Logger})
 	if err != nil {
 		return err
@@ -132,6 +135,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ln.Close()
 		return err
 	}
+	m.wroteAddr = true
 
 	ctx, m.cancel = context.WithCancel(context.Background())
 	m.wg.Go(func() {
@@ -180,8 +184,11 @@ func (m *Main) Close() error {
 		}
 	}
 	m.closed = nil
-	if m.DataDir != "" {
+	if m.wroteAddr {
+		// Only this server's: a second one refused at start must not take
+		// the running one's address away (qcall backup needs it).
 		os.Remove(filepath.Join(m.DataDir, "server.addr"))
+		m.wroteAddr = false
 	}
 	return errors.Join(errs...)
 }
@@ -238,7 +245,23 @@ func loadSecret(dir string) ([]byte, error) {
 	}
 	s := make([]byte, 32)
 	rand.Read(s)
-	if err := os.WriteFile(path, []byte(hex.EncodeToString(s)+"\n"), 0o600); err != nil {
+	// Whole or not at all: a temporary file synced, then renamed.
+	tmp, err := os.CreateTemp(dir, ".secret-*")
+	if err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(hex.EncodeToString(s) + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return s, nil

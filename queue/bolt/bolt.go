@@ -20,7 +20,8 @@
 //	4096  records, one after the other, to the end of the zeroed space:
 //	        CRC-32C (Castagnoli) of the rest of the record
 //	        uint32 payload length, uint64 seq, uint64 generation,
-//	        uint32 flags (1: last record of its batch), uint32 zero,
+//	        uint32 flags (1: last record of its batch), uint32 index of the
+//	        record in its batch (version 1: always 0),
 //	        payload: the event's JSON, the very bytes the events bucket gets
 //
 // The log is created at the first Append with 1 MiB of zeroed space and grows
@@ -69,6 +70,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -115,6 +117,10 @@ var (
 	bucketEvents    = []byte("events")
 	bucketSnapshots = []byte("snapshots")
 	keyFormat       = []byte("format")
+	// keyWAL in meta holds the epoch of the log while a process writes it
+	// (big-endian uint64); a clean Close deletes it. Open refuses a data
+	// file that has it when the log is gone: events may be only there.
+	keyWAL = []byte("wal")
 )
 
 // The errors callers branch on.
@@ -146,6 +152,17 @@ var (
 	// further writes; restart qcall so that Load reads what the disk really has.
 	ErrUncertain = errors.New("a failed commit may have reached the disk; restart qcall")
 
+	// ErrDamaged means the log or the data file is damaged in a way that
+	// loses events unless a person decides: a record that fails its check
+	// with intact records after it, a log cut short, a data file cut short.
+	// The error (a *DamageError for the log) says where and what to do.
+	ErrDamaged = errors.New("the data is damaged")
+
+	// ErrWALMissing means the data file says a log was in use when it was
+	// last open, but the log is not there: the events only it held are gone
+	// unless it is put back.
+	ErrWALMissing = errors.New("the write-ahead log is missing")
+
 	errClosed = errors.New("the store is closed")
 )
 
@@ -156,6 +173,13 @@ type options struct {
 	lockTimeout time.Duration
 	maxSize     int   // bbolt Options.MaxSize
 	walSize     int64 // the log's size cap
+	logger      *slog.Logger
+}
+
+// Logger sets where Open reports what it recovered and dropped (a batch torn
+// by a crash); none: slog.Default().
+func Logger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
 }
 
 // MaxSize caps the data file at n bytes: a write that would grow it further
@@ -196,6 +220,7 @@ type DB struct {
 	path    string
 	walPath string
 	walCap  int64 // WALSize
+	log     *slog.Logger
 
 	// mu guards pending against the readers. The writer appends to pending
 	// and drops it (after a checkpoint) under mu; it never changes an element
@@ -214,6 +239,7 @@ type DB struct {
 	epoch   uint64   // the newest epoch in the log's header
 	slot    int      // the header slot holding epoch
 	claimed bool     // this DB took epoch and writes the log with generation gen
+	fresh   bool     // this DB made the log file it writes (see claim)
 	dirty   bool     // the log may hold records that recovery would take
 	gen     uint64   // generation of the records written now
 
@@ -241,9 +267,12 @@ var _ queue.Store = (*DB)(nil)
 // when it is some other bbolt file, and with ErrWALMismatch when the log does
 // not continue the file.
 func Open(path string, opts ...Option) (*DB, error) {
-	o := options{lockTimeout: DefaultLockTimeout, walSize: DefaultWALSize}
+	o := options{lockTimeout: DefaultLockTimeout, walSize: DefaultWALSize, logger: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	bo := &bbolt.Options{
 		Timeout: o.lockTimeout,
@@ -269,7 +298,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	d := &DB{db: bdb, path: path, walPath: path + ".wal", walCap: o.walSize}
+	d := &DB{db: bdb, path: path, walPath: path + ".wal", walCap: o.walSize, log: o.logger}
 	if err := d.init(); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -343,9 +372,11 @@ func checkFormat(tx *bbolt.Tx) (fresh bool, err error) {
 // pending, in the log and in memory, as if just appended: the store opens,
 // and a later Append's checkpoint puts them in.
 func (d *DB) recover() error {
+	var mark []byte
 	err := d.db.View(func(tx *bbolt.Tx) error {
 		d.last = lastKey(tx.Bucket(bucketEvents))
 		d.snapSeq = lastKey(tx.Bucket(bucketSnapshots))
+		mark = bytes.Clone(tx.Bucket(bucketMeta).Get(keyWAL))
 		return nil
 	})
 	if err != nil {
@@ -353,6 +384,12 @@ func (d *DB) recover() error {
 	}
 	f, err := os.OpenFile(d.walPath, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
+		if mark != nil {
+			return fmt.Errorf("%w: %s is not there, but %s says a log was in use when qcall last ran: "+
+				"the events after #%d were only in it. Put %s back; if it is lost for good, "+
+				"run `qcall repair --data %s` to start without them",
+				ErrWALMissing, d.walPath, d.path, d.last, filepath.Base(d.walPath), filepath.Dir(d.path))
+		}
 		return nil // created by the first Append
 	}
 	if err != nil {
@@ -363,11 +400,31 @@ func (d *DB) recover() error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", d.walPath, err)
 	}
-	if d.epoch, d.slot, err = parseWALHeader(data, d.walPath); err != nil {
+	h, err := parseWALHeader(data, d.walPath)
+	if err != nil {
 		return err
 	}
+	d.epoch, d.slot = h.epoch, h.slot
+	if int64(len(data)) < h.size {
+		return &DamageError{Path: d.walPath, Offset: int64(len(data)), After: d.last,
+			What: fmt.Sprintf("the file ends there, but its header says it is %d bytes long: it was cut short", h.size)}
+	}
 	d.walSize = min(int64(len(data)), d.walCap)
-	recs := scanWAL(data, d.epoch<<32)
+	scan := scanWAL(data, h.version, d.epoch<<32, d.last)
+	recs := scan.recs
+	if scan.damaged() {
+		after := d.last
+		if n := len(recs); n > 0 {
+			after = max(after, recs[n-1].seq)
+		}
+		return &DamageError{Path: d.walPath, Offset: int64(scan.stop), After: after,
+			Next: scan.tail[0].seq, Last: scan.tail[len(scan.tail)-1].seq,
+			What: "a record there cannot be read"}
+	}
+	if n := len(scan.tail); n > 0 {
+		d.log.Warn("store: dropped the last batch of the write-ahead log, torn by a crash before it was acknowledged",
+			"file", d.walPath, "offset", scan.stop, "events_from", scan.tail[0].seq, "events_to", scan.tail[n-1].seq)
+	}
 	if len(recs) == 0 {
 		return nil
 	}
@@ -415,6 +472,7 @@ func (d *DB) Close() error {
 			// failure leaves records that are all in bbolt already.
 			if d.writeEpoch() == nil {
 				d.dirty = false
+				_ = d.setMark(false)
 			}
 		}
 	}
@@ -510,7 +568,7 @@ func (d *DB) encode(events []queue.Event) error {
 			_, err := json.Marshal(&events[i])
 			return fmt.Errorf("append: encode event %d: %w", events[i].Seq, err)
 		}
-		putRecordHeader(d.arena[h:], events[i].Seq, d.gen, i == len(events)-1)
+		putRecordHeader(d.arena[h:], events[i].Seq, d.gen, i, i == len(events)-1)
 	}
 	// Slices into the final arena, as appending may have moved it.
 	d.batch = d.batch[:0]
@@ -545,6 +603,10 @@ func (d *DB) room(n int64) bool {
 	if err := d.wal.Sync(); err != nil {
 		return false
 	}
+	// The header says the new size, so that a log cut short shows.
+	if err := d.writeSlot(d.epoch, size); err != nil {
+		return false
+	}
 	d.walSize = size
 	if a := d.arena; int64(cap(a)) < size-walHeaderSize {
 		// Pending events keep pointing into the old arena: the same bytes.
@@ -554,23 +616,53 @@ func (d *DB) room(n int64) bool {
 	return true
 }
 
-// claim takes the next epoch for this DB's writes: it creates the log when
-// there is none, else writes the epoch into the header and syncs it. Only
-// when nothing is pending: the log is then written from its first record on.
+// claim takes the next epoch for this DB's writes. Only when nothing is
+// pending: the log is then written from its first record on. The first claim
+// of a DB makes a new log file, zeroed, in place of the old one, whose events
+// are all in bbolt by then: a process never writes into space that an earlier
+// one wrote and may have failed to sync (after a failed fsync the page cache
+// can hold what never reached the disk). Later claims write the next epoch
+// into the header. Then the data file is marked as having a log in use.
 func (d *DB) claim() error {
-	if d.wal == nil {
-		f, err := createWAL(d.walPath, min(walChunk, d.walCap), 1)
+	if !d.fresh {
+		size := min(walChunk, d.walCap)
+		f, err := createWAL(d.walPath, size, d.epoch+1)
 		if err != nil {
 			return fmt.Errorf("create %s: %w", d.walPath, err)
 		}
-		d.wal, d.walSize, d.epoch, d.slot = f, min(walChunk, d.walCap), 1, 0
+		if d.wal != nil {
+			_ = d.wal.Close()
+		}
+		d.wal, d.walSize, d.epoch, d.slot, d.fresh = f, size, d.epoch+1, 0, true
 	} else if err := d.writeEpoch(); err != nil {
 		return err
 	}
-	d.claimed, d.dirty = true, true
+	d.dirty = true
+	if err := d.setMark(true); err != nil {
+		return err
+	}
+	d.claimed = true
 	d.gen = d.epoch << 32
 	d.newArena()
 	return nil
+}
+
+// setMark records in the data file that a log is in use (on), or that none
+// is (off). It writes only when that changes.
+func (d *DB) setMark(on bool) error {
+	return d.db.Update(func(tx *bbolt.Tx) error { return putMark(tx, on, d.epoch) })
+}
+
+// putMark sets or deletes the mark in tx, writing nothing when it is as wanted.
+func putMark(tx *bbolt.Tx, on bool, epoch uint64) error {
+	meta := tx.Bucket(bucketMeta)
+	if has := meta.Get(keyWAL) != nil; has == on {
+		return nil
+	}
+	if !on {
+		return meta.Delete(keyWAL)
+	}
+	return meta.Put(keyWAL, binary.BigEndian.AppendUint64(nil, epoch))
 }
 
 // writeEpoch writes epoch + 1 into the header slot that does not hold the
@@ -579,14 +671,24 @@ func (d *DB) writeEpoch() error {
 	if d.epoch+1 >= 1<<32 {
 		return fmt.Errorf("%s: epochs exhausted", d.walPath)
 	}
+	if err := d.writeSlot(d.epoch+1, d.walSize); err != nil {
+		return err
+	}
+	d.epoch++
+	return nil
+}
+
+// writeSlot writes epoch and size into the header slot that does not hold the
+// current ones, and syncs it; then that slot is the current one.
+func (d *DB) writeSlot(epoch uint64, size int64) error {
 	slot := 1 - d.slot
-	if _, err := d.wal.WriteAt(walSlot(slot, d.epoch+1), walSlots[slot]); err != nil {
+	if _, err := d.wal.WriteAt(walSlot(slot, epoch, size), walSlots[slot]); err != nil {
 		return fmt.Errorf("write %s: %w", d.walPath, err)
 	}
 	if err := datasync(d.wal); err != nil {
 		return fmt.Errorf("sync %s: %w", d.walPath, err)
 	}
-	d.epoch, d.slot = d.epoch+1, slot
+	d.slot = slot
 	return nil
 }
 
@@ -711,7 +813,7 @@ func (d *DB) boltLast() (uint64, error) {
 
 // putSnapshot stores snap and deletes all but the newest keepSnapshots.
 func putSnapshot(b *bbolt.Bucket, snap *queue.Snapshot) error {
-	if err := b.Put(seqKey(snap.Seq), snap.State); err != nil {
+	if err := b.Put(seqKey(snap.Seq), encodeSnapshot(snap.State)); err != nil {
 		return fmt.Errorf("append: put snapshot %d: %w", snap.Seq, err)
 	}
 	// Collect first, delete after: deleting under a moving cursor can skip keys.
@@ -734,7 +836,10 @@ func putSnapshot(b *bbolt.Bucket, snap *queue.Snapshot) error {
 // read runs fn with a read transaction of bbolt and the pending events, both
 // taken under one read lock: every event is in one of them or in both (in the
 // moment between a checkpoint's commit and its dropping of pending).
-func (d *DB) read(fn func(tx *bbolt.Tx, pending []pendingEvent) error) error {
+//
+// bbolt panics on a page that is not what it should be: that is reported as
+// an error wrapping ErrDamaged instead of taking the hall down.
+func (d *DB) read(fn func(tx *bbolt.Tx, pending []pendingEvent) error) (err error) {
 	d.mu.RLock()
 	tx, err := d.db.Begin(false)
 	pending := d.pending
@@ -743,6 +848,11 @@ func (d *DB) read(fn func(tx *bbolt.Tx, pending []pendingEvent) error) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %s: %v; run `qcall check --data %s`", ErrDamaged, d.path, p, filepath.Dir(d.path))
+		}
+	}()
 	return fn(tx, pending)
 }
 
@@ -753,9 +863,19 @@ func (d *DB) Load() (*queue.Snapshot, []queue.Event, error) {
 	var events []queue.Event
 	err := d.read(func(tx *bbolt.Tx, pending []pendingEvent) error {
 		var after uint64
-		if k, v := tx.Bucket(bucketSnapshots).Cursor().Last(); k != nil {
+		// The newest snapshot that is whole; the events after an older
+		// one rebuild the same state, and every event is kept.
+		c := tx.Bucket(bucketSnapshots).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			state, err := decodeSnapshot(v)
+			if err != nil {
+				d.log.Warn("store: a snapshot is damaged; rebuilding the state from an older one and the events after it",
+					"file", d.path, "snapshot", binary.BigEndian.Uint64(k), "err", err)
+				continue
+			}
 			after = binary.BigEndian.Uint64(k)
-			snap = &queue.Snapshot{Seq: after, State: bytes.Clone(v)}
+			snap = &queue.Snapshot{Seq: after, State: bytes.Clone(state)}
+			break
 		}
 		b := tx.Bucket(bucketEvents)
 		var err error
@@ -899,7 +1019,24 @@ func (d *DB) backupTx() (*bbolt.Tx, error) {
 			return nil, err
 		}
 	}
-	return d.db.Begin(false)
+	// The copy is restored without a log: it must not say one is in use.
+	// The mark is off only while the copy's transaction begins.
+	var marked bool
+	err := d.db.Update(func(tx *bbolt.Tx) error {
+		marked = tx.Bucket(bucketMeta).Get(keyWAL) != nil
+		return putMark(tx, false, 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	tx, err := d.db.Begin(false)
+	if marked {
+		if merr := d.setMark(true); merr != nil && err == nil {
+			_ = tx.Rollback()
+			return nil, merr
+		}
+	}
+	return tx, err
 }
 
 // BackupFile writes a copy of the store to path (see Backup): first to a

@@ -3,7 +3,6 @@ package bolt
 import (
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 
 	bbolt "go.etcd.io/bbolt"
 )
@@ -65,16 +64,6 @@ func (d *DB) BoltLast() (uint64, error) { return d.boltLast() }
 // RecordAt decodes the record at offset off of the log file b, if it is whole
 // (its CRC matches), and returns its seq, generation and size.
 func RecordAt(b []byte, off int) (seq, gen uint64, size int, ok bool) {
-	if off < walHeaderSize || len(b)-off < recHeaderSize {
-		return 0, 0, 0, false
-	}
-	n := int(binary.BigEndian.Uint32(b[off+4:]))
-	if n == 0 || n > len(b)-off-recHeaderSize {
-		return 0, 0, 0, false
-	}
-	rec := b[off : off+recHeaderSize+n]
-	if crc32.Checksum(rec[4:], castagnoli) != binary.BigEndian.Uint32(rec) {
-		return 0, 0, 0, false
-	}
-	return binary.BigEndian.Uint64(rec[8:]), binary.BigEndian.Uint64(rec[16:]), len(rec), true
+	r, ok := recordAt(b, off, walVersion)
+	return r.seq, r.gen, recHeaderSize + len(r.data), ok
 }

@@ -162,7 +162,8 @@ func boltLast(t *testing.T, path string) uint64 {
 // reached the disk, recovery gives exactly the batches before it.
 func TestWAL_tornTail(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "qcall.db")
-	db := mustOpenPath(t, path)
+	// A small log, so that each case writes little.
+	db := mustOpenPath(t, path, bolt.WALSize(16<<10))
 	mustAppend(t, db, events(1, 4), nil)
 	mustAppend(t, db, events(5, 2), nil)
 	from := db.WALEnd()
@@ -184,10 +185,6 @@ func TestWAL_tornTail(t *testing.T) {
 		t.Fatalf("%d records in the last batch, want 3", len(bounds))
 	}
 
-	// Past the batch the log holds zeros: leave most of them out, so that
-	// each case writes little.
-	walImage = walImage[:to+bolt.RecHeaderSize]
-
 	cp := filepath.Join(t.TempDir(), "qcall.db")
 	check := func(name string, wal []byte, want []queue.Event) {
 		t.Helper()
@@ -206,8 +203,12 @@ func TestWAL_tornTail(t *testing.T) {
 		if !bounds[cut] && !bounds[cut-1] && !bounds[cut+1] && rng.IntN(20) != 0 {
 			continue
 		}
-		// The file ends at cut: the write stopped there.
-		check("truncated", walImage[:cut], before)
+		// The file ends at cut: not what a crash leaves, as the log's
+		// space is synced before use, but a file cut short. Refused.
+		writeImage(t, cp, dbImage, walImage[:cut])
+		if _, err := bolt.Open(cp); !errors.Is(err, bolt.ErrDamaged) {
+			t.Fatalf("log cut at %d: Open = %v, want ErrDamaged", cut, err)
+		}
 		// The blocks from cut on were not written: zeros.
 		w := bytes.Clone(walImage)
 		clear(w[cut:to])
@@ -219,12 +220,11 @@ func TestWAL_tornTail(t *testing.T) {
 	}
 }
 
-// Stale records: after a torn batch whose first record is lost, the next
-// process writes the same seqs again. When its write is shorter, the lost
-// batch's other records, whole and with the very next seqs, start right where
-// the new one ends. The generation (the epoch each process takes before
-// writing) keeps them out.
-func TestWAL_staleRecordsOfALostBatch(t *testing.T) {
+// After a torn batch whose first record is lost, the next process writes the
+// same seqs again, but into a new log file: a process never writes where an
+// earlier one wrote (its writes may have failed to sync), and no record of the
+// lost batch is left to mistake for a later one.
+func TestWAL_newLogEachProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "qcall.db")
 	db := mustOpenPath(t, path)
 	mustAppend(t, db, events(1, 5), nil)
@@ -243,13 +243,11 @@ func TestWAL_staleRecordsOfALostBatch(t *testing.T) {
 	end := db2.WALEnd()
 	cp2 := crashCopy(t, cp)
 
-	// The setting the test is about: a whole stale record right at the end,
-	// with the next seq.
 	wal2 := readFile(t, cp2+".wal")
-	_, gen1, _, ok1 := bolt.RecordAt(wal2, bolt.WALHeaderSize)
-	seq, gen, _, ok := bolt.RecordAt(wal2, int(end))
-	if !ok1 || !ok || seq != 2 || gen >= gen1 {
-		t.Fatalf("at the end of the log: record %v seq %d gen %d (first %v gen %d); want the stale seq 2 of a lower generation", ok, seq, gen, ok1, gen1)
+	for off := end; off < end+400; off++ {
+		if seq, _, _, ok := bolt.RecordAt(wal2, int(off)); ok {
+			t.Fatalf("a record of seq %d at %d past the new end: the log was written in place", seq, off)
+		}
 	}
 	if _, es := openLoad(t, cp2); !reflect.DeepEqual(es, events(1, 1)) {
 		t.Fatalf("recovered %d events, want only the one written after the loss", len(es))
@@ -639,7 +637,7 @@ func TestWAL_header(t *testing.T) {
 		want   error
 	}{
 		{"wrong magic", func(w []byte) []byte { w[0] = 'x'; return w }, bolt.ErrNotStore},
-		{"newer version", func(w []byte) []byte { binary.BigEndian.PutUint32(w[8:], 2); return w }, bolt.ErrNewerFormat},
+		{"newer version", func(w []byte) []byte { binary.BigEndian.PutUint32(w[8:], 3); return w }, bolt.ErrNewerFormat},
 		{"no epoch", func(w []byte) []byte { clear(w[512:2048]); return w }, bolt.ErrNotStore},
 		{"too short", func(w []byte) []byte { return w[:100] }, bolt.ErrNotStore},
 	} {
@@ -662,6 +660,97 @@ func TestWAL_header(t *testing.T) {
 		writeImage(t, path, dbImage, w2)
 		if _, es := openLoad(t, path); !reflect.DeepEqual(es, events(1, 2)) {
 			t.Fatalf("Load = %d events", len(es))
+		}
+	})
+}
+
+// Damage anywhere but in the last batch, a log cut short and a log gone are
+// refused at Open, naming the file and the place, and nothing is written:
+// the intact records after the damage stay for `qcall repair`. (Before, the
+// store opened without a word and dropped every event after the damage.)
+func TestWAL_damageRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qcall.db")
+	db := mustOpenPath(t, path)
+	for seq := uint64(1); seq <= 200; seq += 4 {
+		mustAppend(t, db, events(seq, 4), nil)
+	}
+	cp := crashCopy(t, path)
+	dbImage, walImage := readFile(t, cp), readFile(t, cp+".wal")
+	mid := bolt.WALHeaderSize + (int(db.WALEnd())-bolt.WALHeaderSize)/2
+
+	refused := func(name string, wal []byte, want error, says ...string) {
+		t.Helper()
+		writeImage(t, cp, dbImage, wal)
+		_, err := bolt.Open(cp)
+		if !errors.Is(err, want) {
+			t.Fatalf("%s: Open = %v, want %v", name, err, want)
+		}
+		for _, s := range append(says, cp+".wal", "qcall repair") {
+			if !strings.Contains(err.Error(), s) {
+				t.Fatalf("%s: %q does not say %q", name, err, s)
+			}
+		}
+		if !bytes.Equal(readFile(t, cp+".wal"), wal) || !bytes.Equal(readFile(t, cp), dbImage) {
+			t.Fatalf("%s: a refused Open changed the files", name)
+		}
+	}
+
+	t.Run("a bit flipped mid-log", func(t *testing.T) {
+		w := bytes.Clone(walImage)
+		w[mid] ^= 0x10
+		refused("flipped", w, bolt.ErrDamaged, "at byte", "#200")
+		var de *bolt.DamageError
+		_, err := bolt.Open(cp)
+		if !errors.As(err, &de) || de.Offset > int64(mid) || de.Last != 200 || de.Next <= de.After || de.After < 100 {
+			t.Fatalf("damage error %+v: want the offset at or before %d, events up to about 100 before and up to 200 after", de, mid)
+		}
+	})
+	t.Run("a sector zeroed mid-log", func(t *testing.T) {
+		w := bytes.Clone(walImage)
+		clear(w[mid&^511 : mid&^511+512])
+		refused("zeroed", w, bolt.ErrDamaged)
+	})
+	t.Run("cut mid-way", func(t *testing.T) {
+		refused("cut", bytes.Clone(walImage[:mid]), bolt.ErrDamaged, "cut short")
+	})
+	t.Run("deleted", func(t *testing.T) {
+		writeImage(t, cp, dbImage, nil)
+		_, err := bolt.Open(cp)
+		if !errors.Is(err, bolt.ErrWALMissing) || !strings.Contains(err.Error(), "qcall repair") {
+			t.Fatalf("log deleted: Open = %v, want ErrWALMissing", err)
+		}
+	})
+	t.Run("the last batch damaged: as torn by a crash", func(t *testing.T) {
+		w := bytes.Clone(walImage)
+		w[db.WALEnd()-3] ^= 0x10
+		writeImage(t, cp, dbImage, w)
+		if _, es := openLoad(t, cp); !reflect.DeepEqual(es, events(1, 196)) {
+			t.Fatalf("recovered %d events, want the 196 before the last batch", len(es))
+		}
+	})
+	t.Run("a clean close needs no log", func(t *testing.T) {
+		writeImage(t, cp, dbImage, walImage)
+		openLoad(t, cp) // a clean close
+		writeImage(t, cp, readFile(t, cp), nil)
+		if _, es := openLoad(t, cp); !reflect.DeepEqual(es, events(1, 200)) {
+			t.Fatalf("recovered %d events, want 200", len(es))
+		}
+	})
+	t.Run("a backup restored without the log", func(t *testing.T) {
+		bk := filepath.Join(t.TempDir(), "backup.db")
+		if err := db.BackupFile(bk); err != nil {
+			t.Fatal(err)
+		}
+		writeImage(t, cp, readFile(t, bk), nil)
+		if _, es := openLoad(t, cp); !reflect.DeepEqual(es, events(1, 200)) {
+			t.Fatalf("recovered %d events, want 200", len(es))
+		}
+		// The running store is still marked: its log may not vanish.
+		mustAppend(t, db, events(201, 1), nil)
+		cp2 := crashCopy(t, path)
+		writeImage(t, cp2, readFile(t, cp2), nil)
+		if _, err := bolt.Open(cp2); !errors.Is(err, bolt.ErrWALMissing) {
+			t.Fatalf("after a backup, the log deleted: Open = %v, want ErrWALMissing", err)
 		}
 	})
 }
