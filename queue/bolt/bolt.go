@@ -174,6 +174,10 @@ type options struct {
 	maxSize     int   // bbolt Options.MaxSize
 	walSize     int64 // the log's size cap
 	logger      *slog.Logger
+	fs          fileSystem
+	afterCommit func()
+	noSync      bool // bbolt NoSync: for tests that model durability themselves
+	allocSize   int  // bbolt's DB.AllocSize when not 0: how much the file grows by
 }
 
 // Logger sets where Open reports what it recovered and dropped (a batch torn
@@ -221,6 +225,10 @@ type DB struct {
 	walPath string
 	walCap  int64 // WALSize
 	log     *slog.Logger
+	fs      fileSystem // where the log is
+	// afterCommit, when not nil, runs after each bbolt commit that
+	// succeeded (a test records the file as a power cut would leave it).
+	afterCommit func()
 
 	// mu guards pending against the readers. The writer appends to pending
 	// and drops it (after a checkpoint) under mu; it never changes an element
@@ -234,14 +242,14 @@ type DB struct {
 	// Backup). It guards every field below; readers never take it, and it
 	// is the only lock held during the log's write and fdatasync.
 	wmu     sync.Mutex
-	wal     *os.File // nil while there is no log file
-	walSize int64    // bytes of the log file written and synced: header and zeroed space
-	epoch   uint64   // the newest epoch in the log's header
-	slot    int      // the header slot holding epoch
-	claimed bool     // this DB took epoch and writes the log with generation gen
-	fresh   bool     // this DB made the log file it writes (see claim)
-	dirty   bool     // the log may hold records that recovery would take
-	gen     uint64   // generation of the records written now
+	wal     logFile // nil while there is no log file
+	walSize int64   // bytes of the log file written and synced: header and zeroed space
+	epoch   uint64  // the newest epoch in the log's header
+	slot    int     // the header slot holding epoch
+	claimed bool    // this DB took epoch and writes the log with generation gen
+	fresh   bool    // this DB made the log file it writes (see claim)
+	dirty   bool    // the log may hold records that recovery would take
+	gen     uint64  // generation of the records written now
 
 	// arena holds the records of the current generation as they are in
 	// the log from walHeaderSize on; pending events' data point into it.
@@ -267,7 +275,7 @@ var _ queue.Store = (*DB)(nil)
 // when it is some other bbolt file, and with ErrWALMismatch when the log does
 // not continue the file.
 func Open(path string, opts ...Option) (*DB, error) {
-	o := options{lockTimeout: DefaultLockTimeout, walSize: DefaultWALSize, logger: slog.Default()}
+	o := options{lockTimeout: DefaultLockTimeout, walSize: DefaultWALSize, logger: slog.Default(), fs: osFS{}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -289,6 +297,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		FreelistType:    bbolt.FreelistMapType,
 		InitialMmapSize: initialMmapSize(),
 		MaxSize:         o.maxSize,
+		NoSync:          o.noSync,
 	}
 	// The bbolt file's lock covers the log too: it is taken first.
 	bdb, err := bbolt.Open(path, 0o600, bo)
@@ -298,7 +307,10 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	d := &DB{db: bdb, path: path, walPath: path + ".wal", walCap: o.walSize, log: o.logger}
+	if o.allocSize > 0 {
+		bdb.AllocSize = o.allocSize
+	}
+	d := &DB{db: bdb, path: path, walPath: path + ".wal", walCap: o.walSize, log: o.logger, fs: o.fs, afterCommit: o.afterCommit}
 	if err := d.init(); err != nil {
 		_ = bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -324,7 +336,7 @@ func (d *DB) init() error {
 	if err != nil || !fresh {
 		return err
 	}
-	return d.db.Update(func(tx *bbolt.Tx) error {
+	return d.update(func(tx *bbolt.Tx) error {
 		if fresh, err := checkFormat(tx); err != nil || !fresh {
 			return err
 		}
@@ -382,7 +394,7 @@ func (d *DB) recover() error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(d.walPath, os.O_RDWR, 0)
+	f, err := d.fs.OpenFile(d.walPath)
 	if errors.Is(err, os.ErrNotExist) {
 		if mark != nil {
 			return fmt.Errorf("%w: %s is not there, but %s says a log was in use when qcall last ran: "+
@@ -626,7 +638,7 @@ func (d *DB) room(n int64) bool {
 func (d *DB) claim() error {
 	if !d.fresh {
 		size := min(walChunk, d.walCap)
-		f, err := createWAL(d.walPath, size, d.epoch+1)
+		f, err := createWAL(d.fs, d.walPath, size, d.epoch+1)
 		if err != nil {
 			return fmt.Errorf("create %s: %w", d.walPath, err)
 		}
@@ -650,7 +662,7 @@ func (d *DB) claim() error {
 // setMark records in the data file that a log is in use (on), or that none
 // is (off). It writes only when that changes.
 func (d *DB) setMark(on bool) error {
-	return d.db.Update(func(tx *bbolt.Tx) error { return putMark(tx, on, d.epoch) })
+	return d.update(func(tx *bbolt.Tx) error { return putMark(tx, on, d.epoch) })
 }
 
 // putMark sets or deletes the mark in tx, writing nothing when it is as wanted.
@@ -685,7 +697,7 @@ func (d *DB) writeSlot(epoch uint64, size int64) error {
 	if _, err := d.wal.WriteAt(walSlot(slot, epoch, size), walSlots[slot]); err != nil {
 		return fmt.Errorf("write %s: %w", d.walPath, err)
 	}
-	if err := datasync(d.wal); err != nil {
+	if err := d.wal.Datasync(); err != nil {
 		return fmt.Errorf("sync %s: %w", d.walPath, err)
 	}
 	d.slot = slot
@@ -699,7 +711,7 @@ func (d *DB) writeLog(start int) error {
 	if _, err := d.wal.WriteAt(d.arena[start:], walHeaderSize+int64(start)); err != nil {
 		return d.fail(fmt.Errorf("append: write %s: %w", d.walPath, err))
 	}
-	if err := datasync(d.wal); err != nil {
+	if err := d.wal.Datasync(); err != nil {
 		return d.fail(fmt.Errorf("append: sync %s: %w", d.walPath, err))
 	}
 	d.mu.Lock()
@@ -734,7 +746,7 @@ func (d *DB) checkpoint(batch []pendingEvent, snap *queue.Snapshot) error {
 	keys := d.keys[:8*n]
 	var before uint64 // bbolt's last seq before, read inside the transaction
 	committing := false
-	err := d.db.Update(func(tx *bbolt.Tx) error {
+	err := d.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEvents)
 		// Keys are appended in increasing order: full pages, no room kept
 		// for inserts that never come.
@@ -797,6 +809,15 @@ func (d *DB) checkpoint(batch []pendingEvent, snap *queue.Snapshot) error {
 	// honest way on is a restart that reads the file again.
 	if now, lerr := d.boltLast(); lerr != nil || now != before {
 		return d.fail(err)
+	}
+	return err
+}
+
+// update runs fn in a bbolt write transaction and commits it.
+func (d *DB) update(fn func(tx *bbolt.Tx) error) error {
+	err := d.db.Update(fn)
+	if err == nil && d.afterCommit != nil {
+		d.afterCommit()
 	}
 	return err
 }
@@ -1022,7 +1043,7 @@ func (d *DB) backupTx() (*bbolt.Tx, error) {
 	// The copy is restored without a log: it must not say one is in use.
 	// The mark is off only while the copy's transaction begins.
 	var marked bool
-	err := d.db.Update(func(tx *bbolt.Tx) error {
+	err := d.update(func(tx *bbolt.Tx) error {
 		marked = tx.Bucket(bucketMeta).Get(keyWAL) != nil
 		return putMark(tx, false, 0)
 	})

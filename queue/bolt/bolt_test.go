@@ -1,12 +1,15 @@
 package bolt_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -525,4 +528,131 @@ func Example() {
 	// snapshot at 2: {"waiting":1}
 	// 3 ticket_issued A002
 	// true
+}
+
+// A data file cut short, or with both meta pages damaged, is refused before
+// bbolt maps it, with what is wrong (before: SIGBUS and a Go stack trace,
+// a crash loop under a service manager); Check says the same.
+func TestOpen_damagedDataFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qcall.db")
+	db, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); seq <= 2000; seq += 100 {
+		mustAppend(t, db, events(seq, 100), snapshot(seq+99))
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pages in use end at the high-water mark of the newer meta page
+	// (bbolt's layout: the meta after a 16-byte page header; page size at 8,
+	// high-water page id at 40, txid at 48, little-endian).
+	used := 0
+	for _, off := range []int{16, 4096 + 16} {
+		le := binary.LittleEndian
+		if n := int(le.Uint64(whole[off+40:])) * int(le.Uint32(whole[off+8:])); n > used && n <= len(whole) {
+			used = n
+		}
+	}
+	metas := func(b []byte) []byte {
+		clear(b[16:80])
+		if len(b) >= 4096+80 {
+			clear(b[4096+16 : 4096+80])
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name string
+		file []byte
+		says string
+	}{
+		{"cut to 8 KiB", whole[:8192], "cut short"},
+		{"cut mid-way", whole[:used/2], "cut short"},
+		{"cut to 100 bytes", whole[:100], "cut short"},
+		{"cut to 4000 bytes, the meta damaged", metas(bytes.Clone(whole[:4000])), "too short"},
+		{"both meta pages damaged", metas(bytes.Clone(whole)), "meta pages"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "qcall.db")
+			if err := os.WriteFile(p, tt.file, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := bolt.Open(p)
+			if !errors.Is(err, bolt.ErrDamaged) || !strings.Contains(err.Error(), tt.says) || !strings.Contains(err.Error(), p) {
+				t.Fatalf("Open = %v, want ErrDamaged saying %q and naming the file", err, tt.says)
+			}
+			if _, err := bolt.Check(p); !errors.Is(err, bolt.ErrDamaged) {
+				t.Fatalf("Check = %v, want ErrDamaged", err)
+			}
+		})
+	}
+}
+
+// The newest snapshot damaged: the state is rebuilt from the one before and
+// the events after it (before: the hall did not start).
+func TestLoad_damagedSnapshotFallsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qcall.db")
+	db, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, db, events(1, 10), snapshot(10))
+	mustAppend(t, db, events(11, 10), snapshot(20))
+	mustAppend(t, db, events(21, 5), nil)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A bad byte inside its page (and in the stale copies that freed pages
+	// of earlier transactions may hold).
+	n := 0
+	for i := bytes.Index(b, state(20)); i >= 0; i = bytes.Index(b, state(20)) {
+		b[i+3] ^= 0x01
+		n++
+	}
+	if n == 0 {
+		t.Fatal("the newest snapshot's bytes are not in the file")
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	snap, es := openLoad(t, path)
+	if !reflect.DeepEqual(snap, snapshot(10)) || !reflect.DeepEqual(es, events(11, 15)) {
+		t.Fatalf("Load = snapshot %v and %d events, want the snapshot at 10 and events 11 to 25", snap, len(es))
+	}
+	rep, err := bolt.Check(path)
+	if err != nil || !rep.OK || !strings.Contains(rep.String(), "snapshot at event #20 is damaged") {
+		t.Fatalf("Check = %v, %v; want OK, saying the snapshot at 20 is damaged", rep, err)
+	}
+}
+
+// Check of a whole folder, and of one whose log is damaged mid-way.
+func TestCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qcall.db")
+	db := mustOpenPath(t, path)
+	for seq := uint64(1); seq <= 60; seq += 3 {
+		mustAppend(t, db, events(seq, 3), nil)
+	}
+	cp := filepath.Join(t.TempDir(), "qcall.db")
+	wal := readFile(t, path+".wal")
+	writeImage(t, cp, readFile(t, path), wal)
+	if rep, err := bolt.Check(cp); err != nil || !rep.OK || !strings.Contains(rep.String(), "events #1 to #60 are not yet in the data file") {
+		t.Fatalf("Check of a crashed, whole folder = %v, %v", rep, err)
+	}
+	wal[bolt.WALHeaderSize+(int(db.WALEnd())-bolt.WALHeaderSize)/2] ^= 0x40
+	writeImage(t, cp, readFile(t, path), wal)
+	if rep, err := bolt.Check(cp); err != nil || rep.OK || !strings.Contains(rep.String(), "run qcall repair") {
+		t.Fatalf("Check of a damaged log = %v, %v", rep, err)
+	}
+	if _, err := bolt.Check(path); !errors.Is(err, bolt.ErrLocked) {
+		t.Fatalf("Check of an open store = %v, want ErrLocked", err)
+	}
 }

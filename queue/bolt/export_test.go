@@ -67,3 +67,10 @@ func RecordAt(b []byte, off int) (seq, gen uint64, size int, ok bool) {
 	r, ok := recordAt(b, off, walVersion)
 	return r.seq, r.gen, recHeaderSize + len(r.data), ok
 }
+
+// OnSimDisk opens the store with its log on disk, bbolt not syncing (the test
+// models what a power cut keeps of it through afterCommit, called after each
+// bbolt commit) and growing its file in small steps (the test copies it).
+func OnSimDisk(disk *SimDisk, afterCommit func()) Option {
+	return func(o *options) { o.fs, o.afterCommit, o.noSync, o.allocSize = disk, afterCommit, true, 64<<10 }
+}

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
-	"runtime"
 )
 
 // The write-ahead log's file format; see the package comment.
@@ -307,12 +305,12 @@ func (e *DamageError) Error() string {
 func (e *DamageError) Unwrap() error { return ErrDamaged }
 
 // readWAL reads the whole log file.
-func readWAL(f *os.File) ([]byte, error) {
-	st, err := f.Stat()
+func readWAL(f logFile) ([]byte, error) {
+	size, err := f.Size()
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, st.Size())
+	b := make([]byte, size)
 	if _, err := f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
@@ -322,16 +320,16 @@ func readWAL(f *os.File) ([]byte, error) {
 // createWAL writes a new log of size bytes holding epoch, all zero past the
 // header, and syncs it, under a temporary name renamed into place: path then
 // holds a whole log or none. It returns the log opened.
-func createWAL(path string, size int64, epoch uint64) (f *os.File, err error) {
+func createWAL(fsys fileSystem, path string, size int64, epoch uint64) (f logFile, err error) {
 	tmp := path + ".tmp"
-	t, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	t, err := fsys.Create(tmp)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
 			_ = t.Close()
-			_ = os.Remove(tmp)
+			_ = fsys.Remove(tmp)
 		}
 	}()
 	if _, err := t.WriteAt(walHeader(epoch, size), 0); err != nil {
@@ -346,17 +344,17 @@ func createWAL(path string, size int64, epoch uint64) (f *os.File, err error) {
 	if err := t.Close(); err != nil {
 		return nil, err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := fsys.Rename(tmp, path); err != nil {
 		return nil, err
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := fsys.SyncDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(path, os.O_RDWR, 0)
+	return fsys.OpenFile(path)
 }
 
 // writeZeros writes zeros to f from offset from up to to.
-func writeZeros(f *os.File, from, to int64) error {
+func writeZeros(f logFile, from, to int64) error {
 	for from < to {
 		n := min(to-from, int64(len(zeros)))
 		if _, err := f.WriteAt(zeros[:n], from); err != nil {
@@ -365,18 +363,4 @@ func writeZeros(f *os.File, from, to int64) error {
 		from += n
 	}
 	return nil
-}
-
-// syncDir makes the entries of the folder dir durable (a created or renamed
-// file). Windows has no such sync, and needs none for it.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	df, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer df.Close()
-	return df.Sync()
 }
