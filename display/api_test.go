@@ -384,14 +384,14 @@ func TestAPI_Tickets(t *testing.T) {
 	})
 
 	var tk issuedJSON
-	r := h.ok("POST", "/api/tickets", "staff", map[string]string{"service": "pension", "id_no": "11010119900307123x", "priority": "senior"}, &tk, http.StatusCreated)
+	r := h.ok("POST", "/api/tickets", "staff", map[string]string{"service": "pension", "id_no": "110101199003071233", "priority": "senior"}, &tk, http.StatusCreated)
 	if tk.StatusURL != "https://hall.example.gov.cn/t/"+tk.ID || r.header.Get("Location") != "/api/tickets/"+tk.ID {
 		t.Errorf("status_url %q, Location %q", tk.StatusURL, r.header.Get("Location"))
 	}
 	if tk.Number != "C001" || tk.Priority != "senior" || tk.IssuedAt.IsZero() {
 		t.Errorf("ticket %+v", tk)
 	}
-	h.refused("POST", "/api/tickets", "kiosk", map[string]string{"service": "pension", "id_no": "11010119900307123X"}, http.StatusConflict, "person_limit")
+	h.refused("POST", "/api/tickets", "kiosk", map[string]string{"service": "pension", "id_no": "110101900307123"}, http.StatusConflict, "person_limit") // the 15-digit form: the same person
 	h.ok("POST", "/api/tickets", "agent", map[string]string{"service": "consult"}, nil, http.StatusCreated)
 	h.refused("POST", "/api/tickets", "kiosk", map[string]string{"service": "consult"}, http.StatusConflict, "quota_reached")
 
@@ -582,7 +582,8 @@ func TestAPI_BadInputChangesNothing(t *testing.T) {
 		{"empty body", "POST", "/api/tickets", "kiosk", ``, 400, "invalid_input"},
 		{"unknown service", "POST", "/api/tickets", "kiosk", `{"service":"nope"}`, 404, "unknown_service"},
 		{"bad channel", "POST", "/api/tickets", "kiosk", `{"service":"employment","channel":"fax"}`, 400, "invalid_input"},
-		{"bad id_no", "POST", "/api/tickets", "kiosk", `{"service":"employment","id_no":"123"}`, 400, "invalid_input"},
+		{"bad id_no", "POST", "/api/tickets", "kiosk", `{"service":"employment","id_no":"123"}`, 400, "invalid_id_no"},
+		{"id_no with a wrong check digit", "POST", "/api/tickets", "kiosk", `{"service":"employment","id_no":"110101199003070012"}`, 400, "invalid_id_no"},
 		{"oversized body", "POST", "/api/tickets", "kiosk", big, 413, "body_too_large"},
 		{"unknown ticket", "GET", "/api/tickets/NOSUCHTICKET", "", nil, 404, "unknown_ticket"},
 		{"wrong state", "POST", "/api/windows/1/recall", "staff", `{}`, 409, "wrong_state"},

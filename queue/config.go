@@ -171,6 +171,11 @@ type Rules struct {
 	SlipValidDays int `json:"slip_valid_days" toml:"slip_valid_days"`
 	// PersonDailyLimit caps the tickets one citizen ID takes a day (0: none).
 	PersonDailyLimit int `json:"person_daily_limit,omitempty" toml:"person_daily_limit"`
+	// IDHashDays is how many business days, today included, the hash of a
+	// citizen ID can be tied to the ID (default 1: today, all the daily limit
+	// needs). After that the day's key is forgotten (Options.IDKeys), and the
+	// hashes left in the log and in backups point at no one.
+	IDHashDays int `json:"id_hash_days,omitempty" toml:"id_hash_days"`
 	// CaseWarnDays is how many days before a case is due the warning goes out
 	// (default 1).
 	CaseWarnDays int `json:"case_warn_days,omitempty" toml:"case_warn_days"`
@@ -264,6 +269,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 {
 		return bad("rules", "numbers may not be negative")
+	}
+	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {
+		return bad("rules.id_hash_days", "%d: keep citizen ID hashes 1–366 days (0: the default, 1)", c.Rules.IDHashDays)
 	}
 	if len(c.Services) == 0 {
 		return bad("services", "the hall needs at least one service")

@@ -50,11 +50,13 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 		}
 		var idHash string
 		if r.IDNo != "" {
-			id := strings.ToUpper(strings.TrimSpace(r.IDNo))
-			if !validIDNo(id) {
-				return TicketView{}, Errorf(ErrInvalid.Code, "id_no must be 15 or 18 characters: digits, the last may be X")
+			id, err := NormalizeIDNo(r.IDNo)
+			if err != nil {
+				return TicketView{}, err
 			}
-			idHash = t.hashID(id)
+			if idHash, err = t.hashID(id); err != nil {
+				return TicketView{}, err
+			}
 			if lim := cfg.Rules.PersonDailyLimit; lim > 0 && t.s.Persons[idHash] >= lim {
 				return TicketView{}, ErrPersonLimit
 			}
@@ -65,18 +67,6 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 		t.checkBackup(svc.Code)
 		return t.s.issuedView(id), nil
 	})
-}
-
-func validIDNo(s string) bool {
-	if len(s) != 15 && len(s) != 18 {
-		return false
-	}
-	for i, c := range s {
-		if !(c >= '0' && c <= '9' || c == 'X' && i == len(s)-1) {
-			return false
-		}
-	}
-	return true
 }
 
 // issuing reports whether svc issues tickets now: between opening and its cut-off.

@@ -23,6 +23,7 @@ import (
 	"qcall/queue"
 	"qcall/queue/bolt"
 	"qcall/queue/hallfile"
+	"qcall/queue/keyfile"
 )
 
 // Main is the hall server: flags in, a listening server out. End-to-end tests
@@ -107,7 +108,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Store = store
 	m.closed = append(m.closed, store.Close)
-	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: m.Clock, IDKey: deriveKey(secret, "citizen-id"), Logger: m.Logger})
+	// The day keys of citizen-ID hashes, opened once the store holds the
+	// folder's lock.
+	idKeys, err := keyfile.Open(filepath.Join(m.DataDir, "idkeys"))
+	if err != nil {
+		return err
+	}
+	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: m.Clock, IDKey: deriveKey(secret, "citizen-id"), IDKeys: idKeys, Logger: m.Logger})
 	if err != nil {
 		return err
 	}
