@@ -63,7 +63,7 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 	u.RawQuery = q.Encode()
 	hdr := http.Header{"Authorization": {"Bearer " + a.cfg.Token}}
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: a.tls}
 	conn, resp, err := dialer.DialContext(ctx, u.String(), hdr)
 	if err != nil {
 		if resp != nil {
