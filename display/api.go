@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"qcall/queue"
 )
@@ -106,8 +107,8 @@ var (
 	forIssuers  = anyOf(queue.RoleKiosk, queue.RoleAgent, queue.RoleStaff, queue.RoleDirector)
 	forCounter  = anyOf(queue.RoleStaff, queue.RoleDirector)
 	forDirector = anyOf(queue.RoleDirector)
-	forRaters   = anyOf(queue.RoleEvaluator, queue.RoleKiosk, queue.RoleAgent)
-	forDevices  = anyOf(queue.RoleAgent, queue.RoleKiosk, queue.RoleDisplay, queue.RoleEvaluator)
+	forRaters   = anyOf(queue.RoleEvaluator, queue.RoleAgent)
+	forAgents   = anyOf(queue.RoleAgent)
 	forAuditors = anyOf(queue.RoleDirector, queue.RoleAdmin)
 	forAdmin    = anyOf(queue.RoleAdmin)
 )
@@ -162,7 +163,7 @@ var apiRoutes = []apiRoute{
 	{"POST /api/windows/{id}/allow-signout", forDirector, (*API).allowSignout},
 	{"POST /api/windows/{id}/temporary", forDirector, (*API).temporary},
 
-	{"POST /api/devices/status", forDevices, (*API).deviceStatus},
+	{"POST /api/devices/status", forAgents, (*API).deviceStatus},
 	{"GET /api/devices", forAnyone, (*API).devices},
 
 	{"GET /api/events", forAuditors, (*API).events},
@@ -394,8 +395,10 @@ func (a *API) returnSlip(c *apiCall) error {
 	return sendJSON(c.w, http.StatusOK, map[string]any{"ticket": tv})
 }
 
-// POST /api/ratings {"window","score"}. An evaluator tied to a window
-// (Device.Window) rates that window only, and may leave window out.
+// POST /api/ratings {"window","score"}. Only the evaluator tied to the window
+// (Device.Window), which may leave window out, or the agent driving its keypad
+// (Device.KeypadWindows) rates it: the citizen's own press must not find the
+// ticket rated already by someone else.
 func (a *API) rate(c *apiCall) error {
 	var in struct {
 		Window int `json:"window"`
@@ -404,16 +407,15 @@ func (a *API) rate(c *apiCall) error {
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
 	}
-	if d := c.who.device; d != nil && d.Window != 0 {
-		if in.Window == 0 {
-			in.Window = d.Window
-		}
-		if in.Window != d.Window {
-			return errorf(codeForbidden, "device %s rates window %d only", d.Name, d.Window)
-		}
+	d := c.who.device
+	if d != nil && d.Role == queue.RoleEvaluator && in.Window == 0 {
+		in.Window = d.Window
 	}
 	if in.Window == 0 || in.Score == 0 {
 		return errorf(queue.ErrInvalid.Code, "window and score are required")
+	}
+	if d == nil || !d.Rates(in.Window, a.eng.CurrentConfig().Demo) {
+		return errorf(codeForbidden, "%s does not rate window %d", c.who.actor, in.Window)
 	}
 	tv, err := a.eng.Rate(c.ctx(), c.who.actor, in.Window, in.Score)
 	if err != nil {
@@ -710,8 +712,10 @@ func (a *API) setBackup(c *apiCall) error {
 	return respond(c, "", v, err)
 }
 
-// POST /api/devices/status {"device"?,"status","note"?}; device defaults to the
-// calling device's own name (an agent names the printer or display it drives).
+// POST /api/devices/status {"device"?,"status","note"?,"kiosks"?}, by an agent:
+// device defaults to the agent's own name; otherwise it is one of the devices
+// the agent owns (Device.Owns), so that no one else can tell the kiosks their
+// printer is out of paper, nor fill the hall's state with names.
 func (a *API) deviceStatus(c *apiCall) error {
 	var in struct {
 		Device string   `json:"device"`
@@ -725,8 +729,23 @@ func (a *API) deviceStatus(c *apiCall) error {
 	if in.Device == "" {
 		in.Device = c.who.actor
 	}
+	if d := c.who.device; d == nil || !d.Reports(in.Device) {
+		return errorf(codeForbidden, "%s does not own a device named %q (owns in the hall configuration)", c.who.actor, clipped(in.Device, 64))
+	}
 	v, err := a.eng.ReportDevice(c.ctx(), c.who.actor, in.Device, in.Status, in.Note, in.Kiosks)
 	return respond(c, "", v, err)
+}
+
+// clipped shortens s to at most n bytes, on a rune boundary, for an error
+// message.
+func clipped(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // GET /api/devices → {"<device>": {"status","note","kiosks"?,"at"}}: the last

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -152,7 +153,7 @@ func TestAPI_Lifecycle(t *testing.T) {
 	if rated.Ticket.ID != a1.ID || rated.Ticket.Rating != 4 {
 		t.Errorf("rating: %+v", rated.Ticket)
 	}
-	h.refused("POST", "/api/ratings", "kiosk", map[string]int{"window": 1, "score": 3}, http.StatusConflict, "already_rated")
+	h.refused("POST", "/api/ratings", "agent", map[string]int{"window": 1, "score": 3}, http.StatusConflict, "already_rated")
 
 	// Suspend with a return slip; back with it, the ticket is called first.
 	a2, a3 := h.issue("employment"), h.issue("employment")
@@ -324,14 +325,14 @@ func TestAPI_Lifecycle(t *testing.T) {
 	if !slices.Equal(dev.Kiosks, []string{"kiosk-1"}) {
 		t.Errorf("printer's kiosks %v", dev.Kiosks)
 	}
-	h.ok("POST", "/api/devices/status", "kiosk", map[string]string{"status": "ok"}, nil, http.StatusOK)
+	h.ok("POST", "/api/devices/status", "agent", map[string]string{"status": "ok"}, nil, http.StatusOK)
 	var devs map[string]queue.DeviceState
 	h.ok("GET", "/api/devices", "kiosk", nil, &devs, http.StatusOK)
-	if devs["printer-1"].Status != "paper_out" || !slices.Equal(devs["printer-1"].Kiosks, []string{"kiosk-1"}) || devs["kiosk-1"].Status != "ok" {
+	if devs["printer-1"].Status != "paper_out" || !slices.Equal(devs["printer-1"].Kiosks, []string{"kiosk-1"}) || devs["agent-1"].Status != "ok" {
 		t.Errorf("GET /api/devices %+v", devs)
 	}
 	h.ok("GET", "/api/pending", "director", nil, &pend, http.StatusOK)
-	if pend.Devices["printer-1"].Status != "paper_out" || pend.Devices["kiosk-1"].Status != "ok" {
+	if pend.Devices["printer-1"].Status != "paper_out" || pend.Devices["agent-1"].Status != "ok" {
 		t.Errorf("devices %+v", pend.Devices)
 	}
 
@@ -383,14 +384,14 @@ func TestAPI_Tickets(t *testing.T) {
 	})
 
 	var tk issuedJSON
-	r := h.ok("POST", "/api/tickets", "staff", map[string]string{"service": "pension", "id_no": "11010119900307123x", "priority": "senior"}, &tk, http.StatusCreated)
+	r := h.ok("POST", "/api/tickets", "staff", map[string]string{"service": "pension", "id_no": "110101199003071233", "priority": "senior"}, &tk, http.StatusCreated)
 	if tk.StatusURL != "https://hall.example.gov.cn/t/"+tk.ID || r.header.Get("Location") != "/api/tickets/"+tk.ID {
 		t.Errorf("status_url %q, Location %q", tk.StatusURL, r.header.Get("Location"))
 	}
 	if tk.Number != "C001" || tk.Priority != "senior" || tk.IssuedAt.IsZero() {
 		t.Errorf("ticket %+v", tk)
 	}
-	h.refused("POST", "/api/tickets", "kiosk", map[string]string{"service": "pension", "id_no": "11010119900307123X"}, http.StatusConflict, "person_limit")
+	h.refused("POST", "/api/tickets", "kiosk", map[string]string{"service": "pension", "id_no": "110101900307123"}, http.StatusConflict, "person_limit") // the 15-digit form: the same person
 	h.ok("POST", "/api/tickets", "agent", map[string]string{"service": "consult"}, nil, http.StatusCreated)
 	h.refused("POST", "/api/tickets", "kiosk", map[string]string{"service": "consult"}, http.StatusConflict, "quota_reached")
 
@@ -424,6 +425,111 @@ func TestAPI_RatingWindowBound(t *testing.T) {
 	h.ok("POST", "/api/ratings", "evaluator-2", map[string]int{"score": 2}, &out, http.StatusOK)
 	if out.Ticket.Rating != 2 {
 		t.Errorf("rated %+v", out.Ticket)
+	}
+}
+
+// TestAPI_RatingWho: only the evaluator tied to a window, or the agent of its
+// keypad, rates it; every other device is refused 403 and the ticket stays
+// unrated, for the citizen's own press.
+func TestAPI_RatingWho(t *testing.T) {
+	cfg := queue.Demo()
+	cfg.Demo = false // a real hall: no evaluator for every window
+	cfg.Devices = []queue.Device{
+		{Name: "kiosk-1", Role: queue.RoleKiosk, Token: "kiosk-token-1"},
+		{Name: "hall-screen", Role: queue.RoleDisplay, Token: "display-token-1"},
+		{Name: "evaluator-1", Role: queue.RoleEvaluator, Token: "evaluator-token-1", Window: 1},
+		{Name: "evaluator-2", Role: queue.RoleEvaluator, Token: "evaluator-token-2", Window: 2},
+		{Name: "evaluator-x", Role: queue.RoleEvaluator, Token: "evaluator-token-x"},
+		{Name: "agent-1", Role: queue.RoleAgent, Token: "agent-token-1", KeypadWindows: []int{1}},
+		{Name: "agent-2", Role: queue.RoleAgent, Token: "agent-token-2", KeypadWindows: []int{2, 3}},
+	}
+	h := newAPITestHall(t, cfg)
+	for _, d := range cfg.Devices {
+		h.tokens[d.Name] = d.Token
+	}
+	h.tokens["kiosk"] = "kiosk-token-1"
+	h.issue("employment")
+	h.ok("POST", "/api/windows/1/signin", "staff", struct{}{}, nil, http.StatusOK)
+	h.act("staff", "1", "call-next", nil)
+	done := h.act("staff", "1", "finish", nil)
+
+	for _, caller := range []string{"kiosk-1", "hall-screen", "evaluator-2", "evaluator-x", "agent-2"} {
+		h.refused("POST", "/api/ratings", caller, map[string]int{"window": 1, "score": 1}, http.StatusForbidden, "forbidden")
+	}
+	// An unbound evaluator cannot name no window either.
+	h.refused("POST", "/api/ratings", "evaluator-x", map[string]int{"score": 1}, http.StatusBadRequest, "invalid_input")
+	evs, err := h.eng.Events(0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(eventTypes(evs), string(queue.EvRatingGiven)) {
+		t.Fatalf("a refused rating wrote an event: %v", eventTypes(evs))
+	}
+
+	var out ticketAnswer
+	h.ok("POST", "/api/ratings", "evaluator-1", map[string]int{"score": 5 - 1}, &out, http.StatusOK)
+	if out.Ticket.ID != done.ID || out.Ticket.Rating != 4 {
+		t.Fatalf("the window's own evaluator rated %+v", out.Ticket)
+	}
+	// The agent of window 1's keypad may rate window 1: the ticket is rated.
+	h.refused("POST", "/api/ratings", "agent-1", map[string]int{"window": 1, "score": 3}, http.StatusConflict, "already_rated")
+	// And window 2's agent rates window 2 (nothing finished there).
+	h.refused("POST", "/api/ratings", "agent-2", map[string]int{"window": 2, "score": 3}, http.StatusConflict, "nothing_to_rate")
+}
+
+// TestAPI_DeviceStatusOwned: only an agent reports device statuses, and only
+// for itself and the devices it owns; a spam of 3,000 names, or one report
+// naming 3,000 kiosks, is refused and changes nothing.
+func TestAPI_DeviceStatusOwned(t *testing.T) {
+	h := newAPITestHall(t, queue.Demo())
+	seq := func() uint64 {
+		n, err := h.eng.Seq(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := seq()
+	paperOut := map[string]any{"device": "printer-1", "status": "paper_out", "kiosks": []string{"kiosk-1"}}
+	for _, caller := range []string{"kiosk", "display", "evaluator", "staff", "director"} {
+		h.refused("POST", "/api/devices/status", caller, paperOut, http.StatusForbidden, "forbidden")
+	}
+	for i := range 3000 {
+		h.refused("POST", "/api/devices/status", "agent", map[string]any{"device": fmt.Sprintf("spam-%04d", i), "status": "error"},
+			http.StatusForbidden, "forbidden")
+	}
+	many := make([]string, 3000)
+	for i := range many {
+		many[i] = fmt.Sprintf("kiosk-%d", i)
+	}
+	for name, body := range map[string]map[string]any{
+		"3,000 kiosks":   {"device": "printer-1", "status": "paper_out", "kiosks": many},
+		"long note":      {"device": "printer-1", "status": "paper_out", "note": strings.Repeat("纸", 201)},
+		"NUL in a note":  {"device": "printer-1", "status": "paper_out", "note": "a\x00b"},
+		"bidi in kiosk":  {"device": "printer-1", "status": "paper_out", "kiosks": []string{"kiosk\u202e-1"}},
+		"long kiosk":     {"device": "printer-1", "status": "paper_out", "kiosks": []string{strings.Repeat("k", 65)}},
+		"unknown status": {"device": "printer-1", "status": "on_fire"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h.refused("POST", "/api/devices/status", "agent", body, http.StatusBadRequest, "invalid_input")
+		})
+	}
+	if got := seq(); got != before {
+		t.Fatalf("refused reports wrote %d events", got-before)
+	}
+	var devs map[string]queue.DeviceState
+	h.ok("GET", "/api/devices", "kiosk", nil, &devs, http.StatusOK)
+	if len(devs) != 0 {
+		t.Fatalf("refused reports left device states: %d of them", len(devs))
+	}
+
+	// The agent reports what it owns, and itself.
+	h.ok("POST", "/api/devices/status", "agent", paperOut, nil, http.StatusOK)
+	h.ok("POST", "/api/devices/status", "agent", map[string]any{"device": "keypad-10", "status": "offline"}, nil, http.StatusOK)
+	h.ok("POST", "/api/devices/status", "agent", map[string]any{"status": "ok"}, nil, http.StatusOK)
+	h.ok("GET", "/api/devices", "kiosk", nil, &devs, http.StatusOK)
+	if len(devs) != 3 || devs["printer-1"].Status != "paper_out" || devs["keypad-10"].Status != "offline" || devs["agent-1"].Status != "ok" {
+		t.Fatalf("devices %+v", devs)
 	}
 }
 
@@ -476,7 +582,8 @@ func TestAPI_BadInputChangesNothing(t *testing.T) {
 		{"empty body", "POST", "/api/tickets", "kiosk", ``, 400, "invalid_input"},
 		{"unknown service", "POST", "/api/tickets", "kiosk", `{"service":"nope"}`, 404, "unknown_service"},
 		{"bad channel", "POST", "/api/tickets", "kiosk", `{"service":"employment","channel":"fax"}`, 400, "invalid_input"},
-		{"bad id_no", "POST", "/api/tickets", "kiosk", `{"service":"employment","id_no":"123"}`, 400, "invalid_input"},
+		{"bad id_no", "POST", "/api/tickets", "kiosk", `{"service":"employment","id_no":"123"}`, 400, "invalid_id_no"},
+		{"id_no with a wrong check digit", "POST", "/api/tickets", "kiosk", `{"service":"employment","id_no":"110101199003070012"}`, 400, "invalid_id_no"},
 		{"oversized body", "POST", "/api/tickets", "kiosk", big, 413, "body_too_large"},
 		{"unknown ticket", "GET", "/api/tickets/NOSUCHTICKET", "", nil, 404, "unknown_ticket"},
 		{"wrong state", "POST", "/api/windows/1/recall", "staff", `{}`, 409, "wrong_state"},
@@ -642,8 +749,8 @@ func TestAPI_RoleMatrix(t *testing.T) {
 		"GET /api/windows/{id}/queue":          {"staff", "director"},
 		"POST /api/windows/{id}/allow-signout": {"director"},
 		"POST /api/express/{id}/approve":       {"director"},
-		"POST /api/ratings":                    {"evaluator", "kiosk", "agent"},
-		"POST /api/devices/status":             {"agent", "kiosk", "display", "evaluator"},
+		"POST /api/ratings":                    {"evaluator", "agent"},
+		"POST /api/devices/status":             {"agent"},
 		"GET /api/devices":                     {"kiosk", "display", "evaluator", "agent", "staff", "director", "admin"},
 		"GET /api/events":                      {"director", "admin"},
 		"GET /api/admin/backup":                {"admin"},

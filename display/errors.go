@@ -64,6 +64,7 @@ var codeStatuses = map[string]int{
 
 	// The engine's (queue/errors.go).
 	queue.ErrInvalid.Code:          http.StatusBadRequest,
+	queue.ErrInvalidIDNo.Code:      http.StatusBadRequest,
 	queue.ErrUnknownService.Code:   http.StatusNotFound,
 	queue.ErrUnknownWindow.Code:    http.StatusNotFound,
 	queue.ErrUnknownTicket.Code:    http.StatusNotFound,
@@ -105,7 +106,7 @@ func statusOf(code string) int {
 // worth repeating after the catalogue's) from a detail.
 var engineMessages = func() map[string]string {
 	m := map[string]string{}
-	for _, e := range []*queue.Error{queue.ErrInvalid, queue.ErrUnknownService, queue.ErrUnknownWindow,
+	for _, e := range []*queue.Error{queue.ErrInvalid, queue.ErrInvalidIDNo, queue.ErrUnknownService, queue.ErrUnknownWindow,
 		queue.ErrUnknownTicket, queue.ErrUnknownSlip, queue.ErrUnknownExpress, queue.ErrUnknownRefusal,
 		queue.ErrUnknownCase, queue.ErrUnknownStaff, queue.ErrQueueEmpty, queue.ErrWrongState,
 		queue.ErrNoCurrentTicket, queue.ErrWindowBusy, queue.ErrNotSignedIn, queue.ErrWindowTaken,

@@ -33,6 +33,7 @@ func TestStatusOf(t *testing.T) {
 		"person_limit":       409,
 		"not_signed_in":      403,
 		"invalid_input":      400,
+		"invalid_id_no":      400,
 		"unavailable":        503,
 		"closed":             503,
 		"bad_json":           400,

@@ -364,11 +364,6 @@ func TestHub_WindowTerminalAgent(t *testing.T) {
 	e := newHubEnv(t)
 	tok := e.login("1001")
 	win := e.mustDial("client=window&window=1&token=demo-display")
-	term, _, err := e.dial("client=terminal&window=1", http.Header{"Authorization": {"Bearer " + tok}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := e.mustDial("client=agent&token=demo-agent")
 	s0 := win.next()
 	var wb struct {
 		Window queue.WindowView
@@ -378,15 +373,21 @@ func TestHub_WindowTerminalAgent(t *testing.T) {
 	if s0.Type != "snapshot" || wb.Window.ID != 1 || wb.Window.State != "closed" {
 		t.Fatalf("window snapshot: %s", s0.Raw)
 	}
+	// Staff open the terminal stream of the window they are signed in at.
+	if _, err := e.eng.SignIn(hubCtx, "1001", 1); err != nil {
+		t.Fatal(err)
+	}
+	term, _, err := e.dial("client=terminal&window=1", http.Header{"Authorization": {"Bearer " + tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := e.mustDial("client=agent&token=demo-agent")
 	ts := term.next()
 	if ts.Type != "snapshot" || !ts.has("queue") || !ts.has("window") {
 		t.Fatalf("terminal snapshot: %s", ts.Raw)
 	}
 	agent.next()
 
-	if _, err := e.eng.SignIn(hubCtx, "1001", 1); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := e.eng.SignIn(hubCtx, "1003", 3); err != nil {
 		t.Fatal(err)
 	}
@@ -659,6 +660,35 @@ func TestHub_Refused(t *testing.T) {
 		c.next()
 	}
 	c, _, err := e.dial("client=kiosk", http.Header{"Authorization": {"Bearer demo-kiosk"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.next()
+}
+
+// TestHub_TerminalOwnWindow: staff open the terminal stream (ticket ids, the
+// queue) of the window they are signed in at, and of no other; the director
+// opens any.
+func TestHub_TerminalOwnWindow(t *testing.T) {
+	e := newHubEnv(t)
+	bearer := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+	t1001, t1002, director := e.login("1001"), e.login("1002"), e.login("9001")
+	e.refused("client=terminal&window=1", bearer(t1001), http.StatusForbidden, "not_signed_in")
+	if _, err := e.eng.SignIn(hubCtx, "1001", 1); err != nil {
+		t.Fatal(err)
+	}
+	e.refused("client=terminal&window=1", bearer(t1002), http.StatusForbidden, "not_signed_in")
+	e.refused("client=terminal&window=2", bearer(t1001), http.StatusForbidden, "not_signed_in")
+	for _, tok := range []string{t1001, director} {
+		c, _, err := e.dial("client=terminal&window=1", bearer(tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := c.next(); m.Type != "snapshot" {
+			t.Fatalf("terminal got %s", m.Raw)
+		}
+	}
+	c, _, err := e.dial("client=terminal&window=2", bearer(director))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package display
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -105,6 +106,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, errorf(codeForbidden, "role %s may not open a %s client", role, kind))
 			return
 		}
+		if kind == kindTerminal && role == queue.RoleStaff {
+			// A terminal hears ticket ids and its window's queue: staff open
+			// the one of the window they are signed in at.
+			if err := h.signedInAt(r.Context(), who, window); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
 		actor = who
 	}
 
@@ -135,6 +144,21 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Read on a goroutine of our own and let the server's return: its
 	// request buffers (some 6 KiB) then go with it.
 	go c.readPump()
+}
+
+// signedInAt returns nil when staff jobNo is signed in at window, else
+// not_signed_in.
+func (h *Hub) signedInAt(ctx context.Context, jobNo string, window int) error {
+	ws, err := h.eng.Windows(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if w.ID == window && w.Staff != nil && w.Staff.JobNo == jobNo {
+			return nil
+		}
+	}
+	return queue.Errorf(queue.ErrNotSignedIn.Code, "staff %s is not signed in at window %d", jobNo, window)
 }
 
 // originAllowed applies HubOptions.CheckOrigin, or the same-host rule and

@@ -4,10 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config is a hall's configuration: what it serves, at which windows, by whom, and
@@ -116,8 +119,35 @@ type Device struct {
 	// TokenSHA256 so that no event carries it.
 	Token       string `json:"token,omitempty" toml:"token"`
 	TokenSHA256 string `json:"token_sha256,omitempty" toml:"token_sha256"`
-	// Window ties an evaluator or window screen to its window (0: none).
+	// Window ties an evaluator or window screen to its window (0: none). An
+	// evaluator rates only its window; one tied to none rates none (the demo
+	// hall's evaluator excepted).
 	Window int `json:"window,omitempty" toml:"window"`
+	// Owns names the devices an agent drives (printers, LED bars, keypads): the
+	// only names, besides its own, whose status it may report.
+	Owns []string `json:"owns,omitempty" toml:"owns"`
+	// KeypadWindows are the windows whose satisfaction keypads an agent drives:
+	// the only windows it may rate.
+	KeypadWindows []int `json:"keypad_windows,omitempty" toml:"keypad_windows"`
+}
+
+// Reports reports whether d may report the status of the device named name:
+// an agent, for itself and the devices it owns.
+func (d *Device) Reports(name string) bool {
+	return d.Role == RoleAgent && (name == d.Name || slices.Contains(d.Owns, name))
+}
+
+// Rates reports whether d may rate window: an evaluator tied to that window,
+// or an agent driving that window's keypad. The demo hall's evaluator, tied
+// to no window, rates every window (its token works on loopback only).
+func (d *Device) Rates(window int, demo bool) bool {
+	switch d.Role {
+	case RoleEvaluator:
+		return d.Window == window || d.Window == 0 && demo
+	case RoleAgent:
+		return slices.Contains(d.KeypadWindows, window)
+	}
+	return false
 }
 
 // Priority is a class of citizens served ahead of others (优先: the elderly,
@@ -141,6 +171,11 @@ type Rules struct {
 	SlipValidDays int `json:"slip_valid_days" toml:"slip_valid_days"`
 	// PersonDailyLimit caps the tickets one citizen ID takes a day (0: none).
 	PersonDailyLimit int `json:"person_daily_limit,omitempty" toml:"person_daily_limit"`
+	// IDHashDays is how many business days, today included, the hash of a
+	// citizen ID can be tied to the ID (default 1: today, all the daily limit
+	// needs). After that the day's key is forgotten (Options.IDKeys), and the
+	// hashes left in the log and in backups point at no one.
+	IDHashDays int `json:"id_hash_days,omitempty" toml:"id_hash_days"`
 	// CaseWarnDays is how many days before a case is due the warning goes out
 	// (default 1).
 	CaseWarnDays int `json:"case_warn_days,omitempty" toml:"case_warn_days"`
@@ -186,6 +221,15 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Hall.Name) == "" {
 		return bad("hall.name", "the hall needs a name")
 	}
+	if err := c.checkTexts(); err != nil {
+		return err
+	}
+	if u := c.Hall.PublicURL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil || pu.RawQuery != "" || pu.Fragment != "" {
+			return bad("hall.public_url", "%q must be an http:// or https:// address such as http://hall.example.gov.cn", u)
+		}
+	}
 	if c.Hall.TimeZone == "" {
 		c.Hall.TimeZone = "Asia/Shanghai"
 	}
@@ -225,6 +269,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 {
 		return bad("rules", "numbers may not be negative")
+	}
+	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {
+		return bad("rules.id_hash_days", "%d: keep citizen ID hashes 1–366 days (0: the default, 1)", c.Rules.IDHashDays)
 	}
 	if len(c.Services) == 0 {
 		return bad("services", "the hall needs at least one service")
@@ -349,9 +396,19 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	tokens := map[string]string{} // token hash → device name
+	names := map[string]bool{}    // device names, and what else an event's actor can be
+	owned := map[string]string{}  // device name → the agent that owns it
 	for i := range c.Devices {
 		d := &c.Devices[i]
 		p := fmt.Sprintf("devices[%d]", i)
+		if strings.TrimSpace(d.Name) == "" {
+			return bad(p+".name", "a device needs a name")
+		}
+		if names[d.Name] || jobs[d.Name] || d.Name == "system" || d.Name == "phone" {
+			return bad(p+".name", "device name %q is already used (by a device, a job number, or qcall itself)", d.Name)
+		}
+		names[d.Name] = true
 		switch d.Role {
 		case RoleKiosk, RoleDisplay, RoleEvaluator, RoleAgent:
 		default:
@@ -367,8 +424,35 @@ func (c *Config) Validate() error {
 			sum := sha256.Sum256([]byte(d.Token))
 			d.TokenSHA256, d.Token = hex.EncodeToString(sum[:]), ""
 		}
+		d.TokenSHA256 = strings.ToLower(d.TokenSHA256)
+		if other, dup := tokens[d.TokenSHA256]; dup {
+			return bad(p+".token", "device %q has the same token as device %q: each device needs its own", d.Name, other)
+		}
+		tokens[d.TokenSHA256] = d.Name
 		if d.Window != 0 && !wins[d.Window] {
 			return bad(p+".window", "unknown window %d", d.Window)
+		}
+		if d.Role != RoleAgent && (len(d.Owns) > 0 || len(d.KeypadWindows) > 0) {
+			return bad(p+".owns", "only an agent owns devices and keypads; device %q is a %s", d.Name, d.Role)
+		}
+		if len(d.Owns) > maxOwned {
+			return bad(p+".owns", "an agent owns at most %d devices", maxOwned)
+		}
+		for _, n := range d.Owns {
+			if other, dup := owned[n]; dup {
+				return bad(p+".owns", "device %q is owned twice (also by %q)", n, other)
+			}
+			owned[n] = d.Name
+		}
+		for _, w := range d.KeypadWindows {
+			if !wins[w] {
+				return bad(p+".keypad_windows", "unknown window %d", w)
+			}
+		}
+	}
+	for n, agent := range owned {
+		if names[n] && n != agent {
+			return bad("devices", "agent %q owns %q, which is a device of the hall configuration with its own token", agent, n)
 		}
 	}
 	pri := map[string]bool{}
@@ -456,6 +540,10 @@ func (c *Config) clone() *Config {
 		n.Staff[i].PostsB = slices.Clone(n.Staff[i].PostsB)
 	}
 	n.Devices = slices.Clone(c.Devices)
+	for i := range n.Devices {
+		n.Devices[i].Owns = slices.Clone(n.Devices[i].Owns)
+		n.Devices[i].KeypadWindows = slices.Clone(n.Devices[i].KeypadWindows)
+	}
 	n.Priorities = slices.Clone(c.Priorities)
 	return &n
 }
@@ -484,3 +572,107 @@ func clockMinutes(s string) (int, error) {
 }
 
 func loadLocation(name string) (*time.Location, error) { return time.LoadLocation(name) }
+
+// Size limits of the configuration's text, in characters. A hall screen, a
+// kiosk and every window screen receive the configuration after each change:
+// a name or a notice has no need to be long, and a long one costs every screen.
+const (
+	maxNameLen     = 64  // names of services, windows, staff, devices, priorities
+	maxHallNameLen = 100 // the hall's name
+	maxNoticeLen   = 500 // the hall screen's notice
+	maxMaterialLen = 200 // one required material
+	maxMaterials   = 50  // materials of one service
+	maxURLLen      = 300 // public_url, a photo
+	maxOwned       = 256 // devices one agent owns
+)
+
+// textError says why s is refused as a name or text a person reads, or "" when
+// it is fine: it must be valid UTF-8 of at most max characters, without control
+// characters (NUL, newlines, escapes) and without the invisible characters
+// that change what is shown (bidirectional overrides and isolates, which can
+// make a screen show text in another order than it is stored — "Trojan Source",
+// CVE-2021-42574 — and zero-width and line separators).
+func textError(s string, max int) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Sprintf("is %d characters long; at most %d", n, max)
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Sprintf("holds the control character %U", r)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return fmt.Sprintf("holds the bidirectional formatting character %U", r)
+		case r >= 0x200B && r <= 0x200D, r == 0x2028, r == 0x2029, r == 0xFEFF:
+			return fmt.Sprintf("holds the invisible character %U", r)
+		}
+	}
+	return ""
+}
+
+// checkTexts refuses a name or text of the configuration that textError
+// refuses, naming its field.
+func (c *Config) checkTexts() error {
+	type field struct {
+		path string
+		v    string
+		max  int
+	}
+	fs := []field{{"hall.name", c.Hall.Name, maxHallNameLen}, {"hall.name_en", c.Hall.NameEn, maxHallNameLen},
+		{"hall.notice", c.Hall.Notice, maxNoticeLen}, {"hall.public_url", c.Hall.PublicURL, maxURLLen}}
+	for i, s := range c.Services {
+		p := fmt.Sprintf("services[%d]", i)
+		fs = append(fs, field{p + ".name", s.Name, maxNameLen}, field{p + ".name_en", s.NameEn, maxNameLen})
+		for _, list := range []struct {
+			name string
+			v    []string
+		}{{"materials", s.Materials}, {"materials_en", s.MaterialsEn}} {
+			if len(list.v) > maxMaterials {
+				return &ConfigError{Path: p + "." + list.name, Reason: fmt.Sprintf("%d materials; at most %d", len(list.v), maxMaterials)}
+			}
+			for _, m := range list.v {
+				fs = append(fs, field{p + "." + list.name, m, maxMaterialLen})
+			}
+		}
+	}
+	for i, w := range c.Windows {
+		p := fmt.Sprintf("windows[%d]", i)
+		fs = append(fs, field{p + ".name", w.Name, maxNameLen}, field{p + ".name_en", w.NameEn, maxNameLen})
+	}
+	for i, s := range c.Staff {
+		p := fmt.Sprintf("staff[%d]", i)
+		fs = append(fs, field{p + ".name", s.Name, maxNameLen}, field{p + ".name_en", s.NameEn, maxNameLen},
+			field{p + ".photo", s.Photo, maxURLLen})
+	}
+	for i, d := range c.Devices {
+		p := fmt.Sprintf("devices[%d]", i)
+		fs = append(fs, field{p + ".name", d.Name, maxNameLen})
+		for _, n := range d.Owns {
+			if strings.TrimSpace(n) == "" {
+				return &ConfigError{Path: p + ".owns", Reason: "an owned device needs a name"}
+			}
+			fs = append(fs, field{p + ".owns", n, maxNameLen})
+		}
+	}
+	for i, pr := range c.Priorities {
+		p := fmt.Sprintf("priorities[%d]", i)
+		fs = append(fs, field{p + ".name", pr.Name, maxNameLen}, field{p + ".name_en", pr.NameEn, maxNameLen})
+	}
+	for _, f := range fs {
+		if why := textError(f.v, f.max); why != "" {
+			return &ConfigError{Path: f.path, Reason: fmt.Sprintf("%q %s", clip(f.v, 40), why)}
+		}
+	}
+	return nil
+}
+
+// clip shortens s to n characters for an error message.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

@@ -1,5 +1,7 @@
 package queue
 
+import "fmt"
+
 // DemoPasswordHash is the bcrypt hash of "demo", the password of every demo
 // account.
 const DemoPasswordHash = "$2a$10$u3Wpgv7tQ5qfnyvonBK6w.oRFBX4LTnvaMF6mOt/8IoEkZTW2il3i"
@@ -84,7 +86,7 @@ func Demo() *Config {
 			{Name: "kiosk-1", Role: RoleKiosk, Token: "demo-kiosk"},
 			{Name: "hall-screen", Role: RoleDisplay, Token: "demo-display"},
 			{Name: "evaluator", Role: RoleEvaluator, Token: "demo-evaluator"},
-			{Name: "agent-1", Role: RoleAgent, Token: "demo-agent"},
+			{Name: "agent-1", Role: RoleAgent, Token: "demo-agent", Owns: demoAgentOwns(), KeypadWindows: []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
 		},
 	}
 	for i := range c.Staff {
@@ -94,4 +96,14 @@ func Demo() *Config {
 		}
 	}
 	return c
+}
+
+// demoAgentOwns are the devices the demo agent drives: those of qcall devsim
+// (printer-1, and an LED bar led-N and a keypad keypad-N at each window).
+func demoAgentOwns() []string {
+	owns := []string{"printer-1"}
+	for w := 1; w <= 10; w++ {
+		owns = append(owns, fmt.Sprintf("led-%d", w), fmt.Sprintf("keypad-%d", w))
+	}
+	return owns
 }

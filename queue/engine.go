@@ -32,8 +32,14 @@ type Options struct {
 	// Clock gives the time; required.
 	Clock Clock
 	// IDKey keys the hash of citizen IDs (HMAC-SHA256), so that a stolen data file
-	// does not give the IDs away; keep it outside the store.
+	// does not give the IDs away; keep it outside the store. IDKeys, when set,
+	// is used instead.
 	IDKey []byte
+	// IDKeys gives a key of its own to each business day's citizen-ID hashes
+	// and forgets it after Rules.IDHashDays: from then on the hashes of that
+	// day, in the log and in every backup, can no longer be tied to an ID
+	// (queue/keyfile keeps them in a file of the data folder).
+	IDKeys IDKeyring
 	// SnapshotEvery is how many events may follow the newest snapshot before the
 	// engine writes another (default 100000), or as many as the state holds
 	// tickets when that is more. The engine writes it at the next quiet moment
@@ -50,6 +56,15 @@ type Options struct {
 	CommitWindow time.Duration
 	// Logger gets what went wrong inside; default slog.Default().
 	Logger *slog.Logger
+}
+
+// IDKeyring keeps the keys citizen IDs are hashed with, one per business day,
+// outside the store.
+type IDKeyring interface {
+	// DayKey returns the key of day (YYYY-MM-DD), making and keeping one when
+	// there is none, after forgetting the keys of the days before keepFrom. An
+	// error means no key: the citizen ID is refused as unavailable.
+	DayKey(day, keepFrom string) ([]byte, error)
 }
 
 // Engine runs a hall. It is the single writer of the hall's state: commands come

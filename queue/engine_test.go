@@ -35,16 +35,23 @@ type hall struct {
 	store *bolt.DB
 	path  string
 	cfg   *queue.Config
+	keys  queue.IDKeyring // the day keys of citizen IDs, or nil
 }
 
 var ctx = context.Background()
 
 func newHall(t testing.TB, cfg *queue.Config) *hall {
 	t.Helper()
+	return newHallKeys(t, cfg, nil)
+}
+
+// newHallKeys is newHall whose engine hashes citizen IDs with keys.
+func newHallKeys(t testing.TB, cfg *queue.Config, keys queue.IDKeyring) *hall {
+	t.Helper()
 	if cfg == nil {
 		cfg = queue.Demo()
 	}
-	h := &hall{t: t, clock: queue.NewManualClock(at(9, 0)), path: filepath.Join(t.TempDir(), "qcall.db"), cfg: cfg}
+	h := &hall{t: t, clock: queue.NewManualClock(at(9, 0)), path: filepath.Join(t.TempDir(), "qcall.db"), cfg: cfg, keys: keys}
 	h.open()
 	t.Cleanup(h.close)
 	return h
@@ -56,7 +63,7 @@ func (h *hall) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	e, err := queue.Open(st, queue.Options{Config: h.cfg, Clock: h.clock, IDKey: []byte("test-key")})
+	e, err := queue.Open(st, queue.Options{Config: h.cfg, Clock: h.clock, IDKey: []byte("test-key"), IDKeys: h.keys})
 	if err != nil {
 		st.Close()
 		h.t.Fatal(err)
@@ -627,7 +634,7 @@ func TestEngine_RatingsAndPersons(t *testing.T) {
 	_, err = h.IssueTicket(ctx, "kiosk-1", queue.IssueRequest{Service: "consult", IDNo: "11010519491231002X"})
 	wantCode(t, err, "person_limit")
 	_, err = h.IssueTicket(ctx, "kiosk-1", queue.IssueRequest{Service: "consult", IDNo: "12345"})
-	wantCode(t, err, "invalid_input")
+	wantCode(t, err, "invalid_id_no")
 	for _, e := range h.events(0) {
 		if e.IDHash != "" && (len(e.IDHash) != 64 || e.IDHash == "11010519491231002X") {
 			t.Fatalf("id stored as %q", e.IDHash)

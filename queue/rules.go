@@ -50,11 +50,13 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 		}
 		var idHash string
 		if r.IDNo != "" {
-			id := strings.ToUpper(strings.TrimSpace(r.IDNo))
-			if !validIDNo(id) {
-				return TicketView{}, Errorf(ErrInvalid.Code, "id_no must be 15 or 18 characters: digits, the last may be X")
+			id, err := NormalizeIDNo(r.IDNo)
+			if err != nil {
+				return TicketView{}, err
 			}
-			idHash = t.hashID(id)
+			if idHash, err = t.hashID(id); err != nil {
+				return TicketView{}, err
+			}
 			if lim := cfg.Rules.PersonDailyLimit; lim > 0 && t.s.Persons[idHash] >= lim {
 				return TicketView{}, ErrPersonLimit
 			}
@@ -65,18 +67,6 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 		t.checkBackup(svc.Code)
 		return t.s.issuedView(id), nil
 	})
-}
-
-func validIDNo(s string) bool {
-	if len(s) != 15 && len(s) != 18 {
-		return false
-	}
-	for i, c := range s {
-		if !(c >= '0' && c <= '9' || c == 'X' && i == len(s)-1) {
-			return false
-		}
-	}
-	return true
 }
 
 // issuing reports whether svc issues tickets now: between opening and its cut-off.
@@ -678,28 +668,44 @@ func (e *Engine) CaseDone(ctx context.Context, actor, id string, notified bool) 
 // Device statuses a device can report.
 var DeviceStatuses = []string{"ok", "offline", "paper_out", "paper_near_end", "cover_open", "error"}
 
+// Limits of a device status report: the state keeps one entry per device
+// name, and every kiosk and director console receives it.
+const (
+	maxDeviceNote   = 200 // characters of a status note
+	maxDeviceKiosks = 16  // kiosks one printer prints for
+)
+
 // ReportDevice records a device's status when it changed. kiosks names the
 // kiosks a ticket printer prints for, so that they can tell citizens when it
-// cannot.
+// cannot. Names (the device's, the kiosks') are at most 64 characters, the
+// note at most 200, without control or bidirectional characters.
 func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note string, kiosks []string) (DeviceState, error) {
 	return call(ctx, e, actor, func(t *tx) (DeviceState, error) {
-		device, err := cleanText(device, "device", true)
-		if err != nil {
-			return DeviceState{}, err
+		device = strings.TrimSpace(device)
+		if device == "" {
+			return DeviceState{}, Errorf(ErrInvalid.Code, "device is required")
+		}
+		if why := textError(device, maxNameLen); why != "" {
+			return DeviceState{}, Errorf(ErrInvalid.Code, "device name %q %s", clip(device, 40), why)
 		}
 		if !slices.Contains(DeviceStatuses, status) {
 			return DeviceState{}, Errorf(ErrInvalid.Code, "status must be one of %s", strings.Join(DeviceStatuses, ", "))
 		}
-		if note, err = cleanText(note, "note", false); err != nil {
-			return DeviceState{}, err
+		note = strings.TrimSpace(note)
+		if why := textError(note, maxDeviceNote); why != "" {
+			return DeviceState{}, Errorf(ErrInvalid.Code, "note %s", why)
 		}
-		if len(kiosks) > 50 {
-			return DeviceState{}, Errorf(ErrInvalid.Code, "at most 50 kiosks")
+		if len(kiosks) > maxDeviceKiosks {
+			return DeviceState{}, Errorf(ErrInvalid.Code, "at most %d kiosks", maxDeviceKiosks)
 		}
 		var ks []string
 		for _, k := range kiosks {
-			if k, err = cleanText(k, "kiosk", true); err != nil {
-				return DeviceState{}, err
+			k = strings.TrimSpace(k)
+			if k == "" {
+				return DeviceState{}, Errorf(ErrInvalid.Code, "a kiosk name is empty")
+			}
+			if why := textError(k, maxNameLen); why != "" {
+				return DeviceState{}, Errorf(ErrInvalid.Code, "kiosk name %q %s", clip(k, 40), why)
 			}
 			ks = append(ks, k)
 		}

@@ -48,7 +48,8 @@ type Ticket struct {
 	State    TicketState `json:"state"`
 	Channel  string      `json:"channel,omitempty"`
 	Priority string      `json:"priority,omitempty"`
-	IDHash   string      `json:"id_hash,omitempty"`
+	// A citizen ID's hash is not kept with the ticket: Persons counts it for
+	// the day. (Snapshots before it was left out hold "id_hash"; it is ignored.)
 	// QueueSeq is the seq of the event that put the ticket in its queue (issued,
 	// re-queued after a no-show, back with a slip): the tie-breaker of the order.
 	QueueSeq uint64    `json:"queue_seq"`
@@ -374,7 +375,7 @@ func (s *State) apply(e *Event) {
 		}
 	case EvTicketIssued:
 		t := &Ticket{ID: e.Ticket, Number: e.Number, Service: e.Service, Day: s.Day, State: TicketWaiting,
-			Channel: e.Channel, Priority: e.Priority, IDHash: e.IDHash, QueueSeq: e.Seq,
+			Channel: e.Channel, Priority: e.Priority, QueueSeq: e.Seq,
 			IssuedAt: e.At, QueuedAt: e.At, Class: ClassNormal}
 		s.Tickets[t.ID] = t
 		s.enqueue(t)

@@ -83,6 +83,12 @@ func (t *tx) rollDay() {
 		}
 	}
 	t.emit(Event{Type: EvDayOpened, Actor: "system", Day: today})
+	if t.e.opts.IDKeys != nil {
+		// Forget the keys past retention now, whether or not an ID comes today.
+		if _, err := t.dayKey(); err != nil {
+			t.e.log.Error("queue: citizen ID keys", "day", today, "err", err)
+		}
+	}
 }
 
 // newID returns an unguessable id: 16 random bytes, base32 without padding.
@@ -110,11 +116,32 @@ func newCode(n int, used func(string) bool) string {
 	}
 }
 
-// hashID is the keyed hash a citizen ID is stored as.
-func (t *tx) hashID(idNo string) string {
-	m := hmac.New(sha256.New, t.e.opts.IDKey)
+// hashID is the keyed hash a citizen ID (NormalizeIDNo) is stored as: under
+// the business day's key when the engine has Options.IDKeys, else under
+// Options.IDKey.
+func (t *tx) hashID(idNo string) (string, error) {
+	key := t.e.opts.IDKey
+	if t.e.opts.IDKeys != nil {
+		var err error
+		if key, err = t.dayKey(); err != nil {
+			t.e.log.Error("queue: citizen ID key", "day", t.s.Day, "err", err)
+			return "", Errorf(ErrUnavailable.Code, "the citizen ID key is not available")
+		}
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(idNo))
-	return hex.EncodeToString(m.Sum(nil))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// dayKey is the key of today's citizen-ID hashes; asking for it also makes
+// the keyring forget the keys older than Rules.IDHashDays.
+func (t *tx) dayKey() ([]byte, error) {
+	day, err := time.ParseInLocation(time.DateOnly, t.s.Day, t.e.loc)
+	if err != nil {
+		return nil, fmt.Errorf("business day %q: %w", t.s.Day, err)
+	}
+	keep := max(t.s.Config.Rules.IDHashDays, 1)
+	return t.e.opts.IDKeys.DayKey(t.s.Day, day.AddDate(0, 0, 1-keep).Format(time.DateOnly))
 }
 
 func formatNumber(prefix string, n int) string { return fmt.Sprintf("%s%03d", prefix, n) }

@@ -6,11 +6,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,6 +294,33 @@ func TestAgent_EndToEnd(t *testing.T) {
 
 // agSim opens the simulated devices for windows, with links in linkDir when
 // it is not empty.
+// TestAgent_TLS: an agent whose server is https://, behind a TLS front (as a
+// hall puts nginx or caddy before qcall), with the front's self-signed
+// certificate as its ca_file: it follows the hall over wss:// and reports
+// over https://.
+func TestAgent_TLS(t *testing.T) {
+	t.Parallel()
+	m := agStartHall(t, t.TempDir(), "127.0.0.1:0")
+	target, err := url.Parse(m.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(target))
+	t.Cleanup(front.Close)
+	front.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ca := filepath.Join(t.TempDir(), "hall-ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := agSim(t, "", []int{1})
+	a, _ := agRun(t, fmt.Sprintf("ca_file = %q\n", ca)+sim.ConfigText(front.URL, "demo-agent", t.TempDir()))
+	agWaitFor(t, "the agent to connect over TLS", func() bool { return a.Stats().Connected })
+	agIssue(t, m.URL, "employment")
+	agSimWait(t, sim, "the ticket to print", func() bool { return len(sim.Jobs("printer-1")) == 1 })
+	director := login(t, m.URL, "9001")
+	agWaitFor(t, "the printer's status over https", func() bool { return agCount(t, m.URL, director, agStatus("printer-1", "ok")) == 1 })
+}
+
 func agSim(t *testing.T, linkDir string, windows []int) *agent.Sim {
 	t.Helper()
 	sim, err := agent.OpenSim(agent.SimOptions{Devices: agent.SimDevices(windows), LinkDir: linkDir})

@@ -146,6 +146,34 @@ func TestMain_BadConfigRefusedWithLine(t *testing.T) {
 	}
 }
 
+// TestMain_ExamplePlaceholdersOnPublicAddress: the example configuration
+// starts on loopback, and on every interface it is refused at start, naming
+// the line of its first placeholder token, before the data folder is made.
+func TestMain_ExamplePlaceholdersOnPublicAddress(t *testing.T) {
+	example := filepath.Join("..", "..", "docs", "hall.example.toml")
+	text, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 1 + strings.Count(string(text[:strings.Index(string(text), `token = "change-me-kiosk-1"`)]), "\n")
+	data := filepath.Join(t.TempDir(), "data")
+	out, err := exec.Command(qcallBin, "--addr", "0.0.0.0:0", "--data", data, "--config", example).CombinedOutput()
+	if err == nil {
+		t.Fatal("qcall served the example's placeholder tokens on every interface")
+	}
+	if want := fmt.Sprintf("line %d: devices[0].token", line); !strings.Contains(string(out), want) || !strings.Contains(string(out), "change-me-kiosk-1") {
+		t.Fatalf("output %q does not say %q", out, want)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Fatalf("the refused start made the data folder: %v", err)
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:0": true, "localhost:8080": true, "[::1]:0": true, "0.0.0.0:8080": false, ":8080": false, "192.0.2.10:80": false} {
+		if got := loopbackAddr(addr); got != want {
+			t.Errorf("loopbackAddr(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
 func TestMain_SecondServerFailsFast(t *testing.T) {
 	dir := t.TempDir()
 	c := startChild(t, dir)

@@ -23,6 +23,7 @@ import (
 	"qcall/queue"
 	"qcall/queue/bolt"
 	"qcall/queue/hallfile"
+	"qcall/queue/keyfile"
 )
 
 // Main is the hall server: flags in, a listening server out. End-to-end tests
@@ -87,7 +88,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	setGCPercent()
 	cfg := queue.Demo()
 	if m.ConfigPath != "" {
-		if cfg, err = hallfile.Load(m.ConfigPath); err != nil {
+		load := hallfile.LoadPublic // refuses the example's placeholder secrets
+		if loopbackAddr(m.Addr) {
+			load = hallfile.Load
+		}
+		if cfg, err = load(m.ConfigPath); err != nil {
 			return err
 		}
 	}
@@ -106,7 +111,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: m.Clock, IDKey: deriveKey(secret, "citizen-id"), Logger: m.Logger})
+	// The day keys of citizen-ID hashes, opened once the store holds the
+	// folder's lock.
+	idKeys, err := keyfile.Open(filepath.Join(m.DataDir, "idkeys"))
+	if err != nil {
+		return err
+	}
+	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: m.Clock, IDKey: deriveKey(secret, "citizen-id"), IDKeys: idKeys, Logger: m.Logger})
 	if err != nil {
 		return err
 	}
@@ -220,6 +231,26 @@ var screens = []struct{ name, path string }{
 	{"evaluator", "/evaluator.html?window=1&token=demo-evaluator"},
 	{"director console", "/director.html"},
 	{"API", "/api/hall"},
+}
+
+// loopbackAddr reports whether listening on addr (host:port) serves only this
+// machine: a loopback IP, or a name that resolves to one. An empty host (every
+// interface) is not.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return false
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }
 
 func isLoopback(a net.Addr) bool {

@@ -19,6 +19,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,7 @@ type Agent struct {
 	cfg  *Config
 	log  *slog.Logger
 	http *http.Client
+	tls  *tls.Config // for the websocket to an https:// server
 	loc  *time.Location
 
 	spool  *spool
@@ -109,10 +111,13 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	if a.http == nil {
-		a.http = &http.Client{Timeout: 10 * time.Second}
-	}
 	var err error
+	if a.tls, err = cfg.tlsConfig(); err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	if a.http == nil {
+		a.http = a.newHTTPClient(a.tls)
+	}
 	if a.loc, err = time.LoadLocation(cfg.TimeZone); err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}

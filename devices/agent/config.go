@@ -25,8 +25,12 @@ type Config struct {
 	// Server is the hall server's base address, http://host:port.
 	Server string `toml:"server"`
 	// Token is the agent's device token (role agent); QCALL_AGENT_TOKEN in the
-	// environment is used when it is empty.
+	// environment is used when it is empty. It is sent to Server only.
 	Token string `toml:"token"`
+	// CAFile is a PEM file of the certificates an https:// Server's
+	// certificate may chain to, besides the system's: the hall's own CA, or
+	// the server's self-signed certificate. Relative to the configuration file.
+	CAFile string `toml:"ca_file"`
 	// Data is the agent's data folder: the print spool (agent.db). Relative to
 	// the configuration file; default "qcall-agent-data".
 	Data string `toml:"data"`
@@ -246,6 +250,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Token == "" {
 		return errors.New("token: the agent's device token is required (or QCALL_AGENT_TOKEN)")
+	}
+	if c.CAFile != "" && u.Scheme != "https" {
+		return fmt.Errorf("ca_file: only for an https:// server, not %q", c.Server)
 	}
 	c.PublicURL = strings.TrimRight(or(c.PublicURL, c.Server), "/")
 	c.Data = or(c.Data, "qcall-agent-data")
@@ -476,6 +483,14 @@ func (pc *PortConfig) transmitTime(n int) time.Duration {
 }
 
 // dataPath is the agent's data folder.
+// caPath is CAFile, relative to the configuration file.
+func (c *Config) caPath() string {
+	if filepath.IsAbs(c.CAFile) || c.dir == "" {
+		return c.CAFile
+	}
+	return filepath.Join(c.dir, c.CAFile)
+}
+
 func (c *Config) dataPath() string {
 	if filepath.IsAbs(c.Data) || c.dir == "" {
 		return c.Data

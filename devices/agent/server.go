@@ -63,7 +63,7 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 	u.RawQuery = q.Encode()
 	hdr := http.Header{"Authorization": {"Bearer " + a.cfg.Token}}
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: a.tls}
 	conn, resp, err := dialer.DialContext(ctx, u.String(), hdr)
 	if err != nil {
 		if resp != nil {
@@ -285,7 +285,9 @@ func (r *reporter) run(ctx context.Context) {
 					r.a.log.Debug("agent: report device status", "device", dev, "err", err)
 				}
 				var ae *apiError
-				if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+				if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusForbidden) {
+					// 403: the hall configuration does not list the device
+					// among this agent's (owns); it will not pass until it does.
 					r.a.log.Error("agent: device status refused", "device", dev, "err", err)
 					r.mu.Lock()
 					r.sent[dev] = st // it will never pass; do not loop on it

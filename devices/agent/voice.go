@@ -73,10 +73,12 @@ func (v *voiceOut) run(ctx context.Context) {
 	}
 }
 
-// fetch GETs the WAV at u (relative to the server, as the hub gives it).
+// fetch GETs the WAV at u (relative to the server, as the hub gives it). An
+// address on another server is refused: the request carries the agent's token.
 func (v *voiceOut) fetch(ctx context.Context, u string) ([]byte, error) {
-	if len(u) > 0 && u[0] == '/' {
-		u = v.a.cfg.Server + u
+	u, err := v.a.serverURL(u)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

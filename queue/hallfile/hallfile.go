@@ -18,12 +18,19 @@ import (
 // Load reads and validates the hall configuration in path. A syntax error, an
 // unknown key or a rule the configuration breaks is returned as an error that
 // names the file, the line and the reason.
-func Load(path string) (*queue.Config, error) {
+func Load(path string) (*queue.Config, error) { return load(path, false) }
+
+// LoadPublic is Load for a hall served on an address other than loopback: it
+// also refuses the example file's placeholder secrets (tokens "change-me-…",
+// the example's password hash), which anyone who read the example knows.
+func LoadPublic(path string) (*queue.Config, error) { return load(path, true) }
+
+func load(path string, public bool) (*queue.Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("hall configuration: %w", err)
 	}
-	cfg, err := Parse(string(b))
+	cfg, err := parse(string(b), public)
 	if err != nil {
 		return nil, fmt.Errorf("hall configuration %s: %w", path, err)
 	}
@@ -31,7 +38,33 @@ func Load(path string) (*queue.Config, error) {
 }
 
 // Parse reads and validates a hall configuration from TOML text.
-func Parse(text string) (*queue.Config, error) {
+func Parse(text string) (*queue.Config, error) { return parse(text, false) }
+
+// ParsePublic is Parse for a hall served on an address other than loopback
+// (LoadPublic).
+func ParsePublic(text string) (*queue.Config, error) { return parse(text, true) }
+
+// ExamplePasswordHash is the password hash written in docs/hall.example.toml,
+// refused on a public address like the demo hall's.
+const ExamplePasswordHash = "$2a$10$renqvHHhKRLycuUnnPDDeuHyWf20r6SjhT3xXV6Y4PauNK5XEcsP2"
+
+// placeholder returns the first of cfg's secrets that comes from an example,
+// as the path of its field and why.
+func placeholder(cfg *queue.Config) (path, reason string) {
+	for i, d := range cfg.Devices {
+		if strings.HasPrefix(strings.ToLower(d.Token), "change-me") {
+			return fmt.Sprintf("devices[%d].token", i), fmt.Sprintf("device %q still has the example's token %q; give it a secret of its own before serving on a public address", d.Name, d.Token)
+		}
+	}
+	for i, s := range cfg.Staff {
+		if s.PasswordHash == ExamplePasswordHash || s.PasswordHash == queue.DemoPasswordHash {
+			return fmt.Sprintf("staff[%d].password_hash", i), fmt.Sprintf("staff %s still has the example's password hash; make one with qcall hash-password before serving on a public address", s.JobNo)
+		}
+	}
+	return "", ""
+}
+
+func parse(text string, public bool) (*queue.Config, error) {
 	var cfg queue.Config
 	md, err := toml.Decode(text, &cfg)
 	if err != nil {
@@ -44,6 +77,11 @@ func Parse(text string) (*queue.Config, error) {
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
 		return nil, &queue.ConfigError{Path: k.String(), Line: keyLine(text, k), Reason: "unknown key"}
+	}
+	if public {
+		if path, reason := placeholder(&cfg); path != "" {
+			return nil, &queue.ConfigError{Path: path, Line: lineOf(text, path), Reason: reason}
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		var ce *queue.ConfigError

@@ -28,10 +28,30 @@
     return 'zh-CN';
   }
 
+  // takeToken returns the device token of the page and takes it out of the
+  // address bar (and so out of the history, bookmarks, screenshots and the
+  // Referer), keeping it for a reload of this page in this tab only
+  // (sessionStorage, under the page's path, so that another page opened in
+  // the tab does not send it).
+  function takeToken() {
+    const key = 'qcall.token:' + location.pathname;
+    let tok = params.get('token') || '';
+    if (tok) {
+      try { sessionStorage.setItem(key, tok); } catch (e) { /* private mode: a reload needs the address again */ }
+      params.delete('token');
+      const u = new URL(location.href);
+      u.searchParams.delete('token');
+      history.replaceState(history.state, '', u.pathname + u.search + u.hash);
+    } else {
+      try { tok = sessionStorage.getItem(key) || ''; } catch (e) { /* private mode */ }
+    }
+    return tok;
+  }
+
   const Q = {
     params: params,
     lang: pickLang(),
-    token: params.get('token') || '',
+    token: takeToken(),
     cat: {},
   };
 
