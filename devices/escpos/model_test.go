@@ -147,11 +147,11 @@ func TestPrintTicket_balancedHeading(t *testing.T) {
 // printed once ("2 号窗口"), not "2 号窗口（2号窗口）".
 func TestPrintSlip_windowName(t *testing.T) {
 	for name, want := range map[string]string{
-		"2号窗口":    "受理窗口：2 号窗口",
-		"2 号窗口":   "受理窗口：2 号窗口",
+		"2号窗口":     "受理窗口：2 号窗口",
+		"2 号窗口":    "受理窗口：2 号窗口",
 		"Window 2": "受理窗口：2 号窗口",
-		"综合窗口":    "受理窗口：2 号窗口（综合窗口）",
-		"12号窗口":   "受理窗口：2 号窗口（12号窗口）",
+		"综合窗口":     "受理窗口：2 号窗口（综合窗口）",
+		"12号窗口":    "受理窗口：2 号窗口（12号窗口）",
 	} {
 		var buf bytes.Buffer
 		if err := escpos.PrintSlip(&buf, escpos.Slip{Code: "R1", Window: 2, WindowName: name}, escpos.Options{}); err != nil {
