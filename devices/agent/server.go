@@ -65,6 +65,9 @@ func (a *Agent) session(ctx context.Context) error {
 	hdr := http.Header{"Authorization": {"Bearer " + a.cfg.Token}}
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
 	conn, resp, err := dialer.DialContext(ctx, u.String(), hdr)
+	if resp != nil {
+		a.observeClock(resp.Header)
+	}
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("websocket: %s: %w", resp.Status, err)
@@ -131,6 +134,30 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 }
 
+// skewWarn is how far this PC's clock may be from the server's before the
+// agent warns; the server's time is known to the second.
+const skewWarn = 5 * time.Second
+
+// observeClock takes the server's time from an answer's headers and warns when
+// this PC's clock is off by more than skewWarn (once, and again when the skew
+// changes by more than that).
+func (a *Agent) observeClock(h http.Header) {
+	skew, ok := a.clock.observe(h, a.clock.now())
+	if !ok {
+		return
+	}
+	a.skewMu.Lock()
+	warn := (skew > skewWarn || skew < -skewWarn) && (skew-a.skew > skewWarn || a.skew-skew > skewWarn)
+	if warn || (skew <= skewWarn && skew >= -skewWarn) {
+		a.skew = skew
+	}
+	a.skewMu.Unlock()
+	if warn {
+		a.log.Warn("agent: this PC's clock differs from the hall server's; the agent goes by the server's time (set the PC's time, e.g. with NTP)",
+			"ahead_by", skew.Round(time.Second))
+	}
+}
+
 // apiError is an error answer of the server: {"error":{"code","message"}}.
 type apiError struct {
 	Status  int
@@ -175,6 +202,7 @@ func (a *Agent) do(ctx context.Context, method, path string, body, out any) erro
 		return err
 	}
 	defer resp.Body.Close()
+	a.observeClock(resp.Header)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return err
