@@ -240,14 +240,15 @@ type reporter struct {
 	a    *Agent
 	wake chan struct{}
 
-	mu    sync.Mutex // guards want and sent
-	want  map[string]deviceState
-	sent  map[string]deviceState
-	order []string // devices in the order first reported
+	mu     sync.Mutex // guards want, sent and shared
+	want   map[string]deviceState
+	sent   map[string]deviceState
+	shared map[string]string // printer → the other agents' printers the server said share its kiosks
+	order  []string          // devices in the order first reported
 }
 
 func newReporter(a *Agent) *reporter {
-	return &reporter{a: a, wake: make(chan struct{}, 1), want: map[string]deviceState{}, sent: map[string]deviceState{}}
+	return &reporter{a: a, wake: make(chan struct{}, 1), want: map[string]deviceState{}, sent: map[string]deviceState{}, shared: map[string]string{}}
 }
 
 // set records device's state; the reporter sends it when it changed. kiosks
@@ -306,8 +307,14 @@ func (r *reporter) run(ctx context.Context) {
 			if st.Kiosks != "" {
 				body["kiosks"] = strings.Split(st.Kiosks, ",")
 			}
-			err := r.a.post(cctx, "/api/devices/status", body, nil)
+			var answer struct {
+				SharesKiosks []string `json:"shares_kiosks"`
+			}
+			err := r.a.post(cctx, "/api/devices/status", body, &answer)
 			cancel()
+			if err == nil {
+				r.sharedKiosks(dev, st, answer.SharesKiosks)
+			}
 			if err != nil {
 				if ctx.Err() == nil {
 					r.a.log.Debug("agent: report device status", "device", dev, "err", err)
@@ -336,6 +343,21 @@ func (r *reporter) run(ctx context.Context) {
 		if !wait(ctx, d, r.wake) {
 			return
 		}
+	}
+}
+
+// sharedKiosks logs, as an error, a printer whose kiosks a printer of another
+// agent serves too (the server says so in its answer): both print every
+// ticket. It logs again when the other printers change.
+func (r *reporter) sharedKiosks(dev string, st deviceState, others []string) {
+	joined := strings.Join(others, ",")
+	r.mu.Lock()
+	prev := r.shared[dev]
+	r.shared[dev] = joined
+	r.mu.Unlock()
+	if joined != "" && joined != prev {
+		r.a.log.Error("agent: another agent's printer prints these kiosks' tickets too: every ticket prints twice. Give each kiosk one printer",
+			"printer", dev, "kiosks", st.Kiosks, "also_printed_by", joined)
 	}
 }
 
