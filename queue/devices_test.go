@@ -11,7 +11,7 @@ func TestKioskConflicts(t *testing.T) {
 		"p2":    {Kiosks: []string{"kiosk-1", "kiosk-2"}, ReportedBy: "agent-2"},
 		"p3":    {Kiosks: []string{"kiosk-3"}, ReportedBy: "agent-2"},
 		"any":   {Kiosks: []string{"*"}, ReportedBy: "agent-3"},
-		"same":  {Kiosks: []string{"*"}, ReportedBy: "agent-1"}, // with p1: one agent's configuration decides
+		"same":  {Kiosks: []string{"*"}, ReportedBy: "agent-1"},       // with p1: one agent's configuration decides
 		"twin":  {Kiosks: []string{"kiosk-3"}, ReportedBy: "agent-2"}, // two PCs with one token
 		"led-1": {ReportedBy: "agent-2"},
 	}

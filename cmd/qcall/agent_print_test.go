@@ -150,7 +150,9 @@ func TestAgent_TwoPrintersOneKiosk(t *testing.T) {
 	if !slices.Equal(devs["p-b"].SharesKiosks, []string{"p-a"}) || !slices.Equal(devs["p-a"].SharesKiosks, []string{"p-b"}) {
 		t.Errorf("GET /api/devices: %+v, want p-a and p-b sharing kiosk-1", devs)
 	}
-	agWaitFor(t, "the agent's error", func() bool { return strings.Contains(logB.String(), "level=ERROR msg=\"agent: another agent's printer prints these kiosks' tickets too") })
+	agWaitFor(t, "the agent's error", func() bool {
+		return strings.Contains(logB.String(), "level=ERROR msg=\"agent: another agent's printer prints these kiosks' tickets too")
+	})
 	if !strings.Contains(serverLog.String(), "two agents print the same kiosk's tickets") || !strings.Contains(serverLog.String(), "also_printed_by=[p-a]") {
 		t.Errorf("server log:\n%s", serverLog)
 	}
