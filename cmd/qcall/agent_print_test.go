@@ -157,3 +157,37 @@ func TestAgent_TwoPrintersOneKiosk(t *testing.T) {
 		t.Errorf("server log:\n%s", serverLog)
 	}
 }
+
+// TestAgentTest_Printer: qcall agent test prints a test ticket on each
+// printer, confirmed, with the ruler as wide as its columns, and says so; a
+// printer that cannot print is named with the reason.
+func TestAgentTest_Printer(t *testing.T) {
+	t.Parallel()
+	sim, err := agent.OpenSim(agent.SimOptions{Devices: []agent.SimSpec{{Kind: agent.SimPrinter, Name: "p58"}, {Kind: agent.SimPrinter, Name: "pout"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	sim.SetPrinter("pout", agent.PrinterState{PaperOut: true})
+	cfg, err := agent.ParseConfig(fmt.Sprintf("server = \"http://127.0.0.1:1\"\ntoken = \"x\"\ndata = %q\n"+
+		"[[printer]]\nname = \"p58\"\nport = %q\nmodel = \"generic-58mm\"\n"+
+		"[[printer]]\nname = \"pout\"\nport = %q\nstatus_timeout = \"300ms\"\n", t.TempDir(), sim.Path("p58"), sim.Path("pout")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err = agentTestPrinters(context.Background(), &out, cfg, "")
+	if err == nil || !strings.Contains(out.String(), "p58：测试票已打印") || !strings.Contains(out.String(), "pout：未能打印") ||
+		!strings.Contains(out.String(), "paper out") {
+		t.Fatalf("err %v, output:\n%s", err, out.String())
+	}
+	if sim.Confirms("p58") != 1 || len(sim.Jobs("p58")) != 1 || len(sim.Jobs("pout")) != 0 {
+		t.Fatalf("p58: %d confirmations, %d jobs; pout %d jobs", sim.Confirms("p58"), len(sim.Jobs("p58")), len(sim.Jobs("pout")))
+	}
+	lines, _ := agPrinted(t, sim.Jobs("p58")[0])
+	for _, want := range []string{"12345678901234567890123456789012", "打印测试", "p58", "A001", "型号 generic-58mm"} {
+		if !agHasLine(lines, want) {
+			t.Errorf("test ticket has no line with %q:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+}
