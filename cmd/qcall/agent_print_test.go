@@ -101,7 +101,7 @@ func TestAgent_MaxAgeReported(t *testing.T) {
 	agWaitFor(t, "a device_status naming "+tk.Number, func() bool {
 		return agCount(t, m.URL, director, func(e agEvent) bool {
 			return e.Type == "device_status" && e.Device == "printer-1" && strings.Contains(e.Note, tk.Number) && strings.Contains(e.Note, "未打印")
-		}) == 1
+		}) >= 1
 	})
 	if a.Stats().Skipped != 1 || len(sim.Jobs("printer-1")) != 1 {
 		t.Errorf("skipped %d, printed %d; want 1 skipped and only the first ticket", a.Stats().Skipped, len(sim.Jobs("printer-1")))

@@ -25,7 +25,7 @@ import (
 
 // openTestAgent opens an agent whose server does not answer: its devices
 // work from the spool and from handle alone.
-func openTestAgent(t *testing.T, text string) (*Agent, *bytes.Buffer) {
+func openTestAgent(t *testing.T, text string) (*Agent, *lockedBuffer) {
 	t.Helper()
 	cfg, err := ParseConfig("server = \"http://127.0.0.1:1\"\ntoken = \"test-token\"\n" + fmt.Sprintf("data = %q\n", t.TempDir()) +
 		"[reconnect]\nmin = \"20ms\"\nmax = \"100ms\"\n" + text)
@@ -43,7 +43,7 @@ func openTestAgent(t *testing.T, text string) (*Agent, *bytes.Buffer) {
 			t.Logf("agent log:\n%s", logs.String())
 		}
 	})
-	return a, &logs.Buffer
+	return a, logs
 }
 
 type lockedBuffer struct {

@@ -165,10 +165,9 @@ func (p *printer) expire(number string, age time.Duration, where string) {
 	p.expired = append(p.expired, number)
 	status, text := p.status, p.text
 	p.mu.Unlock()
-	if status == "" {
-		status, text = statusOffline, p.a.t("agent.note.port", p.cfg.where())
+	if status != "" { // else the printer's first report names it
+		p.report(status, text)
 	}
-	p.report(status, text)
 }
 
 // expireOld drops the tickets that have waited in the spool longer than
