@@ -258,8 +258,8 @@ func TestAgentPrinter_MaxAgeInSpool(t *testing.T) {
 	if a.Pending("p") != 1 {
 		t.Fatal("the ticket was dropped before it was a second old")
 	}
-	if !waitCond(func() bool { return a.Pending("p") == 0 }) {
-		t.Fatalf("a ticket waiting longer than max_age is still spooled; log:\n%s", logs)
+	if !waitCond(func() bool { return a.Pending("p") == 0 && strings.Contains(a.report.get("p").Note, "A007") }) {
+		t.Fatalf("a ticket waiting longer than max_age is still spooled, or not reported; log:\n%s", logs)
 	}
 	st := a.report.get("p")
 	if st.Status != statusPaperOut || !strings.Contains(st.Note, "A007") || !strings.Contains(st.Note, "打印机缺纸") {

@@ -486,6 +486,9 @@ type simPrinterParser struct {
 // RollEndsAfter). d.proc held.
 func (s *Sim) printerBytes(d *simDev, dev *os.File, b []byte) {
 	pr := &d.pr
+	s.mu.Lock()
+	rate := d.state.Rate
+	s.mu.Unlock()
 	for _, c := range b {
 		switch {
 		case pr.dle == 0 && c == 0x10:
@@ -496,6 +499,11 @@ func (s *Sim) printerBytes(d *simDev, dev *os.File, b []byte) {
 			continue
 		case pr.dle == 2 && (c == escpos.StatusPrinter || c == escpos.StatusOffline || c == escpos.StatusPaper):
 			pr.dle = 0
+			if rate == 0 {
+				// Without a Rate the data before the query has printed: in
+				// one read, the query comes after it.
+				s.printHeld(d, len(d.held))
+			}
 			s.mu.Lock()
 			d.queries++
 			st := d.state
@@ -518,9 +526,6 @@ func (s *Sim) printerBytes(d *simDev, dev *os.File, b []byte) {
 		pr.dle = 0
 		d.held = append(d.held, c)
 	}
-	s.mu.Lock()
-	rate := d.state.Rate
-	s.mu.Unlock()
 	if rate == 0 {
 		s.printHeld(d, len(d.held))
 	}
