@@ -733,6 +733,9 @@ func (a *API) deviceStatus(c *apiCall) error {
 		return errorf(codeForbidden, "%s does not own a device named %q (owns in the hall configuration)", c.who.actor, clipped(in.Device, 64))
 	}
 	v, err := a.eng.ReportDevice(c.ctx(), c.who.actor, in.Device, in.Status, in.Note, in.Kiosks)
+	if err == nil {
+		a.warnSharedKiosks(in.Device, c.who.actor, v)
+	}
 	return respond(c, "", v, err)
 }
 
@@ -746,6 +749,16 @@ func clipped(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// warnSharedKiosks logs a printer whose kiosks another agent's printer serves
+// too: every ticket of those kiosks prints twice. The answer and GET
+// /api/devices carry it as shares_kiosks.
+func (a *API) warnSharedKiosks(device, agent string, v queue.DeviceState) {
+	if len(v.SharesKiosks) > 0 {
+		a.log.Warn("display: two agents print the same kiosk's tickets; every ticket prints twice. Give each kiosk one printer in the agents' configurations",
+			"printer", device, "agent", agent, "kiosks", v.Kiosks, "also_printed_by", v.SharesKiosks)
+	}
 }
 
 // GET /api/devices → {"<device>": {"status","note","kiosks"?,"at"}}: the last

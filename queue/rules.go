@@ -716,8 +716,41 @@ func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note s
 		}
 		d := *t.s.Devices[device]
 		d.Kiosks = slices.Clone(d.Kiosks)
+		d.SharesKiosks = KioskConflicts(t.s.Devices, device)
 		return d, nil
 	})
+}
+
+// KioskConflicts returns, sorted, the other printers that print tickets of a
+// kiosk device prints for: both print every such ticket. A kiosk named at two
+// printers is a conflict, also when one agent reported both (two agent PCs
+// sharing a token); "*" (every kiosk not named at another printer of the same
+// agent) meets any kiosk of another agent's printer, and another "*". A
+// printer that no longer serves a kiosk keeps its claim until it is reported
+// again.
+func KioskConflicts(devices map[string]*DeviceState, device string) []string {
+	d := devices[device]
+	if d == nil || len(d.Kiosks) == 0 {
+		return nil
+	}
+	overlap := func(a, b *DeviceState) bool {
+		for _, k := range a.Kiosks {
+			for _, l := range b.Kiosks {
+				if k == l || ((k == "*" || l == "*") && a.ReportedBy != b.ReportedBy) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var out []string
+	for name, o := range devices {
+		if name != device && overlap(d, o) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Devices returns the last status each device reported.
@@ -727,6 +760,7 @@ func (e *Engine) Devices(ctx context.Context) (map[string]DeviceState, error) {
 		for name, d := range t.s.Devices {
 			c := *d
 			c.Kiosks = slices.Clone(d.Kiosks)
+			c.SharesKiosks = KioskConflicts(t.s.Devices, name)
 			out[name] = c
 		}
 		return out, nil

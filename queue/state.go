@@ -178,6 +178,11 @@ type DeviceState struct {
 	Note   string    `json:"note,omitempty"`
 	Kiosks []string  `json:"kiosks,omitempty"` // the kiosks a printer prints for
 	At     time.Time `json:"at"`
+	// ReportedBy is the device (an agent) that reported the status.
+	ReportedBy string `json:"reported_by,omitempty"`
+	// SharesKiosks names the printers of other agents that print tickets of
+	// one of Kiosks too (see KioskConflicts); not stored, worked out on reading.
+	SharesKiosks []string `json:"shares_kiosks,omitempty"`
 }
 
 // slipKeepDays is how long an expired return slip is kept.
@@ -501,7 +506,7 @@ func (s *State) apply(e *Event) {
 		c := s.Cases[e.Case]
 		c.Done, c.Notified = e.At, e.Notified
 	case EvDeviceStatus:
-		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At}
+		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At, ReportedBy: e.Actor}
 	case EvEventsLost:
 		if s.Config != nil {
 			for _, svc := range s.Config.Services {

@@ -26,5 +26,6 @@ echo "== go vet"
 go vet ./...
 echo "== cross builds (linux/amd64, linux/arm64, windows/amd64)"
 make -s cross
+GOOS=windows go vet ./devices/agent/ # the printer queue (winspool) is Windows-only code
 echo "== go test -race"
 go test -race -count=1 -timeout 25m ./...

@@ -18,8 +18,12 @@ import (
 	"qcall/devices/escpos"
 )
 
-// runAgent runs the device agent: qcall agent --config agent.toml.
+// runAgent runs the device agent: qcall agent --config agent.toml; or its
+// tests: qcall agent test ….
 func runAgent(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "test" {
+		return runAgentTest(ctx, args[1:])
+	}
 	fs := flag.NewFlagSet("qcall agent", flag.ContinueOnError)
 	path := fs.String("config", envDefault("AGENT_CONFIG", "agent.toml"), "agent configuration file (QCALL_AGENT_CONFIG); see docs/agent.md")
 	verbose := fs.Bool("v", false, "log debug messages too")
@@ -47,6 +51,53 @@ func runAgent(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("agent: stopped")
+	return nil
+}
+
+// runAgentTest checks the devices of a configuration while the agent is
+// stopped: qcall agent test [--printer NAME] prints a test ticket on each
+// printer (or the one named).
+func runAgentTest(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("qcall agent test", flag.ContinueOnError)
+	path := fs.String("config", envDefault("AGENT_CONFIG", "agent.toml"), "agent configuration file (QCALL_AGENT_CONFIG)")
+	printer := fs.String("printer", "", "print the test ticket on this printer only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := agent.LoadConfig(*path)
+	if err != nil {
+		return err
+	}
+	return agentTestPrinters(ctx, os.Stdout, cfg, *printer)
+}
+
+// agentTestPrinters prints a test ticket on each printer of cfg, or on the
+// one named, telling out how each went; an error if one did not print.
+func agentTestPrinters(ctx context.Context, out io.Writer, cfg *agent.Config, only string) error {
+	a, err := agent.Open(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	names := a.PrinterNames()
+	if only != "" {
+		names = []string{only}
+	}
+	failed := 0
+	for _, name := range names {
+		if err := a.TestPrint(ctx, name); err != nil {
+			failed++
+			fmt.Fprintln(out, assets.T(cfg.Lang, "agent.test.failed", name, err))
+			continue
+		}
+		fmt.Fprintln(out, assets.T(cfg.Lang, "agent.test.printed", name))
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d printers did not print", failed, len(names))
+	}
 	return nil
 }
 

@@ -94,6 +94,8 @@ const usage = `usage:
         reads a password and prints its bcrypt hash for the configuration file
   qcall agent --config agent.toml
         drives the hall's printers, LED window displays, keypads and speakers
+  qcall agent test --config agent.toml [--printer NAME]
+        prints a test ticket on each printer (the agent stopped)
   qcall devices
         lists the serial ports this machine can see
   qcall devsim

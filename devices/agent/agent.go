@@ -41,6 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 	// HTTPClient talks to the server; default one with a 10 s timeout.
 	HTTPClient *http.Client
+	// Now is this PC's clock; default time.Now. Ages are measured by the
+	// server's clock (see serverClock): tests set a PC clock that is off.
+	Now func() time.Time
 }
 
 // Agent drives a hall's devices. Open it, Run it until its context ends, then
@@ -54,6 +57,10 @@ type Agent struct {
 
 	spool  *spool
 	report *reporter
+	clock  *serverClock
+
+	skewMu sync.Mutex    // guards skew
+	skew   time.Duration // the skew last warned of
 
 	printers    []*printer
 	byKiosk     map[string]*printer // kiosk device name → its printer
@@ -90,7 +97,7 @@ type Stats struct {
 	Seq            uint64 // the last hall event handled
 	Spooled        int    // print jobs added to the spool
 	Printed        int    // print jobs printed
-	Skipped        int    // tickets not printed: too old when they arrived
+	Skipped        int    // tickets not printed: older than max_age when they arrived or while they waited
 	Dropped        int    // jobs dropped after drop_after
 	Frames         int    // LED frames written
 	Ratings        int    // keypad presses the server took as ratings
@@ -110,6 +117,10 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 		bySlip: map[int]*printer{}, ledByWindow: map[int][]*ledBar{}}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	a.clock = &serverClock{now: opts.Now}
+	if a.clock.now == nil {
+		a.clock.now = time.Now
 	}
 	var err error
 	if a.tls, err = cfg.tlsConfig(); err != nil {
@@ -378,9 +389,9 @@ func (a *Agent) ticketIssued(m *message) {
 	if p == nil || m.Ticket == "" {
 		return
 	}
-	if age := time.Since(m.At); !m.At.IsZero() && age > p.cfg.MaxAge.D() {
-		a.stats.skipped.Add(1)
-		a.log.Warn("agent: ticket too old to print", "printer", p.cfg.Name, "number", m.Number, "age", age.Round(time.Second))
+	if age, old := p.tooOld(m.At); old {
+		// Not spooled: its key stays free, and a replay finds it too old again.
+		p.expire(m.Number, age, "arrival")
 		return
 	}
 	zh, en := a.serviceName(m.Service)

@@ -99,15 +99,46 @@ type PrinterConfig struct {
 	// Name is the device name the hall sees in device_status events.
 	Name string `toml:"name"`
 	PortConfig
+	// Queue is, on Windows, the name of a printer queue (the spooler's
+	// printer, e.g. one a USB printer's driver installed): jobs go to it as
+	// raw data, instead of to Port or Address. The spooler gives no status
+	// back, so a queue is written blind (Status false).
+	Queue string `toml:"queue"`
 	// Kiosks lists the kiosk devices (their names in the hall configuration)
 	// whose tickets this printer prints; "*" is every kiosk.
 	Kiosks []string `toml:"kiosks"`
 	// Windows lists the windows whose return slips this printer prints.
 	Windows []int `toml:"windows"`
-	// Columns is the paper width in characters: 48 (80 mm, default) or 32 (58 mm).
+	// Model is a preset (escpos.Models: generic-80mm, generic-58mm,
+	// epson-tm-t88, …) giving Columns, FS & and Confirm; the keys below
+	// override it.
+	Model string `toml:"model"`
+	// Columns is the paper width in characters: 48 (80 mm, default) or 32
+	// (58 mm); 42 for an Epson TM-T88.
 	Columns int `toml:"columns"`
-	// Cut is "full" (default) or "partial".
+	// ChineseMode sends FS & at the start of each job (default: the model's).
+	ChineseMode *bool `toml:"chinese_mode"`
+	// Confirm is how a job is confirmed printed: status (DLE EOT after the
+	// job, the default without a model), gs_r (GS r 1, in order) or gs_paren_h
+	// (GS ( H, in order, Epson).
+	Confirm string `toml:"confirm"`
+	// ConfirmTimeout is how long a printer may take to print a job once its
+	// bytes have reached it, before an in-order confirmation counts as
+	// missing (default 10 s).
+	ConfirmTimeout Duration `toml:"confirm_timeout"`
+	// Cut is "full" (default), "partial" or "none" (a tear bar).
 	Cut string `toml:"cut"`
+	// English prints the English line under each label; default from 42
+	// columns on. A ticket for an English-speaking visitor always has them.
+	English *bool `toml:"english"`
+	// NumberSize is the largest magnification of the ticket number, 1–8
+	// (default 8, as large as the paper allows).
+	NumberSize int `toml:"number_size"`
+	// Materials prints the list of required materials (default true).
+	Materials *bool `toml:"materials"`
+	// Logo prints NV image Logo (1–255) stored in the printer at the top; 0
+	// (default) none.
+	Logo int `toml:"logo"`
 	// Footer is the ticket's last line; default the catalogue's agent.ticket.footer.
 	Footer string `toml:"footer"`
 	// Status is false for a printer that does not answer DLE EOT: jobs are
@@ -122,12 +153,108 @@ type PrinterConfig struct {
 	// Poll is how often an idle printer is asked its status, so the hall learns
 	// of an empty roll before the next ticket (default 30 s).
 	Poll Duration `toml:"poll"`
-	// MaxAge: a ticket that reaches the agent this long after it was issued
-	// (the agent was away) is not printed (default 10 min).
+	// MaxAge: a ticket older than this by the server's clock (it was issued
+	// while the agent was away, or it waited in the spool for paper) is not
+	// printed but dropped, logged and reported to the hall (default 10 min).
 	MaxAge Duration `toml:"max_age"`
 	// DropAfter: a spooled job still not printed after this long is dropped
 	// (logged). 0, the default, keeps every job until it is printed.
 	DropAfter Duration `toml:"drop_after"`
+
+	model   escpos.Model   // the preset, or the defaults
+	confirm escpos.Confirm // Confirm parsed
+}
+
+// validatePrinter checks p's printer keys (not its port) and fills in the
+// defaults from its model.
+func (p *PrinterConfig) validatePrinter(what string) error {
+	p.model = escpos.Model{Columns: escpos.Columns80mm, Confirm: escpos.ConfirmStatus}
+	if p.Model != "" {
+		m, err := escpos.LookupModel(p.Model)
+		if err != nil {
+			return fmt.Errorf("%s: model: %w", what, err)
+		}
+		p.model = m
+	}
+	p.Columns = or(p.Columns, p.model.Columns)
+	if p.Columns < 24 || p.Columns > 96 {
+		return fmt.Errorf("%s: columns %d (48 for 80 mm paper, 32 for 58 mm)", what, p.Columns)
+	}
+	if p.ChineseMode == nil {
+		p.ChineseMode = &p.model.ChineseMode
+	}
+	p.confirm = p.model.Confirm
+	if p.Confirm != "" {
+		c, err := escpos.ParseConfirm(p.Confirm)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		p.confirm = c
+	}
+	p.Confirm = p.confirm.String()
+	p.ConfirmTimeout = or(p.ConfirmTimeout, Duration(10*time.Second))
+	if p.Cut != "" && p.Cut != "full" && p.Cut != "partial" && p.Cut != "none" {
+		return fmt.Errorf("%s: cut is full, partial or none, not %q", what, p.Cut)
+	}
+	if p.NumberSize < 0 || p.NumberSize > 8 {
+		return fmt.Errorf("%s: number_size %d: 1 to 8", what, p.NumberSize)
+	}
+	if p.Logo < 0 || p.Logo > 255 {
+		return fmt.Errorf("%s: logo %d: an NV image number, 1 to 255", what, p.Logo)
+	}
+	if p.Status == nil {
+		yes := p.Queue == ""
+		p.Status = &yes
+	}
+	if p.Queue != "" && *p.Status {
+		return fmt.Errorf("%s: a printer queue gives no status back: set status = false", what)
+	}
+	if !*p.Status {
+		p.confirm, p.Confirm = escpos.ConfirmStatus, escpos.ConfirmStatus.String()
+	}
+	p.StatusTimeout = or(p.StatusTimeout, Duration(time.Second))
+	p.Retry = or(p.Retry, Duration(2*time.Second))
+	p.Poll = or(p.Poll, Duration(30*time.Second))
+	p.MaxAge = or(p.MaxAge, Duration(10*time.Minute))
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{{"status_timeout", p.StatusTimeout}, {"retry", p.Retry}, {"poll", p.Poll}, {"max_age", p.MaxAge}, {"confirm_timeout", p.ConfirmTimeout}} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s: %s must be more than 0", what, d.key)
+		}
+	}
+	if p.DropAfter < 0 {
+		return fmt.Errorf("%s: drop_after must not be negative", what)
+	}
+	return nil
+}
+
+// options are the layout options of p's jobs.
+func (p *PrinterConfig) options() escpos.Options {
+	o := escpos.Options{Columns: p.Columns, NumberSize: p.NumberSize, Logo: p.Logo, ChineseMode: *p.ChineseMode,
+		NoMaterials: p.Materials != nil && !*p.Materials}
+	switch p.Cut {
+	case "partial":
+		o.Cut = escpos.CutPartial
+	case "none":
+		o.Cut = escpos.CutNone
+	}
+	if p.English != nil {
+		o.English = escpos.EnglishOff
+		if *p.English {
+			o.English = escpos.EnglishOn
+		}
+	}
+	return o
+}
+
+// where is the printer's port, address or queue, for logs and notes.
+func (p *PrinterConfig) where() string {
+	if p.Queue != "" {
+		return p.Queue
+	}
+	return p.PortConfig.String()
 }
 
 // LEDConfig is one LED window bar. Bars on one RS-485 line share a port (and
@@ -308,7 +435,11 @@ func (c *Config) Validate() error {
 		if err := claim(what, p.Name); err != nil {
 			return err
 		}
-		if err := usePort(what, "printer", &p.PortConfig); err != nil {
+		if p.Queue != "" {
+			if p.Port != "" || p.Address != "" {
+				return fmt.Errorf("%s: give queue, port or address, only one", what)
+			}
+		} else if err := usePort(what, "printer", &p.PortConfig); err != nil {
 			return err
 		}
 		for _, k := range p.Kiosks {
@@ -326,31 +457,8 @@ func (c *Config) Validate() error {
 			}
 			slips[w] = p.Name
 		}
-		p.Columns = or(p.Columns, escpos.Columns80mm)
-		if p.Columns < 24 || p.Columns > 96 {
-			return fmt.Errorf("%s: columns %d (48 for 80 mm paper, 32 for 58 mm)", what, p.Columns)
-		}
-		if p.Cut != "" && p.Cut != "full" && p.Cut != "partial" {
-			return fmt.Errorf("%s: cut is full or partial, not %q", what, p.Cut)
-		}
-		if p.Status == nil {
-			yes := true
-			p.Status = &yes
-		}
-		p.StatusTimeout = or(p.StatusTimeout, Duration(time.Second))
-		p.Retry = or(p.Retry, Duration(2*time.Second))
-		p.Poll = or(p.Poll, Duration(30*time.Second))
-		p.MaxAge = or(p.MaxAge, Duration(10*time.Minute))
-		for _, d := range []struct {
-			key string
-			v   Duration
-		}{{"status_timeout", p.StatusTimeout}, {"retry", p.Retry}, {"poll", p.Poll}, {"max_age", p.MaxAge}} {
-			if d.v <= 0 {
-				return fmt.Errorf("%s: %s must be more than 0", what, d.key)
-			}
-		}
-		if p.DropAfter < 0 {
-			return fmt.Errorf("%s: drop_after must not be negative", what)
+		if err := p.validatePrinter(what); err != nil {
+			return err
 		}
 	}
 	leds := map[string][]*LEDConfig{} // port → bars on it

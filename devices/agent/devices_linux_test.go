@@ -25,7 +25,7 @@ import (
 
 // openTestAgent opens an agent whose server does not answer: its devices
 // work from the spool and from handle alone.
-func openTestAgent(t *testing.T, text string) (*Agent, *bytes.Buffer) {
+func openTestAgent(t *testing.T, text string) (*Agent, *lockedBuffer) {
 	t.Helper()
 	cfg, err := ParseConfig("server = \"http://127.0.0.1:1\"\ntoken = \"test-token\"\n" + fmt.Sprintf("data = %q\n", t.TempDir()) +
 		"[reconnect]\nmin = \"20ms\"\nmax = \"100ms\"\n" + text)
@@ -43,7 +43,7 @@ func openTestAgent(t *testing.T, text string) (*Agent, *bytes.Buffer) {
 			t.Logf("agent log:\n%s", logs.String())
 		}
 	})
-	return a, &logs.Buffer
+	return a, logs
 }
 
 type lockedBuffer struct {
@@ -304,6 +304,8 @@ func TestDevsim_Printer(t *testing.T) {
 	var slip bytes.Buffer
 	escpos.PrintSlip(&slip, escpos.Slip{Code: "SLIP1"}, escpos.Options{})
 	port.Write(slip.Bytes())
+	// Without paper it keeps what it got, and prints it when the paper is back.
+	sim.SetPrinter("p", PrinterState{})
 	if !sim.Wait(5*time.Second, func() bool { return len(sim.Jobs("p")) == 2 }) {
 		t.Fatalf("%d jobs", len(sim.Jobs("p")))
 	}

@@ -2,11 +2,15 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,11 +36,43 @@ func openPort(ctx context.Context, pc *PortConfig) (port, error) {
 		}
 		return c, nil
 	}
+	if plainFile(pc.Port) {
+		return openPlain(pc.Port)
+	}
 	p, err := serial.Open(pc.Port, pc.mode())
+	var pe *serial.PortError
+	if errors.As(err, &pe) && pe.Code() == serial.InvalidSerialPort {
+		// It opened, but it is no terminal ("inappropriate ioctl for device"):
+		// a USB printer-class device under another name, a parallel port.
+		return openPlain(pc.Port)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", pc.Port, err)
 	}
 	return p, nil
+}
+
+// plainFile reports whether path (or the device a link leads to) is a USB
+// printer-class device (/dev/usb/lp0, the usblp driver) or a parallel port
+// (/dev/lp0): character devices that take the bytes as they are and have no
+// line settings, so the terminal ioctls of a serial port fail on them.
+func plainFile(path string) bool {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return strings.HasPrefix(path, "/dev/usb/lp") || strings.HasPrefix(path, "/dev/lp")
+}
+
+// openPlain opens path as a plain file for reading and writing, without any
+// terminal ioctl. Go's poller takes a character device (or a FIFO) that
+// supports poll, as usblp does, so reads have deadlines and the printer's
+// status answers (DLE EOT, GS r) can be read back.
+func openPlain(path string) (port, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // PortInfo is a serial port this machine sees.

@@ -65,6 +65,9 @@ func (a *Agent) session(ctx context.Context) error {
 	hdr := http.Header{"Authorization": {"Bearer " + a.cfg.Token}}
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment, TLSClientConfig: a.tls}
 	conn, resp, err := dialer.DialContext(ctx, u.String(), hdr)
+	if resp != nil {
+		a.observeClock(resp.Header)
+	}
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("websocket: %s: %w", resp.Status, err)
@@ -131,6 +134,30 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 }
 
+// skewWarn is how far this PC's clock may be from the server's before the
+// agent warns; the server's time is known to the second.
+const skewWarn = 5 * time.Second
+
+// observeClock takes the server's time from an answer's headers and warns when
+// this PC's clock is off by more than skewWarn (once, and again when the skew
+// changes by more than that).
+func (a *Agent) observeClock(h http.Header) {
+	skew, ok := a.clock.observe(h, a.clock.now())
+	if !ok {
+		return
+	}
+	a.skewMu.Lock()
+	warn := (skew > skewWarn || skew < -skewWarn) && (skew-a.skew > skewWarn || a.skew-skew > skewWarn)
+	if warn || (skew <= skewWarn && skew >= -skewWarn) {
+		a.skew = skew
+	}
+	a.skewMu.Unlock()
+	if warn {
+		a.log.Warn("agent: this PC's clock differs from the hall server's; the agent goes by the server's time (set the PC's time, e.g. with NTP)",
+			"ahead_by", skew.Round(time.Second))
+	}
+}
+
 // apiError is an error answer of the server: {"error":{"code","message"}}.
 type apiError struct {
 	Status  int
@@ -175,6 +202,7 @@ func (a *Agent) do(ctx context.Context, method, path string, body, out any) erro
 		return err
 	}
 	defer resp.Body.Close()
+	a.observeClock(resp.Header)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return err
@@ -212,14 +240,15 @@ type reporter struct {
 	a    *Agent
 	wake chan struct{}
 
-	mu    sync.Mutex // guards want and sent
-	want  map[string]deviceState
-	sent  map[string]deviceState
-	order []string // devices in the order first reported
+	mu     sync.Mutex // guards want, sent and shared
+	want   map[string]deviceState
+	sent   map[string]deviceState
+	shared map[string]string // printer → the other agents' printers the server said share its kiosks
+	order  []string          // devices in the order first reported
 }
 
 func newReporter(a *Agent) *reporter {
-	return &reporter{a: a, wake: make(chan struct{}, 1), want: map[string]deviceState{}, sent: map[string]deviceState{}}
+	return &reporter{a: a, wake: make(chan struct{}, 1), want: map[string]deviceState{}, sent: map[string]deviceState{}, shared: map[string]string{}}
 }
 
 // set records device's state; the reporter sends it when it changed. kiosks
@@ -278,8 +307,14 @@ func (r *reporter) run(ctx context.Context) {
 			if st.Kiosks != "" {
 				body["kiosks"] = strings.Split(st.Kiosks, ",")
 			}
-			err := r.a.post(cctx, "/api/devices/status", body, nil)
+			var answer struct {
+				SharesKiosks []string `json:"shares_kiosks"`
+			}
+			err := r.a.post(cctx, "/api/devices/status", body, &answer)
 			cancel()
+			if err == nil {
+				r.sharedKiosks(dev, st, answer.SharesKiosks)
+			}
 			if err != nil {
 				if ctx.Err() == nil {
 					r.a.log.Debug("agent: report device status", "device", dev, "err", err)
@@ -310,6 +345,21 @@ func (r *reporter) run(ctx context.Context) {
 		if !wait(ctx, d, r.wake) {
 			return
 		}
+	}
+}
+
+// sharedKiosks logs, as an error, a printer whose kiosks a printer of another
+// agent serves too (the server says so in its answer): both print every
+// ticket. It logs again when the other printers change.
+func (r *reporter) sharedKiosks(dev string, st deviceState, others []string) {
+	joined := strings.Join(others, ",")
+	r.mu.Lock()
+	prev := r.shared[dev]
+	r.shared[dev] = joined
+	r.mu.Unlock()
+	if joined != "" && joined != prev {
+		r.a.log.Error("agent: another agent's printer prints these kiosks' tickets too: every ticket prints twice. Give each kiosk one printer",
+			"printer", dev, "kiosks", st.Kiosks, "also_printed_by", joined)
 	}
 }
 

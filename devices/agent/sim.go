@@ -64,6 +64,17 @@ type PrinterState struct {
 	// the query that follows it is answered: the agent is then caught between
 	// writing a job and knowing it printed.
 	MuteAfterJob bool
+	// RollEndsAfter makes the roll run out after this many more bytes of
+	// print data (0: it does not): the printer then says paper out, answers
+	// real-time status queries (DLE EOT) at once as before, and keeps the rest
+	// of the data, in-order status requests (GS r, GS ( H) included, until the
+	// paper is back (PaperOut set false again), when it prints it.
+	RollEndsAfter int
+	// Rate is how many bytes of print data the printer prints a second; 0
+	// prints them as they come. A real printer buffers the data and answers
+	// DLE EOT at once, before the paper has moved: with a Rate, so does the
+	// simulator.
+	Rate int
 }
 
 // answer is the printer's answer to DLE EOT n (see escpos.ParseStatus).
@@ -113,9 +124,14 @@ type simDev struct {
 	path string   // the tty's name
 
 	state      PrinterState
+	proc       sync.Mutex       // guards pr and held: the reader, SetPrinter and the print engine feed the printer
+	pr         simPrinterParser // the printer's input so far
+	held       []byte           // print data received, not yet printed (no paper, or printing at Rate)
+	out        *os.File         // where the printer answers: dev of the current pair
 	jobs       [][]byte
 	queries    int
 	unanswered int
+	confirms   int // in-order status requests answered
 	texts      []string
 	received   int // bytes
 }
@@ -133,6 +149,9 @@ func OpenSim(opts SimOptions) (*Sim, error) {
 		if err := s.plug(d); err != nil {
 			s.Close()
 			return nil, err
+		}
+		if spec.Kind == SimPrinter {
+			go s.engine(d)
 		}
 	}
 	return s, nil
@@ -268,14 +287,26 @@ func (s *Sim) Close() error {
 	return nil
 }
 
-// SetPrinter sets how printer name answers from now on.
+// SetPrinter sets how printer name answers from now on. A printer given its
+// paper back prints the data it kept (see RollEndsAfter).
 func (s *Sim) SetPrinter(name string, st PrinterState) {
 	s.mu.Lock()
-	if d := s.dev(name); d != nil {
-		d.state = st
+	d := s.dev(name)
+	s.mu.Unlock()
+	if d == nil {
+		return
 	}
+	// The printer's input stops while the state changes, so that what it
+	// kept is printed before what comes after.
+	d.proc.Lock()
+	defer d.proc.Unlock()
+	s.mu.Lock()
+	d.state = st
 	s.note()
 	s.mu.Unlock()
+	if st.Rate == 0 {
+		s.printHeld(d, len(d.held))
+	}
 }
 
 // Printer returns how printer name answers now.
@@ -307,6 +338,17 @@ func (s *Sim) Queries(name string) (all, unanswered int) {
 		return d.queries, d.unanswered
 	}
 	return 0, 0
+}
+
+// Confirms returns how many in-order status requests (GS r 1, GS ( H)
+// printer name has come to.
+func (s *Sim) Confirms(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.dev(name); d != nil {
+		return d.confirms
+	}
+	return 0
 }
 
 // Texts returns what LED bar name showed, frame by frame.
@@ -398,7 +440,9 @@ func (s *Sim) emit(ev SimEvent) {
 
 // read plays device d on its pair gen until the pair is closed.
 func (s *Sim) read(d *simDev, gen int, dev *os.File) {
-	var pr simPrinterParser
+	d.proc.Lock()
+	d.pr, d.held, d.out = simPrinterParser{}, nil, dev
+	d.proc.Unlock()
 	var lb []byte // LED bytes not yet a frame
 	buf := make([]byte, 4096)
 	for {
@@ -415,7 +459,9 @@ func (s *Sim) read(d *simDev, gen int, dev *os.File) {
 			}
 			switch d.spec.Kind {
 			case SimPrinter:
-				s.printerBytes(d, &pr, dev, buf[:n])
+				d.proc.Lock()
+				s.printerBytes(d, dev, buf[:n])
+				d.proc.Unlock()
 			case SimLED:
 				lb = s.ledBytes(d, append(lb, buf[:n]...))
 			default:
@@ -435,9 +481,14 @@ type simPrinterParser struct {
 }
 
 // printerBytes takes what the agent wrote to printer d: it answers each DLE
-// EOT n at once, as a printer does with real-time commands, and collects the
-// rest into a job until its cut (GS V).
-func (s *Sim) printerBytes(d *simDev, pr *simPrinterParser, dev *os.File, b []byte) {
+// EOT n at once, as a printer does with real-time commands, and holds the rest
+// to print: at once, or at its Rate, and not while the paper is out (see
+// RollEndsAfter). d.proc held.
+func (s *Sim) printerBytes(d *simDev, dev *os.File, b []byte) {
+	pr := &d.pr
+	s.mu.Lock()
+	rate := d.state.Rate
+	s.mu.Unlock()
 	for _, c := range b {
 		switch {
 		case pr.dle == 0 && c == 0x10:
@@ -448,6 +499,11 @@ func (s *Sim) printerBytes(d *simDev, pr *simPrinterParser, dev *os.File, b []by
 			continue
 		case pr.dle == 2 && (c == escpos.StatusPrinter || c == escpos.StatusOffline || c == escpos.StatusPaper):
 			pr.dle = 0
+			if rate == 0 {
+				// Without a Rate the data before the query has printed: in
+				// one read, the query comes after it.
+				s.printHeld(d, len(d.held))
+			}
 			s.mu.Lock()
 			d.queries++
 			st := d.state
@@ -460,29 +516,121 @@ func (s *Sim) printerBytes(d *simDev, pr *simPrinterParser, dev *os.File, b []by
 				dev.Write([]byte{st.answer(c)})
 			}
 			continue
-		case pr.dle == 1:
-			pr.job = append(pr.job, 0x10)
-		case pr.dle == 2:
-			pr.job = append(pr.job, 0x10, 0x04)
+		}
+		switch pr.dle {
+		case 1:
+			d.held = append(d.held, 0x10)
+		case 2:
+			d.held = append(d.held, 0x10, 0x04)
 		}
 		pr.dle = 0
-		pr.job = append(pr.job, c)
-		if cutAt(pr.job) {
-			job := pr.job
-			pr.job = nil
-			text, _ := escpos.Render(job)
-			s.mu.Lock()
-			d.jobs = append(d.jobs, job)
-			if d.state.MuteAfterJob {
-				d.state.Silent = true
-			}
+		d.held = append(d.held, c)
+	}
+	if rate == 0 {
+		s.printHeld(d, len(d.held))
+	}
+}
+
+// printHeld prints up to n bytes of the data held, unless the printer cannot
+// print. d.proc held.
+func (s *Sim) printHeld(d *simDev, n int) {
+	i := 0
+	for ; i < n && i < len(d.held); i++ {
+		s.mu.Lock()
+		if d.state.PaperOut || d.state.CoverOpen {
 			s.mu.Unlock()
-			s.emit(SimEvent{Device: d.spec.Name, Kind: "ticket", Text: text, Raw: job})
+			break
 		}
-		if len(pr.job) > 1<<20 {
-			pr.job = nil // not a printer's input
+		if d.state.RollEndsAfter > 0 {
+			if d.state.RollEndsAfter--; d.state.RollEndsAfter == 0 {
+				d.state.PaperOut = true
+				s.note()
+			}
+		}
+		s.mu.Unlock()
+		s.printerByte(d, d.out, d.held[i])
+	}
+	d.held = d.held[i:]
+}
+
+// engine prints the data printer d holds at its Rate, until the Sim closes.
+func (s *Sim) engine(d *simDev) {
+	const step = 10 * time.Millisecond
+	tick := time.NewTicker(step)
+	defer tick.Stop()
+	for range tick.C {
+		s.mu.Lock()
+		closed, rate := s.closed, d.state.Rate
+		s.mu.Unlock()
+		if closed {
+			return
+		}
+		if rate > 0 {
+			d.proc.Lock()
+			s.printHeld(d, max(1, rate*int(step/time.Millisecond)/1000))
+			d.proc.Unlock()
 		}
 	}
+}
+
+// printerByte prints one byte of print data: it collects the job until its cut
+// (GS V), and answers the in-order requests GS r 1 and GS ( H function 48 when
+// it comes to them, after the data before them. d.proc held.
+func (s *Sim) printerByte(d *simDev, dev *os.File, c byte) {
+	pr := &d.pr
+	pr.job = append(pr.job, c)
+	if answer, n := inOrderRequest(pr.job); n > 0 {
+		pr.job = pr.job[:len(pr.job)-n]
+		s.mu.Lock()
+		d.confirms++
+		silent := d.state.Silent
+		s.mu.Unlock()
+		if len(pr.job) > 0 { // a job without a cut (cut = "none") ends here
+			s.endJob(d, pr.job)
+		}
+		pr.job = nil
+		if !silent {
+			dev.Write(answer)
+		}
+		s.emit(SimEvent{Device: d.spec.Name, Kind: "status"})
+		return
+	}
+	if cutAt(pr.job) {
+		s.endJob(d, pr.job)
+		pr.job = nil
+	}
+	if len(pr.job) > 1<<20 {
+		pr.job = nil // not a printer's input
+	}
+}
+
+func (s *Sim) endJob(d *simDev, job []byte) {
+	text, _ := escpos.Render(job)
+	s.mu.Lock()
+	d.jobs = append(d.jobs, job)
+	if d.state.MuteAfterJob {
+		d.state.Silent = true
+	}
+	s.mu.Unlock()
+	s.emit(SimEvent{Device: d.spec.Name, Kind: "ticket", Text: text, Raw: job})
+}
+
+// inOrderRequest reports whether job ends with GS r 1 (answered with the paper
+// sensor status, 0x00: paper present) or GS ( H function 48 (answered 0x37 0x22
+// d1…d4 0x00), returning the answer and the request's length.
+func inOrderRequest(job []byte) ([]byte, int) {
+	n := len(job)
+	if n >= 3 && job[n-3] == 0x1D && job[n-2] == 'r' && (job[n-1] == 1 || job[n-1] == 49) {
+		if ops, _ := escpos.Parse(job); len(ops) > 0 && ops[len(ops)-1].Name == fmt.Sprintf("GS r %d", job[n-1]) {
+			return []byte{0x00}, 3
+		}
+	}
+	if n >= 11 && bytes.Equal(job[n-11:n-4], []byte{0x1D, '(', 'H', 6, 0, 0x30, 0x30}) {
+		if ops, _ := escpos.Parse(job); len(ops) > 0 && ops[len(ops)-1].Name == "GS ( H" {
+			return []byte{0x37, 0x22, job[n-4], job[n-3], job[n-2], job[n-1], 0}, 11
+		}
+	}
+	return nil, 0
 }
 
 // cutAt reports whether job ends with a cut (GS V m, m = 0, 1, 48, 49; or

@@ -57,7 +57,7 @@ func (j *job) String() string {
 
 // keyState remembers a job key, so that a replayed event never prints twice.
 type keyState struct {
-	State string    `json:"state"` // queued, printed, dropped
+	State string    `json:"state"` // queued, printed, dropped, expired
 	At    time.Time `json:"at"`
 }
 
@@ -199,6 +199,26 @@ func (s *spool) Next(printer string) (*job, error) {
 		return nil
 	})
 	return found, err
+}
+
+// Jobs returns printer's jobs, oldest first.
+func (s *spool) Jobs(printer string) ([]*job, error) {
+	var jobs []*job
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJobs).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var j job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return fmt.Errorf("job %x: %w", k, err)
+			}
+			if j.Printer == printer {
+				j.ID = binary.BigEndian.Uint64(k)
+				jobs = append(jobs, &j)
+			}
+		}
+		return nil
+	})
+	return jobs, err
 }
 
 // Pending counts printer's jobs.

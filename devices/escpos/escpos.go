@@ -15,8 +15,9 @@
 // Byte sequences follow the Epson "ESC/POS Command Reference" (TM series), as
 // implemented by the Chinese-model printers (Xprinter, GPrinter, HPRT, …). Chinese
 // models start in Chinese character mode, where bytes 0x81–0xFE lead a GB18030
-// character; this package never sends FS . (cancel Chinese mode), and needs no
-// FS & (select Chinese mode) either.
+// character; this package never sends FS . (cancel Chinese mode), and sends FS &
+// (select Chinese mode) only for models that need it (Options.ChineseMode; an
+// Epson TM-T88 with the simplified Chinese font). Models lists the presets.
 package escpos
 
 import (
@@ -70,22 +71,25 @@ func (a Align) String() string {
 
 // Cut selects how the paper is cut at the end of a job: GS V m with m = 0 (full
 // cut) or m = 1 (partial cut, one point left uncut so the ticket hangs from the
-// printer until taken).
+// printer until taken); or not at all, for a printer with a tear bar.
 type Cut byte
 
 // Cut modes. The zero value is a full cut.
 const (
 	CutFull Cut = iota
 	CutPartial
+	CutNone
 )
 
-// String returns full or partial.
+// String returns full, partial or none.
 func (c Cut) String() string {
 	switch c {
 	case CutFull:
 		return "full"
 	case CutPartial:
 		return "partial"
+	case CutNone:
+		return "none"
 	}
 	return fmt.Sprintf("cut(%d)", byte(c))
 }
@@ -302,13 +306,31 @@ func (p *Printer) QR(data string, module int, level QRLevel) *Printer {
 }
 
 // Cut appends GS V m (0x1D 0x56 m, "Select cut mode and cut paper", function A):
-// m = 0 full cut, m = 1 partial cut. Feed first so the last line clears the
-// cutter.
+// m = 0 full cut, m = 1 partial cut; CutNone appends nothing. Feed first so the
+// last line clears the cutter (or the tear bar).
 func (p *Printer) Cut(c Cut) *Printer {
-	if c > CutPartial {
+	switch {
+	case c == CutNone:
+		return p
+	case c > CutNone:
 		return p.fail(fmt.Errorf("escpos: bad cut mode %d", c))
 	}
 	return p.raw(gs, 'V', byte(c))
+}
+
+// ChineseMode appends FS & (0x1C 0x26, "Select Kanji character mode"): from
+// here bytes 0x81–0xFE lead a double-byte (GB18030) character. For models that
+// do not start in Chinese mode (Model.ChineseMode).
+func (p *Printer) ChineseMode() *Printer { return p.raw(fs, '&') }
+
+// Logo appends FS p n m (0x1C 0x70 n 0, "Print NV bit image", normal size): the
+// logo stored as image n (1–255) in the printer's non-volatile memory with the
+// vendor's tool.
+func (p *Printer) Logo(n int) *Printer {
+	if n < 1 || n > 255 {
+		return p.fail(fmt.Errorf("escpos: bad NV image number %d", n))
+	}
+	return p.raw(fs, 'p', byte(n), 0)
 }
 
 // Flush writes the job built so far to the port in one Write and empties it. It

@@ -35,6 +35,9 @@ func TestPrinter_commands(t *testing.T) {
 		{"feed", func(p *escpos.Printer) { p.Feed(4) }, []byte{0x1B, 0x64, 4}},
 		{"cut full", func(p *escpos.Printer) { p.Cut(escpos.CutFull) }, []byte{0x1D, 0x56, 0}},
 		{"cut partial", func(p *escpos.Printer) { p.Cut(escpos.CutPartial) }, []byte{0x1D, 0x56, 1}},
+		{"cut none", func(p *escpos.Printer) { p.Feed(1).Cut(escpos.CutNone) }, []byte{0x1B, 0x64, 1}},
+		{"chinese mode", func(p *escpos.Printer) { p.ChineseMode() }, []byte{0x1C, 0x26}},
+		{"nv logo", func(p *escpos.Printer) { p.Logo(1) }, []byte{0x1C, 0x70, 1, 0}},
 		{"qr", func(p *escpos.Printer) { p.QR("AB", 6, escpos.QRLevelM) }, []byte{
 			0x1D, 0x28, 0x6B, 4, 0, 49, 65, 50, 0, // fn 165: model 2
 			0x1D, 0x28, 0x6B, 3, 0, 49, 67, 6, // fn 167: module 6
@@ -92,7 +95,8 @@ func TestPrinter_errors(t *testing.T) {
 		{"size 9", func(p *escpos.Printer) { p.Size(1, 9) }},
 		{"align", func(p *escpos.Printer) { p.Align(3) }},
 		{"feed", func(p *escpos.Printer) { p.Feed(256) }},
-		{"cut", func(p *escpos.Printer) { p.Cut(2) }},
+		{"cut", func(p *escpos.Printer) { p.Cut(3) }},
+		{"logo", func(p *escpos.Printer) { p.Logo(0) }},
 		{"qr empty", func(p *escpos.Printer) { p.QR("", 6, escpos.QRLevelM) }},
 		{"qr long", func(p *escpos.Printer) { p.QR(strings.Repeat("x", escpos.MaxQRData+1), 6, escpos.QRLevelM) }},
 		{"qr module", func(p *escpos.Printer) { p.QR("x", 17, escpos.QRLevelM) }},

@@ -44,11 +44,16 @@ type Slip struct {
 // Options tunes the layout to the printer.
 type Options struct {
 	// Columns is the number of normal-size ASCII characters per line (a Chinese
-	// character takes two): 48 on 80 mm paper (the default when 0), 32 on 58 mm.
-	// With 42 or more, every label gets its English line under the Chinese one;
-	// with fewer, only tickets whose Lang is English get them.
+	// character takes two): 48 on 80 mm paper (the default when 0), 32 on 58 mm,
+	// 42 on an Epson TM-T88 (Models).
 	Columns int
-	// Cut is the cut at the end of the job: CutFull (the zero value) or CutPartial.
+	// English says whether every label gets its English line under the Chinese
+	// one: EnglishAuto (the zero value) with 42 columns or more, and on tickets
+	// whose Lang is English; EnglishOn always; EnglishOff only on tickets whose
+	// Lang is English.
+	English English
+	// Cut is the cut at the end of the job: CutFull (the zero value), CutPartial
+	// or CutNone (a tear bar).
 	Cut Cut
 	// Feed is the number of lines fed before the cut, so the last line clears the
 	// cutter; 0 means 4.
@@ -57,7 +62,29 @@ type Options struct {
 	QRModule int
 	// QRLevel is the QR error correction level; the zero value is M.
 	QRLevel QRLevel
+	// NumberSize is the largest magnification of the ticket number, 1–8; 0
+	// means 8. The number is printed smaller when it does not fit the line.
+	NumberSize int
+	// NoMaterials leaves the list of required materials off the ticket (the
+	// kiosk shows it, and the phone page).
+	NoMaterials bool
+	// Logo prints NV image Logo (1–255, stored in the printer) at the top of
+	// tickets and slips; 0 prints none.
+	Logo int
+	// ChineseMode sends FS & after ESC @, for models that do not start in
+	// Chinese mode (Model.ChineseMode).
+	ChineseMode bool
 }
+
+// English is whether the English lines are printed (Options.English).
+type English int
+
+// English line modes.
+const (
+	EnglishAuto English = iota
+	EnglishOn
+	EnglishOff
+)
 
 // Paper widths, as Options.Columns.
 const (
@@ -75,7 +102,35 @@ func (o Options) withDefaults() Options {
 	if o.QRModule == 0 {
 		o.QRModule = 6
 	}
+	if o.NumberSize <= 0 || o.NumberSize > 8 {
+		o.NumberSize = 8
+	}
 	return o
+}
+
+// english reports whether labels get their English line, for a job in lang.
+func (o Options) english(lang string) bool {
+	switch {
+	case assets.Lang(lang) == "en":
+		return true
+	case o.English == EnglishOn:
+		return true
+	case o.English == EnglishOff:
+		return false
+	}
+	return o.Columns >= 42
+}
+
+// begin starts a job: ESC @, FS & where the model needs it, the logo.
+func (l *layout) begin(o Options) {
+	l.p.Init()
+	if o.ChineseMode {
+		l.p.ChineseMode()
+	}
+	if o.Logo > 0 {
+		l.p.Align(Center).Logo(o.Logo)
+	}
+	l.p.Align(Center)
 }
 
 const timeLayout = "2006-01-02 15:04"
@@ -92,9 +147,9 @@ func PrintTicket(w io.Writer, t Ticket, opts Options) error {
 		return errors.New("escpos: ticket has no number")
 	}
 	opts = opts.withDefaults()
-	l := newLayout(w, opts, assets.Lang(t.Lang) == "en" || opts.Columns >= 42)
+	l := newLayout(w, opts, opts.english(t.Lang))
 	p := l.p
-	p.Init().Align(Center)
+	l.begin(opts)
 	if t.HallName != "" {
 		l.fit(t.HallName, 2, true)
 	}
@@ -104,7 +159,7 @@ func PrintTicket(w io.Writer, t Ticket, opts Options) error {
 	if l.en && t.ServiceNameEn != "" {
 		l.fit(t.ServiceNameEn, 1, false)
 	}
-	l.number(t.Number)
+	l.number(t.Number, opts.NumberSize)
 	l.both("printer.ahead", max(t.Ahead, 0))
 	if t.EstWait > 0 {
 		l.both("printer.wait", int((t.EstWait+time.Minute-1)/time.Minute))
@@ -112,7 +167,7 @@ func PrintTicket(w io.Writer, t Ticket, opts Options) error {
 	if !t.IssuedAt.IsZero() {
 		l.both("printer.issued", t.IssuedAt.Format(timeLayout))
 	}
-	if len(t.Materials) > 0 {
+	if len(t.Materials) > 0 && !opts.NoMaterials {
 		p.Align(Left)
 		l.both("printer.materials")
 		l.list(t.Materials)
@@ -138,9 +193,9 @@ func PrintSlip(w io.Writer, s Slip, opts Options) error {
 		return errors.New("escpos: slip has no code")
 	}
 	opts = opts.withDefaults()
-	l := newLayout(w, opts, opts.Columns >= 42)
+	l := newLayout(w, opts, opts.english(""))
 	p := l.p
-	p.Init().Align(Center)
+	l.begin(opts)
 	if s.HallName != "" {
 		l.fit(s.HallName, 1, true)
 	}
@@ -156,7 +211,7 @@ func PrintSlip(w io.Writer, s Slip, opts Options) error {
 		l.wrap(assets.T("zh-CN", "printer.service", s.ServiceName), "")
 	}
 	if s.Window > 0 {
-		if s.WindowName != "" {
+		if s.WindowName != "" && !sameWindow(s.Window, s.WindowName) {
 			l.both("printer.slip.window_named", s.Window, s.WindowName)
 		} else {
 			l.both("printer.slip.window", s.Window)
@@ -189,8 +244,17 @@ func newLayout(w io.Writer, o Options, en bool) *layout {
 	return &layout{p: NewPrinter(w), cols: o.Columns, en: en}
 }
 
+// sameWindow reports whether a window's name only repeats its number ("2号窗口",
+// "2 号窗口", "Window 2"), which the slip then leaves out.
+func sameWindow(n int, name string) bool {
+	name = strings.ToLower(strings.Join(strings.Fields(name), ""))
+	num := fmt.Sprint(n)
+	return name == num || name == num+"号窗口" || name == num+"号" || name == "窗口"+num ||
+		name == "window"+num || name == "第"+num+"号窗口" || name == "第"+num+"窗口"
+}
+
 // fit prints s at the largest magnification up to mag whose width fits one line,
-// wrapped at normal size if none does, then returns to normal size.
+// else at normal size over lines of balanced width, then returns to normal size.
 func (l *layout) fit(s string, mag int, bold bool) {
 	s = Sanitize(s)
 	m := mag
@@ -198,14 +262,33 @@ func (l *layout) fit(s string, mag int, bold bool) {
 		m--
 	}
 	l.p.Size(m, m).Bold(bold)
-	l.wrap(s, "")
+	for _, line := range Balance(s, l.cols/m) {
+		l.p.Line(line)
+	}
 	l.p.Size(1, 1).Bold(false)
 }
 
-// number prints the ticket number as large as fits, up to 8×8 (GS ! 0x77).
-func (l *layout) number(n string) {
+// Balance breaks s as Wrap does into the fewest lines of at most cols columns,
+// but with widths as even as they can be, so that a heading does not leave its
+// last character alone on a line (示范劳动保障服务大 / 厅).
+func Balance(s string, cols int) []string {
+	lines := Wrap(s, cols, 0)
+	if len(lines) < 2 {
+		return lines
+	}
+	for w := (Width(s) + len(lines) - 1) / len(lines); w < cols; w++ {
+		if b := Wrap(s, w, 0); len(b) == len(lines) {
+			return b
+		}
+	}
+	return lines
+}
+
+// number prints the ticket number as large as fits, up to size×size (8×8 is
+// GS ! 0x77).
+func (l *layout) number(n string, size int) {
 	w := max(Width(n), 1)
-	m := min(8, max(1, l.cols/w))
+	m := min(size, max(1, l.cols/w))
 	l.p.Size(m, m).Bold(true).Line(Sanitize(n)).Size(1, 1).Bold(false)
 }
 
