@@ -99,9 +99,10 @@ func Demo() *Config {
 }
 
 // demoAgentOwns are the devices the demo agent drives: those of qcall devsim
-// (printer-1, and an LED bar led-N and a keypad keypad-N at each window).
+// (printer-1, and an LED bar led-N and a keypad keypad-N at each window), and
+// a second printer, printer-2, for a hall that tries two.
 func demoAgentOwns() []string {
-	owns := []string{"printer-1"}
+	owns := []string{"printer-1", "printer-2"}
 	for w := 1; w <= 10; w++ {
 		owns = append(owns, fmt.Sprintf("led-%d", w), fmt.Sprintf("keypad-%d", w))
 	}

@@ -121,7 +121,7 @@ func TestAgent_TwoPrintersOneKiosk(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	sim, err := agent.OpenSim(agent.SimOptions{Devices: []agent.SimSpec{{Kind: agent.SimPrinter, Name: "p-a"}, {Kind: agent.SimPrinter, Name: "p-b"}}})
+	sim, err := agent.OpenSim(agent.SimOptions{Devices: []agent.SimSpec{{Kind: agent.SimPrinter, Name: "printer-1"}, {Kind: agent.SimPrinter, Name: "printer-2"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,30 +130,30 @@ func TestAgent_TwoPrintersOneKiosk(t *testing.T) {
 		return fmt.Sprintf("server = %q\ntoken = \"demo-agent\"\ndata = %q\n[[printer]]\nname = %q\nport = %q\nkiosks = [\"kiosk-1\"]\n",
 			m.URL, t.TempDir(), name, sim.Path(name))
 	}
-	agRunOpts(t, conf("p-a"), agent.Options{})
+	agRunOpts(t, conf("printer-1"), agent.Options{})
 	var devs map[string]struct {
 		Status       string   `json:"status"`
 		SharesKiosks []string `json:"shares_kiosks"`
 	}
-	agWaitFor(t, "p-a reported", func() bool {
+	agWaitFor(t, "printer-1 reported", func() bool {
 		api(t, "GET", m.URL+"/api/devices", "demo-kiosk", nil, &devs)
-		return devs["p-a"].Status == "ok"
+		return devs["printer-1"].Status == "ok"
 	})
-	if len(devs["p-a"].SharesKiosks) != 0 {
-		t.Fatalf("p-a alone shares kiosks with %v", devs["p-a"].SharesKiosks)
+	if len(devs["printer-1"].SharesKiosks) != 0 {
+		t.Fatalf("printer-1 alone shares kiosks with %v", devs["printer-1"].SharesKiosks)
 	}
-	_, logB, _ := agRunOpts(t, conf("p-b"), agent.Options{})
-	agWaitFor(t, "p-b reported", func() bool {
+	_, logB, _ := agRunOpts(t, conf("printer-2"), agent.Options{})
+	agWaitFor(t, "printer-2 reported", func() bool {
 		api(t, "GET", m.URL+"/api/devices", "demo-kiosk", nil, &devs)
-		return devs["p-b"].Status == "ok"
+		return devs["printer-2"].Status == "ok"
 	})
-	if !slices.Equal(devs["p-b"].SharesKiosks, []string{"p-a"}) || !slices.Equal(devs["p-a"].SharesKiosks, []string{"p-b"}) {
-		t.Errorf("GET /api/devices: %+v, want p-a and p-b sharing kiosk-1", devs)
+	if !slices.Equal(devs["printer-2"].SharesKiosks, []string{"printer-1"}) || !slices.Equal(devs["printer-1"].SharesKiosks, []string{"printer-2"}) {
+		t.Errorf("GET /api/devices: %+v, want printer-1 and printer-2 sharing kiosk-1", devs)
 	}
 	agWaitFor(t, "the agent's error", func() bool {
 		return strings.Contains(logB.String(), "level=ERROR msg=\"agent: another agent's printer prints these kiosks' tickets too")
 	})
-	if !strings.Contains(serverLog.String(), "two agents print the same kiosk's tickets") || !strings.Contains(serverLog.String(), "also_printed_by=[p-a]") {
+	if !strings.Contains(serverLog.String(), "two agents print the same kiosk's tickets") || !strings.Contains(serverLog.String(), "also_printed_by=[printer-1]") {
 		t.Errorf("server log:\n%s", serverLog)
 	}
 }
