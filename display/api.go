@@ -805,6 +805,8 @@ func (a *API) adminBackup(c *apiCall) error {
 	if a.opts.Backup == nil {
 		return errorf(queue.ErrUnavailable.Code, "no backup configured")
 	}
+	// A copy of a big store may take longer than the server's write timeout.
+	_ = http.NewResponseController(c.w).SetWriteDeadline(time.Time{})
 	h := c.w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qcall-%s.db"`, a.eng.Now().Format("20060102-150405")))

@@ -137,6 +137,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 					return principal{}, errorf(codeForbidden, "cross-origin request")
 				}
 			}
+			vouchConn(r)
 			return principal{role: st.Role, actor: st.JobNo, staff: st, expires: exp}, nil
 		}
 		if from == "cookie" {
@@ -147,6 +148,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 		if demoRefused {
 			return principal{}, errorf(codeDemoLoopback, "")
 		}
+		vouchConn(r)
 		return principal{role: d.Role, actor: d.Name, device: d}, nil
 	}
 	return principal{}, errorf(codeUnauthorized, "")

@@ -2,6 +2,7 @@ package display
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -119,7 +120,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.out.init(h.opts.SendBuffer)
 	go c.writePump()
-	if err := h.register(r.Context(), c, since); err != nil {
+	// The handshake ends with the first messages queued: bounded like the
+	// upgrade itself, so that a stalled store cannot hold connections open.
+	rctx, cancel := context.WithTimeout(r.Context(), h.upgrader.HandshakeTimeout)
+	err = h.register(rctx, c, since)
+	cancel()
+	if err != nil {
 		code, reason := websocket.CloseInternalServerErr, "cannot start the stream"
 		switch {
 		case errors.Is(err, queue.ErrClosed):

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"qcall/display"
 )
@@ -68,6 +69,8 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 			http.Error(w, "backup key required", http.StatusForbidden)
 			return
 		}
+		// A copy of a big store may take longer than the server's write timeout.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if _, err := m.Store.Backup(w); err != nil {
 			m.Logger.Error("backup", "err", err)
