@@ -42,6 +42,10 @@ type APIOptions struct {
 	// Backup writes a consistent copy of the store to w, for GET
 	// /api/admin/backup (bolt.DB.Backup). Nil answers that route 503.
 	Backup func(w io.Writer) error
+	// Revocations keeps the sessions ended by a logout; nil keeps them in
+	// memory only, so that a restart forgets them (cmd keeps them in the
+	// data folder: OpenRevocations).
+	Revocations *Revocations
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -54,6 +58,8 @@ type API struct {
 	mux     *http.ServeMux
 	csrf    *http.CrossOriginProtection
 	metrics *apiMetrics
+	logins  *loginGuard
+	revoked *Revocations
 }
 
 // NewAPI returns the API of opts.Engine, or an error when an option is missing.
@@ -67,8 +73,11 @@ func NewAPI(opts APIOptions) (*API, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Revocations == nil {
+		opts.Revocations, _ = OpenRevocations("", time.Time{})
+	}
 	a := &API{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux(),
-		csrf: http.NewCrossOriginProtection(), metrics: newAPIMetrics()}
+		csrf: http.NewCrossOriginProtection(), metrics: newAPIMetrics(), logins: newLoginGuard(), revoked: opts.Revocations}
 	for _, rt := range apiRoutes {
 		a.mux.Handle(rt.pattern, a.serve(rt))
 	}

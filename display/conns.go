@@ -203,14 +203,19 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// addrKey is the address a connection counts against: the IPv4 address, or
-// the /64 of an IPv6 one (a host gets a whole /64).
+// addrKey is the address a connection counts against.
 func addrKey(a net.Addr) netip.Prefix {
 	ap, err := netip.ParseAddrPort(a.String())
 	if err != nil {
 		return netip.Prefix{}
 	}
-	ip := ap.Addr().Unmap()
+	return addrPrefix(ap.Addr())
+}
+
+// addrPrefix is the address a client is known by: the IPv4 address, or the
+// /64 of an IPv6 one (a host gets a whole /64).
+func addrPrefix(ip netip.Addr) netip.Prefix {
+	ip = ip.Unmap()
 	bits := 32
 	if ip.Is6() {
 		bits = 64

@@ -19,11 +19,19 @@ import (
 // screens and the voice announcements, and the backup endpoint for `qcall backup` on the
 // same machine. The returned func closes the hub, before the engine closes.
 func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error, error) {
+	// Logouts are kept in the data folder: a session token outlives a
+	// restart, so its revocation must too.
+	revoked, err := display.OpenRevocations(filepath.Join(m.DataDir, "sessions-revoked"), m.Clock.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	m.closed = append(m.closed, revoked.Close)
 	api, err := display.NewAPI(display.APIOptions{
 		Engine:          m.Engine,
 		Secret:          deriveKey(secret, "session"),
 		DemoCredentials: loopback,
 		Backup:          func(w io.Writer) error { _, err := m.Store.Backup(w); return err },
+		Revocations:     revoked,
 		Logger:          m.Logger,
 	})
 	if err != nil {
