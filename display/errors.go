@@ -44,6 +44,7 @@ const (
 	codeForbidden        = "forbidden"
 	codeDemoLoopback     = "demo_loopback_only"
 	codeRateLimited      = "rate_limited"
+	codeHostNotAllowed   = "host_not_allowed"
 	codeInternal         = "internal"
 )
 
@@ -65,6 +66,7 @@ var codeStatuses = map[string]int{
 	codeForbidden:        http.StatusForbidden,
 	codeDemoLoopback:     http.StatusForbidden,
 	codeRateLimited:      http.StatusTooManyRequests,
+	codeHostNotAllowed:   http.StatusForbidden,
 	codeInternal:         http.StatusInternalServerError,
 
 	// The engine's (queue/errors.go).

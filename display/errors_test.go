@@ -43,6 +43,7 @@ func TestStatusOf(t *testing.T) {
 		"forbidden":          403,
 		"demo_loopback_only": 403,
 		"rate_limited":       429,
+		"host_not_allowed":   403,
 		"internal":           500,
 		"something_new":      500,
 	} {

@@ -5,11 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"io"
-	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"qcall/display"
@@ -59,17 +58,8 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	mux.Handle("/", api)
 	static.Register(mux) // the screens, /t/{id}, /i18n/{lang}.json, GET /api/qr
 	// Staff photos (公示) are files in the data folder's photos/, named in the
-	// configuration (staff photo = "1001.jpg").
-	photos := os.DirFS(filepath.Join(m.DataDir, "photos"))
-	mux.HandleFunc("GET /photos/{file}", func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("file")
-		if !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		http.ServeFileFS(w, r, photos, name)
-	})
+	// configuration (staff photo = "1001.jpg"); only real images are served.
+	mux.Handle("GET /photos/{file}", display.Photos(os.DirFS(filepath.Join(m.DataDir, "photos"))))
 	backupKey := deriveKey(secret, "backup")
 	mux.HandleFunc("GET /internal/backup", func(w http.ResponseWriter, r *http.Request) {
 		got, err := hex.DecodeString(r.Header.Get(backupHeader))
@@ -84,5 +74,17 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 			m.Logger.Error("backup", "err", err)
 		}
 	})
-	return mux, hub.Close, nil
+	if !loopback {
+		return mux, hub.Close, nil
+	}
+	// On loopback, only loopback names, the hall's public_url and
+	// --allowed-hosts: a page elsewhere may not rebind its name to this
+	// server.
+	return display.LoopbackHosts(mux, func() []string {
+		hosts := m.AllowedHosts
+		if u, err := url.Parse(m.Engine.CurrentConfig().Hall.PublicURL); err == nil && u.Host != "" {
+			hosts = append(hosts[:len(hosts):len(hosts)], u.Host)
+		}
+		return hosts
+	}), hub.Close, nil
 }

@@ -46,6 +46,11 @@ type Main struct {
 	MaxConns, MaxConnsPerAddr int
 	// Timeouts of the HTTP server; a zero field is the default.
 	Timeouts Timeouts
+	// AllowedHosts are host names a server on a loopback address answers
+	// to besides the loopback names and the hall's public_url (a reverse
+	// proxy's public name); any other Host is refused, against DNS
+	// rebinding.
+	AllowedHosts []string
 
 	// Set by Run.
 	URL    string // http://host:port of the listening server
@@ -82,8 +87,17 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&m.MaxConns, "max-conns", maxConns, "most connections open at once; 0: from the limit of open files (QCALL_MAX_CONNS)")
 	fs.IntVar(&m.MaxConnsPerAddr, "max-conns-per-addr", perAddr,
 		"most connections from one address not yet vouched for by a device token or staff session; 0: 256, -1: no cap (QCALL_MAX_CONNS_PER_ADDR)")
+	var hosts string
+	fs.StringVar(&hosts, "allowed-hosts", envDefault("ALLOWED_HOSTS", strings.Join(m.AllowedHosts, ",")),
+		"on a loopback address, host names to answer to besides localhost and the hall's public_url, comma-separated (QCALL_ALLOWED_HOSTS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	m.AllowedHosts = nil
+	for h := range strings.SplitSeq(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			m.AllowedHosts = append(m.AllowedHosts, h)
+		}
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
