@@ -200,6 +200,7 @@ func TestServe_ConnectionFlood(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("flood: %d dials, %d held", f.dials.Load(), f.held.Load())
+	dialsBefore := f.dials.Load()
 
 	within(t, "GET /healthz", 5*time.Second, func(ctx context.Context) error {
 		return getOK(ctx, hc, "GET", c.url+"/healthz", "", "", http.StatusOK)
@@ -229,9 +230,12 @@ func TestServe_ConnectionFlood(t *testing.T) {
 			}
 		}
 	})
+	// The flood pressed all along: the server kept closing its connections
+	// to make room (else they would have stayed open, and the flood would
+	// have dialled no more).
 	t.Logf("flood at the end: %d dials, %d held", f.dials.Load(), f.held.Load())
-	if held := f.held.Load(); held < 100 {
-		t.Errorf("the flood held only %d connections at the end: it did not press", held)
+	if more := f.dials.Load() - dialsBefore; more < 500 {
+		t.Errorf("the flood dialled only %d times while the hall was used: it did not press", more)
 	}
 }
 
