@@ -175,9 +175,10 @@ type HubStats struct {
 	Seq    uint64 `json:"seq"`
 }
 
-// voiceCacheBytes bounds the announcements the hub keeps composed: some 20 of
-// 750 KB, far more than the calls of the last minute.
-const voiceCacheBytes = 16 << 20
+// voiceCacheBytes bounds the announcements the hub keeps composed: about ten
+// of 750 KB, the calls of the last minute even in a busy hall (composing one
+// again takes a millisecond or two).
+const voiceCacheBytes = 8 << 20
 
 // The defaults of HubOptions.
 const (
