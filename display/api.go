@@ -43,6 +43,10 @@ type APIOptions struct {
 	// Backup writes a consistent copy of the store to w, for GET
 	// /api/admin/backup (bolt.DB.Backup). Nil answers that route 503.
 	Backup func(w io.Writer) error
+	// Revocations keeps the sessions ended by a logout; nil keeps them in
+	// memory only, so that a restart forgets them (cmd keeps them in the
+	// data folder: OpenRevocations).
+	Revocations *Revocations
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -55,6 +59,8 @@ type API struct {
 	mux     *http.ServeMux
 	csrf    *http.CrossOriginProtection
 	metrics *apiMetrics
+	logins  *loginGuard
+	revoked *Revocations
 }
 
 // NewAPI returns the API of opts.Engine, or an error when an option is missing.
@@ -68,8 +74,11 @@ func NewAPI(opts APIOptions) (*API, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Revocations == nil {
+		opts.Revocations, _ = OpenRevocations("", time.Time{})
+	}
 	a := &API{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux(),
-		csrf: http.NewCrossOriginProtection(), metrics: newAPIMetrics()}
+		csrf: http.NewCrossOriginProtection(), metrics: newAPIMetrics(), logins: newLoginGuard(), revoked: opts.Revocations}
 	for _, rt := range apiRoutes {
 		a.mux.Handle(rt.pattern, a.serve(rt))
 	}
@@ -837,6 +846,8 @@ func (a *API) adminBackup(c *apiCall) error {
 	if a.opts.Backup == nil {
 		return errorf(queue.ErrUnavailable.Code, "no backup configured")
 	}
+	// A copy of a big store may take longer than the server's write timeout.
+	_ = http.NewResponseController(c.w).SetWriteDeadline(time.Time{})
 	h := c.w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qcall-%s.db"`, a.eng.Now().Format("20060102-150405")))

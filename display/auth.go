@@ -2,16 +2,16 @@ package display
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"qcall/queue"
 )
@@ -35,13 +35,19 @@ type principal struct {
 
 var sessionB64 = base64.RawURLEncoding
 
-// A session token is base64url("1|<job_no>|<expiry unix>") "." base64url(HMAC-SHA256
-// of that payload under the server's secret). It is stateless, so it outlives a
-// restart as long as the secret does; a staff member removed from the
-// configuration, or given another role, is seen at the next request, because
-// the role is read from the configuration then, never from the token.
+// A session token is base64url("2|<job_no>|<expiry unix>|<nonce>") "."
+// base64url(HMAC-SHA256 of that payload under the server's secret); the
+// random nonce makes every login's token its own, so that a logout ends that
+// session only. It is stateless, so it outlives a restart as long as the
+// secret does (and the revocations of logged-out tokens are kept as long); a
+// staff member removed from the configuration, or given another role, is seen
+// at the next request, because the role is read from the configuration then,
+// never from the token. Tokens of the first form, "1|<job_no>|<expiry>",
+// made before the nonce, are still taken until they expire.
 func (a *API) signSession(jobNo string, exp time.Time) string {
-	payload := "1|" + jobNo + "|" + strconv.FormatInt(exp.Unix(), 10)
+	var nonce [12]byte
+	rand.Read(nonce[:])
+	payload := "2|" + jobNo + "|" + strconv.FormatInt(exp.Unix(), 10) + "|" + sessionB64.EncodeToString(nonce[:])
 	return sessionB64.EncodeToString([]byte(payload)) + "." + sessionB64.EncodeToString(a.mac(payload))
 }
 
@@ -64,7 +70,7 @@ func (a *API) verifySession(tok string) (jobNo string, exp time.Time, ok bool) {
 		return "", time.Time{}, false
 	}
 	parts := strings.Split(string(payload), "|")
-	if len(parts) != 3 || parts[0] != "1" {
+	if !(len(parts) == 3 && parts[0] == "1" || len(parts) == 4 && parts[0] == "2") {
 		return "", time.Time{}, false
 	}
 	unix, err := strconv.ParseInt(parts[2], 10, 64)
@@ -72,6 +78,12 @@ func (a *API) verifySession(tok string) (jobNo string, exp time.Time, ok bool) {
 		return "", time.Time{}, false
 	}
 	return parts[1], time.Unix(unix, 0), true
+}
+
+// sessionID is what names a session token among the revoked: its MAC.
+func sessionID(tok string) string {
+	_, mac, _ := strings.Cut(tok, ".")
+	return mac
 }
 
 // deviceByToken finds the device whose TokenSHA256 is the hash of tok. Every
@@ -128,6 +140,9 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 			if !a.eng.Now().Before(exp) {
 				return principal{}, errorf(codeUnauthorized, "session expired")
 			}
+			if a.revoked.Revoked(sessionID(tok)) {
+				return principal{}, errorf(codeUnauthorized, "session ended by logout")
+			}
 			st := cfg.StaffByJobNo(jobNo)
 			if st == nil {
 				return principal{}, errorf(codeUnauthorized, "staff %s is no longer in the configuration", jobNo)
@@ -137,6 +152,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 					return principal{}, errorf(codeForbidden, "cross-origin request")
 				}
 			}
+			vouchConn(r)
 			return principal{role: st.Role, actor: st.JobNo, staff: st, expires: exp}, nil
 		}
 		if from == "cookie" {
@@ -147,6 +163,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 		if demoRefused {
 			return principal{}, errorf(codeDemoLoopback, "")
 		}
+		vouchConn(r)
 		return principal{role: d.Role, actor: d.Name, device: d}, nil
 	}
 	return principal{}, errorf(codeUnauthorized, "")
@@ -174,6 +191,12 @@ func newStaffJSON(st *queue.Staff) *staffJSON {
 }
 
 // POST /api/login {"job_no","password"}
+//
+// Throttled per job number and per address (see loginGuard): 429
+// rate_limited while either must wait. bcrypt runs in a bounded pool, so that
+// logins cannot take the CPU the kiosks need. An unknown job number is
+// compared against a hash of the same cost as the staff's, so it takes as
+// long as a wrong password. Every failure is logged.
 func (a *API) login(c *apiCall) error {
 	var in struct {
 		JobNo    string `json:"job_no"`
@@ -192,25 +215,63 @@ func (a *API) login(c *apiCall) error {
 	if cfg.Demo && !a.opts.DemoCredentials {
 		return errorf(codeDemoLoopback, "")
 	}
-	st := cfg.StaffByJobNo(in.JobNo)
-	hash := queue.DemoPasswordHash // compared anyway, so an unknown job number takes as long
-	if st != nil {
-		hash = st.PasswordHash
+	addr := remoteAddrKey(c.r)
+	logJob := in.JobNo
+	if len(logJob) > 32 {
+		logJob = logJob[:32] + "…"
 	}
-	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(in.Password)); err != nil || st == nil {
+	if wait := a.logins.wait(in.JobNo, addr, a.eng.Now()); wait > 0 {
+		a.log.Warn("display: login refused: too many failures", "job_no", logJob, "addr", addr, "wait_s", int(wait.Seconds()+0.999))
+		return rateLimited(wait, "too many failed logins; wait %d s", int(wait.Seconds()+0.999))
+	}
+	st := cfg.StaffByJobNo(in.JobNo)
+	var hash []byte
+	if st != nil {
+		hash = []byte(st.PasswordHash)
+	} else {
+		hash = a.logins.dummy(cfg)
+	}
+	match, err := a.logins.compare(c.ctx(), hash, []byte(in.Password))
+	if err != nil {
+		return err
+	}
+	if !match || st == nil {
+		job, fromAddr := a.logins.failed(in.JobNo, addr, a.eng.Now())
+		a.log.Warn("display: login failed", "job_no", logJob, "known", st != nil, "addr", addr,
+			"failures_job", job, "failures_addr", fromAddr)
 		return errorf(codeBadCredentials, "")
 	}
+	a.logins.succeeded(in.JobNo)
 	exp := a.eng.Now().Add(SessionTTL).Truncate(time.Second)
 	tok := a.signSession(st.JobNo, exp)
 	http.SetCookie(c.w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(SessionTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.r.TLS != nil})
-	a.log.Info("display: login", "job_no", st.JobNo, "role", st.Role)
+	a.log.Info("display: login", "job_no", st.JobNo, "role", st.Role, "addr", addr)
 	return sendJSON(c.w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp, "staff": newStaffJSON(st)})
 }
 
-// POST /api/logout clears the session cookie. Tokens are stateless: a token
-// copied elsewhere stays valid until it expires.
+// remoteAddrKey is the address a request counts against for throttling.
+func remoteAddrKey(r *http.Request) netip.Prefix {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Prefix{}
+	}
+	return addrPrefix(ap.Addr())
+}
+
+// POST /api/logout ends the session: the token it carries (bearer or cookie)
+// is revoked on the server, for good (across restarts too), and the cookie is
+// cleared. The answer comes once the revocation is on disk.
 func (a *API) logout(c *apiCall) error {
+	if tok, from := requestCredential(c.r); tok != "" && from != "query" {
+		if jobNo, exp, ok := a.verifySession(tok); ok && a.eng.Now().Before(exp) {
+			if err := a.revoked.Revoke(sessionID(tok), exp, a.eng.Now()); err != nil {
+				a.log.Error("display: logout", "job_no", jobNo, "err", err)
+				return errorf(queue.ErrUnavailable.Code, "the logout could not be stored")
+			}
+			a.log.Info("display: logout", "job_no", jobNo)
+		}
+	}
 	http.SetCookie(c.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.r.TLS != nil})
 	return sendJSON(c.w, http.StatusOK, map[string]bool{"ok": true})

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"qcall/assets"
 	"qcall/queue"
@@ -16,6 +18,7 @@ import (
 type apiError struct {
 	code   string
 	detail string
+	retry  time.Duration // > 0: the answer says Retry-After, in whole seconds
 }
 
 func (e *apiError) Error() string {
@@ -40,6 +43,8 @@ const (
 	codeBadCredentials   = "bad_credentials"
 	codeForbidden        = "forbidden"
 	codeDemoLoopback     = "demo_loopback_only"
+	codeRateLimited      = "rate_limited"
+	codeHostNotAllowed   = "host_not_allowed"
 	codeInternal         = "internal"
 )
 
@@ -60,6 +65,8 @@ var codeStatuses = map[string]int{
 	codeBadCredentials:   http.StatusUnauthorized,
 	codeForbidden:        http.StatusForbidden,
 	codeDemoLoopback:     http.StatusForbidden,
+	codeRateLimited:      http.StatusTooManyRequests,
+	codeHostNotAllowed:   http.StatusForbidden,
 	codeInternal:         http.StatusInternalServerError,
 
 	// The engine's (queue/errors.go).
@@ -173,6 +180,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("display: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	case status >= 500:
 		a.log.Warn("display: request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
+	}
+	if ae := (*apiError)(nil); errors.As(err, &ae) && ae.retry > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((ae.retry+time.Second-1)/time.Second), 10))
 	}
 	var body errorBody
 	body.Error.Code = code

@@ -43,6 +43,8 @@ func TestStatusOf(t *testing.T) {
 		"unauthorized":       401,
 		"forbidden":          403,
 		"demo_loopback_only": 403,
+		"rate_limited":       429,
+		"host_not_allowed":   403,
 		"internal":           500,
 		"something_new":      500,
 	} {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -82,12 +83,15 @@ type HubOptions struct {
 // at seq N waits (briefly) until the log holds every event up to N before
 // sending anything stitched to it.
 type Hub struct {
-	opts     HubOptions
-	eng      *queue.Engine
-	log      *slog.Logger
-	voice    *voice.Composer
-	voices   voiceCache
-	upgrader websocket.Upgrader
+	opts   HubOptions
+	eng    *queue.Engine
+	log    *slog.Logger
+	voice  *voice.Composer
+	voices voiceCache
+	// composing holds a token per announcement being composed: a few at a
+	// time, so that requests for many announcements cannot take every CPU.
+	composing chan struct{}
+	upgrader  websocket.Upgrader
 
 	wake      chan struct{} // capacity 1: Publish tells run there is news
 	quit      chan struct{} // closed by Close
@@ -171,6 +175,11 @@ type HubStats struct {
 	Seq    uint64 `json:"seq"`
 }
 
+// voiceCacheBytes bounds the announcements the hub keeps composed: about ten
+// of 750 KB, the calls of the last minute even in a busy hall (composing one
+// again takes a millisecond or two).
+const voiceCacheBytes = 8 << 20
+
 // The defaults of HubOptions.
 const (
 	DefaultRingSize     = 4096
@@ -224,7 +233,8 @@ func NewHub(opts HubOptions) (*Hub, error) {
 	h := &Hub{opts: opts, eng: opts.Engine, log: opts.Logger, voice: opts.Voice,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), halt: make(chan struct{}),
 		grew: make(chan struct{}), clients: map[*wsClient]struct{}{}, keys: map[stateKey]*keyInfo{}}
-	h.voices.init(256)
+	h.voices.init(voiceCacheBytes)
+	h.composing = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		// Small buffers: an idle screen should cost little. Write buffers are

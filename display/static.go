@@ -11,9 +11,11 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -43,6 +45,14 @@ type Static struct {
 	patterns []string
 	files    map[string]*staticFile // path in the web folder → file
 	i18n     map[string]*staticFile // language → catalogue JSON
+
+	// qrSlots holds a token per QR code being made, qrQueue one per request
+	// waiting for a slot.
+	qrSlots, qrQueue chan struct{}
+	qrMu             sync.Mutex             // guards qrCache and qrOrder
+	qrCache          map[string]*staticFile // "size data" → PNG
+	qrOrder          []string               // keys of qrCache, oldest first
+	qrMade           int                    // QR codes made (for the tests)
 }
 
 // staticFile is one answer kept in memory, with its validator.
@@ -66,12 +76,16 @@ func newStaticFile(name string, body []byte, ctype string) *staticFile {
 
 // QR code limits: data longer than qrMaxData is refused (a status URL is under
 // 100 bytes); the image is qrDefaultSize pixels unless ?size= says otherwise,
-// within [qrMinSize, qrMaxSize].
+// within [qrMinSize, qrMaxSize] (the kiosk asks for 360). So a code costs a
+// few milliseconds; a few are made at a time (qrSlots), a few more may wait
+// (qrQueue) and past them the answer is 429 rate_limited; the last qrCacheLen
+// made are kept.
 const (
-	qrMaxData     = 1024
+	qrMaxData     = 256
 	qrDefaultSize = 320
 	qrMinSize     = 64
-	qrMaxSize     = 1024
+	qrMaxSize     = 512
+	qrCacheLen    = 64
 )
 
 // contentSecurity is the policy of every page: everything comes from the
@@ -94,7 +108,9 @@ func NewStatic(opts StaticOptions) (*Static, error) {
 		}
 		web = sub
 	}
-	s := &Static{log: opts.Logger, mux: http.NewServeMux(), files: map[string]*staticFile{}, i18n: map[string]*staticFile{}}
+	slots := max(1, runtime.GOMAXPROCS(0)/2)
+	s := &Static{log: opts.Logger, mux: http.NewServeMux(), files: map[string]*staticFile{}, i18n: map[string]*staticFile{},
+		qrSlots: make(chan struct{}, slots), qrQueue: make(chan struct{}, 8*slots), qrCache: map[string]*staticFile{}}
 	err := fs.WalkDir(web, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -234,18 +250,63 @@ func (s *Static) serveQR(w http.ResponseWriter, r *http.Request) {
 		}
 		size = n
 	}
-	png, err := qrcode.Encode(data, qrcode.Medium, size)
-	if err != nil {
-		s.fail(w, r, staticErrorf(http.StatusBadRequest, queue.ErrInvalid.Code, "cannot encode: %v", err))
+	f, serr := s.qrPNG(r, data, size)
+	if serr != nil {
+		if serr.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		s.fail(w, r, serr)
 		return
 	}
-	sum := sha256.Sum256(png)
 	h := w.Header()
 	h.Set("Content-Type", "image/png")
 	h.Set("Cache-Control", "public, max-age=86400")
-	h.Set("ETag", `"`+hex.EncodeToString(sum[:12])+`"`)
+	h.Set("ETag", f.etag)
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(png))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+}
+
+// qrPNG returns the QR code of data, size pixels square: from the cache, or
+// made in one of the slots.
+func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, *staticError) {
+	key := strconv.Itoa(size) + " " + data
+	s.qrMu.Lock()
+	f := s.qrCache[key]
+	s.qrMu.Unlock()
+	if f != nil {
+		return f, nil
+	}
+	select {
+	case s.qrQueue <- struct{}{}:
+	default:
+		return nil, staticErrorf(http.StatusTooManyRequests, codeRateLimited, "too many QR codes at once")
+	}
+	select {
+	case s.qrSlots <- struct{}{}:
+		<-s.qrQueue
+	case <-r.Context().Done():
+		<-s.qrQueue
+		return nil, staticErrorf(http.StatusServiceUnavailable, queue.ErrUnavailable.Code, "")
+	}
+	png, err := qrcode.Encode(data, qrcode.Medium, size)
+	<-s.qrSlots
+	if err != nil {
+		return nil, staticErrorf(http.StatusBadRequest, queue.ErrInvalid.Code, "cannot encode: %v", err)
+	}
+	sum := sha256.Sum256(png)
+	f = &staticFile{body: png, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: "image/png"}
+	s.qrMu.Lock()
+	s.qrMade++
+	if _, ok := s.qrCache[key]; !ok {
+		s.qrCache[key] = f
+		s.qrOrder = append(s.qrOrder, key)
+		if len(s.qrOrder) > qrCacheLen {
+			delete(s.qrCache, s.qrOrder[0])
+			s.qrOrder = slices.Delete(s.qrOrder, 0, 1)
+		}
+	}
+	s.qrMu.Unlock()
+	return f, nil
 }
 
 // staticError is an error Static answers with: a catalogue code (error.<code>),

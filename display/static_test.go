@@ -226,6 +226,8 @@ func TestStatic_QR(t *testing.T) {
 		{"data=" + strings.Repeat("x", qrMaxData+1), "invalid_input"},
 		{"data=x&size=10", "invalid_input"},
 		{"data=x&size=big", "invalid_input"},
+		{"data=x&size=1024", "invalid_input"},
+		{"data=" + url.QueryEscape(strings.Repeat("办", 86)), "invalid_input"}, // 258 bytes
 	} {
 		resp := staticGet(t, s, "GET", "/api/qr?"+c.query, nil)
 		var e struct{ Error struct{ Code string } }
@@ -233,6 +235,36 @@ func TestStatic_QR(t *testing.T) {
 		if resp.StatusCode != 400 || e.Error.Code != c.code {
 			t.Errorf("%.40s: %d %s", c.query, resp.StatusCode, e.Error.Code)
 		}
+	}
+}
+
+// TestStatic_QRCost: a QR code is made once for the same address, and a few
+// at a time; past them the answer is 429 at once.
+func TestStatic_QRCost(t *testing.T) {
+	s := mustStatic(t)
+	q := "/api/qr?size=360&data=" + url.QueryEscape("http://hall.example/t/ABCDEF")
+	for range 3 {
+		if resp := staticGet(t, s, "GET", q, nil); resp.StatusCode != 200 {
+			t.Fatalf("%d", resp.StatusCode)
+		}
+	}
+	if s.qrMade != 1 {
+		t.Errorf("made %d times, want once", s.qrMade)
+	}
+	for range cap(s.qrSlots) {
+		s.qrSlots <- struct{}{}
+	}
+	for range cap(s.qrQueue) {
+		s.qrQueue <- struct{}{}
+	}
+	resp := staticGet(t, s, "GET", "/api/qr?data=another", nil)
+	var e struct{ Error struct{ Code string } }
+	json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode != 429 || e.Error.Code != "rate_limited" || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("QR with every slot taken: %d %s %v", resp.StatusCode, e.Error.Code, resp.Header)
+	}
+	if resp := staticGet(t, s, "GET", q, nil); resp.StatusCode != 200 {
+		t.Errorf("a kept QR code with every slot taken: %d", resp.StatusCode)
 	}
 }
 

@@ -128,7 +128,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.out.init(h.opts.SendBuffer)
 	go c.writePump()
-	if err := h.register(r.Context(), c, since); err != nil {
+	// The handshake ends with the first messages queued: bounded like the
+	// upgrade itself, so that a stalled store cannot hold connections open.
+	rctx, cancel := context.WithTimeout(r.Context(), h.upgrader.HandshakeTimeout)
+	err = h.register(rctx, c, since)
+	cancel()
+	if err != nil {
 		code, reason := websocket.CloseInternalServerErr, "cannot start the stream"
 		switch {
 		case errors.Is(err, queue.ErrClosed):

@@ -5,11 +5,11 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"io"
-	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
+	"time"
 
 	"qcall/display"
 )
@@ -18,11 +18,19 @@ import (
 // screens and the voice announcements, and the backup endpoint for `qcall backup` on the
 // same machine. The returned func closes the hub, before the engine closes.
 func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error, error) {
+	// Logouts are kept in the data folder: a session token outlives a
+	// restart, so its revocation must too.
+	revoked, err := display.OpenRevocations(filepath.Join(m.DataDir, "sessions-revoked"), m.Clock.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	m.closed = append(m.closed, revoked.Close)
 	api, err := display.NewAPI(display.APIOptions{
 		Engine:          m.Engine,
 		Secret:          deriveKey(secret, "session"),
 		DemoCredentials: loopback,
 		Backup:          func(w io.Writer) error { _, err := m.Store.Backup(w); return err },
+		Revocations:     revoked,
 		Logger:          m.Logger,
 	})
 	if err != nil {
@@ -50,17 +58,8 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	mux.Handle("/", api)
 	static.Register(mux) // the screens, /t/{id}, /i18n/{lang}.json, GET /api/qr
 	// Staff photos (公示) are files in the data folder's photos/, named in the
-	// configuration (staff photo = "1001.jpg").
-	photos := os.DirFS(filepath.Join(m.DataDir, "photos"))
-	mux.HandleFunc("GET /photos/{file}", func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("file")
-		if !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		http.ServeFileFS(w, r, photos, name)
-	})
+	// configuration (staff photo = "1001.jpg"); only real images are served.
+	mux.Handle("GET /photos/{file}", display.Photos(os.DirFS(filepath.Join(m.DataDir, "photos"))))
 	backupKey := deriveKey(secret, "backup")
 	mux.HandleFunc("GET /internal/backup", func(w http.ResponseWriter, r *http.Request) {
 		got, err := hex.DecodeString(r.Header.Get(backupHeader))
@@ -68,10 +67,24 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 			http.Error(w, "backup key required", http.StatusForbidden)
 			return
 		}
+		// A copy of a big store may take longer than the server's write timeout.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if _, err := m.Store.Backup(w); err != nil {
 			m.Logger.Error("backup", "err", err)
 		}
 	})
-	return mux, hub.Close, nil
+	if !loopback {
+		return mux, hub.Close, nil
+	}
+	// On loopback, only loopback names, the hall's public_url and
+	// --allowed-hosts: a page elsewhere may not rebind its name to this
+	// server.
+	return display.LoopbackHosts(mux, func() []string {
+		hosts := m.AllowedHosts
+		if u, err := url.Parse(m.Engine.CurrentConfig().Hall.PublicURL); err == nil && u.Host != "" {
+			hosts = append(hosts[:len(hosts):len(hosts)], u.Host)
+		}
+		return hosts
+	}), hub.Close, nil
 }

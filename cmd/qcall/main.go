@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	_ "time/tzdata" // halls on Windows PCs have no zoneinfo of their own
 )
@@ -102,6 +103,19 @@ const usage = `usage:
         opens virtual serial devices and shows what they receive
 Every flag can also be set as QCALL_<NAME> in the environment (QCALL_ADDR, ...).
 `
+
+// envInt returns the environment's QCALL_<NAME> as a number, or def.
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv("QCALL_" + name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("QCALL_%s=%q is not a number", name, v)
+	}
+	return n, nil
+}
 
 // envDefault returns the environment's QCALL_<NAME> or def.
 func envDefault(name, def string) string {

@@ -54,7 +54,14 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // until it says where it listens.
 func startChild(t testing.TB, dataDir string, extra ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(qcallBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)...)}
+	return startChildCmd(t, exec.Command(qcallBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir}, extra...)...))
+}
+
+// startChildCmd starts cmd, a qcall serve, and waits until it says where it
+// listens.
+func startChildCmd(t testing.TB, cmd *exec.Cmd) *child {
+	t.Helper()
+	c := &child{cmd: cmd}
 	stdout, err := c.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

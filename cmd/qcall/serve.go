@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"qcall/display"
 	"qcall/queue"
 	"qcall/queue/bolt"
 	"qcall/queue/hallfile"
@@ -40,6 +41,17 @@ type Main struct {
 	TickEvery time.Duration
 	// StoreOptions are passed to the store (tests cap its size to fill the disk).
 	StoreOptions []bolt.Option
+	// MaxConns and MaxConnsPerAddr bound the open connections (see
+	// display.ConnLimits): 0 is the default, MaxConns from the limit of open
+	// files; MaxConnsPerAddr below 0 is no cap per address.
+	MaxConns, MaxConnsPerAddr int
+	// Timeouts of the HTTP server; a zero field is the default.
+	Timeouts Timeouts
+	// AllowedHosts are host names a server on a loopback address answers
+	// to besides the loopback names and the hall's public_url (a reverse
+	// proxy's public name); any other Host is refused, against DNS
+	// rebinding.
+	AllowedHosts []string
 
 	// Set by Run.
 	URL    string // http://host:port of the listening server
@@ -66,8 +78,28 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Addr, "addr", envDefault("ADDR", m.Addr), "listen address (QCALL_ADDR)")
 	fs.StringVar(&m.DataDir, "data", envDefault("DATA", m.DataDir), "data folder (QCALL_DATA)")
 	fs.StringVar(&m.ConfigPath, "config", envDefault("CONFIG", m.ConfigPath), "hall configuration file; none: the demo hall (QCALL_CONFIG)")
+	maxConns, err := envInt("MAX_CONNS", m.MaxConns)
+	if err != nil {
+		return err
+	}
+	perAddr, err := envInt("MAX_CONNS_PER_ADDR", m.MaxConnsPerAddr)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&m.MaxConns, "max-conns", maxConns, "most connections open at once; 0: from the limit of open files (QCALL_MAX_CONNS)")
+	fs.IntVar(&m.MaxConnsPerAddr, "max-conns-per-addr", perAddr,
+		"most connections from one address not yet vouched for by a device token or staff session; 0: 256, -1: no cap (QCALL_MAX_CONNS_PER_ADDR)")
+	var hosts string
+	fs.StringVar(&hosts, "allowed-hosts", envDefault("ALLOWED_HOSTS", strings.Join(m.AllowedHosts, ",")),
+		"on a loopback address, host names to answer to besides localhost and the hall's public_url, comma-separated (QCALL_ALLOWED_HOSTS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	m.AllowedHosts = nil
+	for h := range strings.SplitSeq(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			m.AllowedHosts = append(m.AllowedHosts, h)
+		}
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -139,8 +171,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.closed = append(m.closed, closeHandler)
-	m.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	maxConns := m.MaxConns
+	if maxConns <= 0 {
+		maxConns = defaultMaxConns()
+	}
+	conns := display.NewConnLimiter(display.ConnLimits{MaxConns: maxConns, PerAddr: m.MaxConnsPerAddr, Logger: m.Logger})
+	ln = conns.Listener(ln)
+	m.ln = ln
+	t := m.Timeouts.withDefaults()
+	m.srv = &http.Server{Handler: h, ConnContext: conns.ConnContext,
+		ReadHeaderTimeout: t.Header, ReadTimeout: t.Header + t.Body, WriteTimeout: t.Write, IdleTimeout: t.Idle,
+		MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
 	m.URL = "http://" + ln.Addr().String()
 	if err := os.WriteFile(filepath.Join(m.DataDir, "server.addr"), []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
 		ln.Close()
@@ -157,6 +198,51 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.wg.Go(func() { m.tick(ctx) })
 	m.printWelcome(loopback)
 	return nil
+}
+
+// Timeouts are the HTTP server's. A websocket is not bound by them: once
+// upgraded, the hub keeps its own deadlines (a ping every 25 s, a silent
+// screen dropped after 60 s, a write that takes 10 s).
+type Timeouts struct {
+	// Header is how long a client has to send a request's headers (default
+	// 5 s); a websocket handshake is a request like any other.
+	Header time.Duration
+	// Body is how long, after the headers, it has to send the body (default
+	// 10 s; the hall's bodies are a few hundred bytes).
+	Body time.Duration
+	// Write is how long the server may take to answer a request (default
+	// 60 s); the backup's download is exempt.
+	Write time.Duration
+	// Idle is how long a kept-alive connection may wait for its next request
+	// (default 120 s).
+	Idle time.Duration
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&t.Header, 5*time.Second)
+	def(&t.Body, 10*time.Second)
+	def(&t.Write, 60*time.Second)
+	def(&t.Idle, 120*time.Second)
+	return t
+}
+
+// maxHeaderBytes caps a request's headers; the hall's are well under 8 KiB.
+const maxHeaderBytes = 64 << 10
+
+// defaultMaxConns is the cap on open connections when none is given: the
+// limit of open files less what the data files, clips and photos need, and
+// at most 50,000.
+func defaultMaxConns() int {
+	n := openFilesLimit()
+	if n <= 0 {
+		return display.DefaultMaxConns
+	}
+	return min(max(n-256, 64), 50000)
 }
 
 // tick runs the time rules (business day, backup by wait, case warnings).

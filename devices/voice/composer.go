@@ -2,13 +2,12 @@ package voice
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 
-	"github.com/go-audio/audio"
 	"github.com/go-audio/wav"
 )
 
@@ -122,67 +121,65 @@ func (c *Composer) Compose(lang, number string, window int) ([]byte, error) {
 	for _, name := range seq {
 		n += len(set.clips[name])
 	}
+	f := set.format
+	width := f.BitDepth / 8
+	if width < 1 || width > 4 {
+		return nil, fmt.Errorf("voice: encode: can't add frames of bit size %d", f.BitDepth)
+	}
 	silence := 0
-	if set.format.BitDepth == 8 {
+	if f.BitDepth == 8 {
 		silence = 128 // 8-bit WAV samples are unsigned, centred on 128
 	}
-	data := make([]int, 0, n)
+	// The WAV is written straight into one buffer of its final size: the
+	// bytes go-audio's encoder writes for the same samples (a test holds
+	// the two together), without its per-sample writes and their garbage.
+	out := appendWAVHeader(make([]byte, 0, wavHeaderLen+n*width), f, n*width)
 	for i, name := range seq {
 		if i > 0 {
 			for range set.gap {
-				data = append(data, silence)
+				out = appendSample(out, silence, width)
 			}
 		}
-		data = append(data, set.clips[name]...)
+		for _, v := range set.clips[name] {
+			out = appendSample(out, v, width)
+		}
 	}
-
-	var out writeSeeker
-	f := set.format
-	enc := wav.NewEncoder(&out, f.SampleRate, f.BitDepth, f.NumChannels, 1)
-	buf := &audio.IntBuffer{
-		Data:           data,
-		Format:         &audio.Format{NumChannels: f.NumChannels, SampleRate: f.SampleRate},
-		SourceBitDepth: f.BitDepth,
-	}
-	if err := enc.Write(buf); err != nil {
-		return nil, fmt.Errorf("voice: encode: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("voice: encode: %w", err)
-	}
-	return out.buf, nil
+	return out, nil
 }
 
-// writeSeeker is an in-memory io.WriteSeeker: the go-audio encoder seeks back to
-// fill in the RIFF and data chunk sizes once it knows them.
-type writeSeeker struct {
-	buf []byte
-	pos int
+// wavHeaderLen is the length of the header appendWAVHeader writes.
+const wavHeaderLen = 44
+
+// appendWAVHeader appends a RIFF WAVE header of PCM format f, with a fmt chunk
+// and the head of a data chunk of dataLen bytes.
+func appendWAVHeader(b []byte, f Format, dataLen int) []byte {
+	le := binary.LittleEndian
+	blockAlign := f.NumChannels * f.BitDepth / 8
+	b = append(b, "RIFF"...)
+	b = le.AppendUint32(b, uint32(wavHeaderLen-8+dataLen))
+	b = append(b, "WAVEfmt "...)
+	b = le.AppendUint32(b, 16)
+	b = le.AppendUint16(b, 1) // PCM
+	b = le.AppendUint16(b, uint16(f.NumChannels))
+	b = le.AppendUint32(b, uint32(f.SampleRate))
+	b = le.AppendUint32(b, uint32(f.SampleRate*blockAlign))
+	b = le.AppendUint16(b, uint16(blockAlign))
+	b = le.AppendUint16(b, uint16(f.BitDepth))
+	b = append(b, "data"...)
+	return le.AppendUint32(b, uint32(dataLen))
 }
 
-func (w *writeSeeker) Write(p []byte) (int, error) {
-	if end := w.pos + len(p); end > len(w.buf) {
-		w.buf = append(w.buf, make([]byte, end-len(w.buf))...)
-	}
-	n := copy(w.buf[w.pos:], p)
-	w.pos += n
-	return n, nil
-}
-
-func (w *writeSeeker) Seek(offset int64, whence int) (int64, error) {
-	var base int64
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		base = int64(w.pos)
-	case io.SeekEnd:
-		base = int64(len(w.buf))
+// appendSample appends sample v in width bytes, little-endian (8-bit samples
+// are already unsigned).
+func appendSample(b []byte, v, width int) []byte {
+	switch width {
+	case 1:
+		return append(b, byte(v))
+	case 2:
+		return append(b, byte(v), byte(v>>8))
+	case 3:
+		return append(b, byte(v), byte(v>>8), byte(v>>16))
 	default:
-		return 0, errors.New("voice: bad whence")
+		return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 	}
-	if base+offset < 0 {
-		return 0, errors.New("voice: seek before start")
-	}
-	w.pos = int(base + offset)
-	return int64(w.pos), nil
 }

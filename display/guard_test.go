@@ -1,0 +1,111 @@
+package display
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// guardServer serves h on a real server on 127.0.0.1.
+func guardServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+func guardGet(t *testing.T, url, host string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func TestPhotos(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var jpg, pngb bytes.Buffer
+	if err := jpeg.Encode(&jpg, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(&pngb, img); err != nil {
+		t.Fatal(err)
+	}
+	page := []byte("<html><script>fetch('/api/pending')</script></html>")
+	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
+	for name, b := range map[string][]byte{
+		"1001.jpg": jpg.Bytes(), "1002.PNG": pngb.Bytes(), "evil.html": page, "evil.svg": svg,
+		"page.jpg": page, "png-named.jpg": pngb.Bytes(), ".hidden.jpg": jpg.Bytes(),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Mkdir(filepath.Join(dir, "dir.jpg"), 0o700)
+	mux := http.NewServeMux()
+	mux.Handle("GET /photos/{file}", Photos(os.DirFS(dir)))
+	base := guardServer(t, mux)
+
+	for file, ctype := range map[string]string{"1001.jpg": "image/jpeg", "1002.PNG": "image/png"} {
+		resp, b := guardGet(t, base+"/photos/"+file, "")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype || len(b) == 0 {
+			t.Errorf("%s: %d %s", file, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Content-Security-Policy") != photoPolicy {
+			t.Errorf("%s: headers %v", file, resp.Header)
+		}
+	}
+	for _, file := range []string{"evil.html", "evil.svg", "page.jpg", "png-named.jpg", ".hidden.jpg", "dir.jpg", "none.jpg", "..%2f1001.jpg"} {
+		resp, b := guardGet(t, base+"/photos/"+file, "")
+		if resp.StatusCode != 404 || !strings.Contains(string(b), `"not_found"`) {
+			t.Errorf("%s: %d %s %.60s, want 404 not_found", file, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+		if strings.Contains(resp.Header.Get("Content-Type"), "html") || strings.Contains(resp.Header.Get("Content-Type"), "svg") {
+			t.Errorf("%s served as %s", file, resp.Header.Get("Content-Type"))
+		}
+	}
+}
+
+func TestLoopbackHosts(t *testing.T) {
+	extra := []string{"hall.example:8443"}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	base := guardServer(t, LoopbackHosts(ok, func() []string { return extra }))
+	for _, host := range []string{"", "localhost", "localhost:8080", "LOCALHOST.", "screens.localhost:1", "127.0.0.1:8080",
+		"127.1.2.3", "[::1]:8080", "hall.example", "HALL.example:80"} {
+		if resp, b := guardGet(t, base+"/api/hall", host); resp.StatusCode != 200 || string(b) != "ok" {
+			t.Errorf("Host %q: %d %s", host, resp.StatusCode, b)
+		}
+	}
+	for _, host := range []string{"rebind.example", "rebind.example:8080", "localhost.rebind.example", "10.0.0.1",
+		"[::2]:80", "127.0.0.1.nip.io"} {
+		resp, b := guardGet(t, base+"/api/hall", host)
+		if resp.StatusCode != 403 || !strings.Contains(string(b), `"host_not_allowed"`) {
+			t.Errorf("Host %q: %d %s, want 403 host_not_allowed", host, resp.StatusCode, b)
+		}
+	}
+}
