@@ -71,6 +71,9 @@ type Agent struct {
 	connected atomic.Bool
 	stats     counters
 
+	portMu  sync.Mutex        // guards portWhy
+	portWhy map[string]string // device → why its port did not open last (portReason)
+
 	runOnce sync.Once
 }
 
@@ -105,7 +108,7 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: opts.Logger, http: opts.HTTPClient, byKiosk: map[string]*printer{},
-		bySlip: map[int]*printer{}, ledByWindow: map[int][]*ledBar{}}
+		bySlip: map[int]*printer{}, ledByWindow: map[int][]*ledBar{}, portWhy: map[string]string{}}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -247,10 +250,11 @@ func (a *Agent) handle(m *message) {
 		a.saveSeq(false)
 		return
 	case "state":
+		// Every state sets the bars from the hall view, as a snapshot does,
+		// so that a bar shows the same for the same state whether the agent
+		// followed the events or has just started.
 		a.setHall(m.Hall)
-		if a.needResync {
-			a.resyncLEDs()
-		}
+		a.resyncLEDs()
 		a.seq = max(a.seq, m.Seq)
 		a.saveSeq(false)
 		return
@@ -263,8 +267,13 @@ func (a *Agent) handle(m *message) {
 		a.ticketIssued(m)
 	case queue.EvTicketSuspended:
 		a.ticketSuspended(m)
-	case queue.EvTicketCalled, queue.EvTicketRecalled:
-		a.showCall(m, true)
+	case queue.EvTicketCalled:
+		a.showCall(m, led.ModeShow, true)
+		if a.voice != nil {
+			a.voice.announce(m)
+		}
+	case queue.EvTicketRecalled:
+		a.showCall(m, led.ModeBlink, true)
 		if a.voice != nil {
 			a.voice.announce(m)
 		}
@@ -427,9 +436,9 @@ func (a *Agent) spoolJob(p *printer, j *job, seq uint64) {
 	signal(p.wake)
 }
 
-// showCall puts a call on the window's bars; again sends it even if they
-// show it already (a recall).
-func (a *Agent) showCall(m *message, again bool) {
+// showCall puts a call on the window's bars in mode m; force sends it even if
+// they show it already (a call, a recall).
+func (a *Agent) showCall(m *message, mode led.Mode, force bool) {
 	if len(a.ledByWindow[m.Window]) == 0 {
 		return
 	}
@@ -441,16 +450,18 @@ func (a *Agent) showCall(m *message, again bool) {
 			zh = ""
 		}
 	}
-	name := m.WindowName
+	// The hall view's name first, as resyncLEDs has it, so that a call shows
+	// the same from the event as from the state.
+	name := a.windowName(m.Window)
 	if name == "" {
-		name = a.windowName(m.Window)
+		name = m.WindowName
 	}
 	call := led.Call{Number: m.Number, Window: m.Window, WindowName: name, Service: zh}
 	if a.cfg.Lang == "en" && en != "" {
 		call.Service = en
 	}
 	for _, b := range a.ledByWindow[m.Window] {
-		b.port.show(b, led.Format(b.template, call), again)
+		b.port.show(b, led.Format(b.template, call), mode, force)
 	}
 }
 
@@ -458,7 +469,7 @@ func (a *Agent) showCall(m *message, again bool) {
 func (a *Agent) showWindow(id int, pick func(*ledBar) string) {
 	call := led.Call{Window: id, WindowName: a.windowName(id)}
 	for _, b := range a.ledByWindow[id] {
-		b.port.show(b, led.Format(pick(b), call), false)
+		b.port.show(b, led.Format(pick(b), call), led.ModeShow, false)
 	}
 }
 
@@ -476,7 +487,7 @@ func (a *Agent) resyncLEDs() {
 		case w == nil || w.State == "closed":
 			a.showWindow(id, func(b *ledBar) string { return b.closed })
 		case w.Current != nil && w.Current.Number != "":
-			a.showCall(&message{Window: id, Number: w.Current.Number, Service: w.Current.Service}, false)
+			a.showCall(&message{Window: id, Number: w.Current.Number, Service: w.Current.Service}, led.ModeShow, false)
 		default:
 			a.showWindow(id, func(b *ledBar) string { return b.ready })
 		}

@@ -143,6 +143,12 @@ type LEDConfig struct {
 	// agent.led.closed. Both take the same fields as Template.
 	Ready  string `toml:"ready"`
 	Closed string `toml:"closed"`
+	// Gap is the pause after each frame, once it has left the port, before
+	// the next frame on the line (default 50ms; bars on one line share the
+	// longest). Refresh sends every bar its text again this often, so that a
+	// bar switched off and on shows it again (default 60s; "0s" never).
+	Gap     *Duration `toml:"gap"`
+	Refresh *Duration `toml:"refresh"`
 }
 
 // KeypadConfig is one satisfaction keypad.
@@ -192,6 +198,14 @@ func or[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// orPtr returns p, or a pointer to def when p is nil.
+func orPtr[T any](p *T, def T) *T {
+	if p == nil {
+		return &def
+	}
+	return p
 }
 
 // LoadConfig reads and checks the configuration in path. Relative paths in it
@@ -364,6 +378,11 @@ func (c *Config) Validate() error {
 		}
 		if err := l.Frame.Validate(); err != nil {
 			return fmt.Errorf("%s: frame: %w", what, err)
+		}
+		l.Gap = orPtr(l.Gap, Duration(50*time.Millisecond))
+		l.Refresh = orPtr(l.Refresh, Duration(time.Minute))
+		if *l.Gap < 0 || *l.Refresh < 0 || (*l.Refresh > 0 && l.Refresh.D() < 100*time.Millisecond) {
+			return fmt.Errorf("%s: gap and refresh must not be negative, refresh at least 100ms (or 0s: never)", what)
 		}
 		for _, o := range leds[l.Port] {
 			if o.PortConfig != l.PortConfig {

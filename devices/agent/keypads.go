@@ -34,13 +34,14 @@ func (k *keypadDev) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		pt, err := openPort(ctx, &k.cfg.PortConfig)
 		if err != nil {
-			k.a.report.set(k.cfg.Name, statusOffline, k.a.t("agent.note.port", k.cfg.PortConfig.String()))
+			k.a.report.set(k.cfg.Name, statusOffline, k.a.portFailed(k.cfg.Name, &k.cfg.PortConfig, err))
 			if !wait(ctx, bo.next(), nil) {
 				return
 			}
 			continue
 		}
 		bo.reset()
+		k.a.portOpened(k.cfg.Name)
 		k.a.report.set(k.cfg.Name, statusOK, k.a.t("agent.note.ok"))
 		k.a.log.Info("agent: keypad port open", "keypad", k.cfg.Name, "port", k.cfg.PortConfig.String())
 		r, _ := keypad.NewReader(pt, k.keys) // the keymap was checked by Validate

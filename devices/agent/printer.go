@@ -86,10 +86,10 @@ func (p *printer) run(ctx context.Context) {
 func (p *printer) open(ctx context.Context) bool {
 	pt, err := openPort(ctx, &p.cfg.PortConfig)
 	if err != nil {
-		p.report(statusOffline, p.a.t("agent.note.port", p.cfg.PortConfig.String()))
-		p.a.log.Debug("agent: printer port", "printer", p.cfg.Name, "err", err)
+		p.report(statusOffline, p.a.portFailed(p.cfg.Name, &p.cfg.PortConfig, err))
 		return false
 	}
+	p.a.portOpened(p.cfg.Name)
 	p.port = pt
 	p.bo.reset()
 	p.a.log.Info("agent: printer port open", "printer", p.cfg.Name, "port", p.cfg.PortConfig.String())

@@ -102,6 +102,9 @@ func (a *Agent) session(ctx context.Context) error {
 	a.connected.Store(true)
 	a.stats.connects.Add(1)
 	a.needResync = true
+	for _, lp := range a.ledPorts {
+		lp.resend() // a bar may have been switched off and on meanwhile
+	}
 	a.log.Info("agent: connected", "server", a.cfg.Server, "since", a.seq)
 	a.report.resend()
 

@@ -543,7 +543,7 @@ func (s *Sim) ledBytes(d *simDev, b []byte) []byte {
 
 // DefaultSimFrame is the LED frame of the simulator's bars: STX, address,
 // GB18030 text, xor, ETX (devices/led README, example 1).
-func DefaultSimFrame(address byte) led.Frame {
+func DefaultSimFrame(address int) led.Frame {
 	return led.Frame{Prefix: []byte{0x02}, HasAddress: true, Address: address, Checksum: led.ChecksumXOR, Suffix: []byte{0x03}}
 }
 
@@ -553,7 +553,7 @@ func DefaultSimFrame(address byte) led.Frame {
 func SimDevices(windows []int) []SimSpec {
 	specs := []SimSpec{{Kind: SimPrinter, Name: "printer-1", Kiosks: []string{"kiosk-1"}, Slips: windows}}
 	for _, w := range windows {
-		specs = append(specs, SimSpec{Kind: SimLED, Name: fmt.Sprintf("led-%d", w), Window: w, Frame: DefaultSimFrame(byte(w))})
+		specs = append(specs, SimSpec{Kind: SimLED, Name: fmt.Sprintf("led-%d", w), Window: w, Frame: DefaultSimFrame(w)})
 	}
 	for _, w := range windows {
 		specs = append(specs, SimSpec{Kind: SimKeypad, Name: fmt.Sprintf("keypad-%d", w), Window: w})

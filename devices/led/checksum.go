@@ -116,4 +116,3 @@ func CRC16Modbus(b []byte) uint16 {
 	}
 	return crc
 }
-

@@ -4,24 +4,24 @@
 // No vendor publishes its protocol, but the bars sold to Chinese halls all take
 // one frame shape with a few knobs, which a Frame describes:
 //
-//	Prefix | Address? | Command? | Length? | Payload | Checksum? | Suffix
+//		Prefix | Address? | Command? | Length? | Payload | Checksum? | Suffix
 //
-//   - Prefix and Suffix: fixed bytes, any length, possibly none (often 0x02 STX /
-//     0x03 ETX, or 0xAA 0x55).
-//   - Address: the bar's address on a shared RS-485 line, if HasAddress: one
-//     byte, or ASCII digits ("001", decimal; or hex "0A").
-//   - Command: fixed bytes saying what to do with the text: show it, show it
-//     blinking (a recall), or scroll it (a text wider than the bar).
-//   - Length: one or two bytes (big- or little-endian), the number of Payload
-//     bytes, if Length. It counts the payload only.
-//   - Payload: the text in GB18030, GB2312 or ASCII; what the encoding lacks
-//     is replaced by '?' or refused. A text wider than MaxWidth is cut, or
-//     scrolled by the bar.
-//   - Checksum: none, sum8, xor, sum16 or crc16modbus, over the parts named in
-//     ChecksumCovers (default: address, command, length and payload).
-//   - Escaping, if Escape is set: between prefix and suffix, a byte that could
-//     be taken for the frame's start or end (a checksum that happens to be 0x02
-//     inside an STX/ETX frame) goes out behind an escape byte.
+//	  - Prefix and Suffix: fixed bytes, any length, possibly none (often 0x02 STX /
+//	    0x03 ETX, or 0xAA 0x55).
+//	  - Address: the bar's address on a shared RS-485 line, if HasAddress: one
+//	    byte, or ASCII digits ("001", decimal; or hex "0A").
+//	  - Command: fixed bytes saying what to do with the text: show it, show it
+//	    blinking (a recall), or scroll it (a text wider than the bar).
+//	  - Length: one or two bytes (big- or little-endian), the number of Payload
+//	    bytes, if Length. It counts the payload only.
+//	  - Payload: the text in GB18030, GB2312 or ASCII; what the encoding lacks
+//	    is replaced by '?' or refused. A text wider than MaxWidth is cut, or
+//	    scrolled by the bar.
+//	  - Checksum: none, sum8, xor, sum16 or crc16modbus, over the parts named in
+//	    ChecksumCovers (default: address, command, length and payload).
+//	  - Escaping, if Escape is set: between prefix and suffix, a byte that could
+//	    be taken for the frame's start or end (a checksum that happens to be 0x02
+//	    inside an STX/ETX frame) goes out behind an escape byte.
 //
 // README.md in this folder works four configurations through to the bytes.
 //
