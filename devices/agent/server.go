@@ -24,6 +24,7 @@ import (
 // last event it handled.
 func (a *Agent) follow(ctx context.Context) {
 	bo := newBackoff(a.cfg.Reconnect)
+	refused := 0 // the status of the last refusal of the token, logged once
 	for ctx.Err() == nil {
 		start := time.Now()
 		err := a.session(ctx)
@@ -35,6 +36,21 @@ func (a *Agent) follow(ctx context.Context) {
 			bo.reset() // it was up for a while: come back quickly
 		}
 		d := bo.next()
+		if status, ok := tokenRefused(err); ok {
+			// Not a lost connection: the server is there and says no. It
+			// is asked again (the hall may add the token), quietly.
+			if status != refused {
+				a.log.Error("agent: the server refuses the agent's token; retrying", "status", status, "hint", a.t("agent.token.refused", a.cfg.Server))
+			} else {
+				a.log.Debug("agent: token still refused", "status", status, "in", d.Round(time.Millisecond))
+			}
+			refused = status
+			if !wait(ctx, d, nil) {
+				return
+			}
+			continue
+		}
+		refused = 0
 		a.log.Warn("agent: server connection lost; retrying", "err", err, "in", d.Round(time.Millisecond))
 		if !wait(ctx, d, nil) {
 			return
@@ -66,6 +82,9 @@ func (a *Agent) session(ctx context.Context) error {
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
 	conn, resp, err := dialer.DialContext(ctx, u.String(), hdr)
 	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+			return &apiError{Status: resp.StatusCode, Code: "unauthorized", Message: "websocket: " + resp.Status}
+		}
 		if resp != nil {
 			return fmt.Errorf("websocket: %s: %w", resp.Status, err)
 		}
@@ -143,6 +162,16 @@ type apiError struct {
 
 func (e *apiError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// tokenRefused reports whether err is the server's 401 or 403: a wrong
+// token, or one of another role, not a network fault.
+func tokenRefused(err error) (int, bool) {
+	var ae *apiError
+	if errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) {
+		return ae.Status, true
+	}
+	return 0, false
 }
 
 // get reads path from the server into out.
