@@ -4,9 +4,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"qcall/devices/agent"
 )
@@ -68,5 +73,31 @@ func TestAgent_WrongToken(t *testing.T) {
 			!strings.Contains(out, "role = \\\"agent\\\"") {
 			t.Errorf("want the refusal said once with its hint, and no lost connection:\n%s", out)
 		}
+	}
+}
+
+// TestAgent_VoiceClockSkew: on a PC whose clock is 90 s fast, a call is still
+// announced (max_delay is 60 s, and the call is fresh by the server's
+// clock), and the agent warns of the skew.
+func TestAgent_VoiceClockSkew(t *testing.T) {
+	t.Parallel()
+	m := agStartHall(t, t.TempDir(), "127.0.0.1:0")
+	played := t.TempDir()
+	text := "server = \"" + m.URL + "\"\ntoken = \"demo-agent\"\ndata = \"" + t.TempDir() + "\"\n" + fmt.Sprintf(
+		"[voice]\n  enabled = true\n  command = [\"sh\", \"-c\", 'cat > \"$0/call.tmp\" && mv \"$0/call.tmp\" \"$0/call.wav\"', %q]\n", played)
+	fast := func() time.Time { return time.Now().Add(90 * time.Second) }
+	a, logs := agRunLogged(t, text, agent.Options{Now: fast})
+	agWaitFor(t, "the agent to connect", func() bool { return a.Stats().Connected })
+	agIssue(t, m.URL, "employment")
+	staff := login(t, m.URL, "1001")
+	agWindow(t, m.URL, staff, 1, "signin", nil)
+	agWindow(t, m.URL, staff, 1, "call-next", nil)
+	agWaitFor(t, "the call announced", func() bool {
+		_, err := os.Stat(filepath.Join(played, "call.wav"))
+		return err == nil
+	})
+	out := logs.String()
+	if !strings.Contains(out, "clock is off the server's") || !regexp.MustCompile(`server_ahead_by=-1m(29|30|31)s`).MatchString(out) {
+		t.Errorf("no warning of the 90 s skew:\n%s", out)
 	}
 }

@@ -40,6 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// HTTPClient talks to the server; default one with a 10 s timeout.
 	HTTPClient *http.Client
+	// Now is this PC's clock; default time.Now. The agent's timing rules
+	// follow the server's clock (see serverClock), corrected from this one.
+	Now func() time.Time
 }
 
 // Agent drives a hall's devices. Open it, Run it until its context ends, then
@@ -52,6 +55,7 @@ type Agent struct {
 
 	spool  *spool
 	report *reporter
+	clock  *serverClock // the server's clock, for timing rules
 
 	printers    []*printer
 	byKiosk     map[string]*printer // kiosk device name → its printer
@@ -114,6 +118,10 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 	}
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 10 * time.Second}
+	}
+	a.clock = &serverClock{now: opts.Now}
+	if a.clock.now == nil {
+		a.clock.now = time.Now
 	}
 	var err error
 	if a.loc, err = time.LoadLocation(cfg.TimeZone); err != nil {

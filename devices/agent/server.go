@@ -164,6 +164,14 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// observeClock takes the server's time from the Date header of resp, and
+// warns when this PC's clock is far off it.
+func (a *Agent) observeClock(resp *http.Response) {
+	if off, warn := a.clock.observe(resp.Header.Get("Date"), a.clock.now()); warn {
+		a.log.Warn("agent: this PC's clock is off the server's; the agent follows the server's", "server_ahead_by", off.Round(time.Second))
+	}
+}
+
 // tokenRefused reports whether err is the server's 401 or 403: a wrong
 // token, or one of another role, not a network fault.
 func tokenRefused(err error) (int, bool) {
@@ -207,6 +215,7 @@ func (a *Agent) do(ctx context.Context, method, path string, body, out any) erro
 		return err
 	}
 	defer resp.Body.Close()
+	a.observeClock(resp)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return err
