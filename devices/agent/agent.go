@@ -63,7 +63,9 @@ type Agent struct {
 	bySlip      map[int]*printer    // window → printer of its return slips
 	ledPorts    []*ledPort
 	ledByWindow map[int][]*ledBar
-	keypads     []*keypadDev
+	keypads     []*keypadDev   // those with a port or a keyboard of their own
+	keyBuses    []*keypadBus   // lines of polled keypads
+	keyByWindow map[int][]*keypadDev
 	voice       *voiceOut
 
 	// Owned by the connection goroutine.
@@ -159,13 +161,24 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 		bar := lp.add(lc)
 		a.ledByWindow[lc.Window] = append(a.ledByWindow[lc.Window], bar)
 	}
+	a.keyByWindow = map[int][]*keypadDev{}
+	buses := map[string]*keypadBus{}
 	for i := range cfg.Keypads {
 		k, err := newKeypad(a, &cfg.Keypads[i])
 		if err != nil {
 			a.spool.Close()
 			return nil, err
 		}
-		a.keypads = append(a.keypads, k)
+		a.keyByWindow[k.cfg.Window] = append(a.keyByWindow[k.cfg.Window], k)
+		if k.cfg.Poll == 0 {
+			a.keypads = append(a.keypads, k)
+			continue
+		}
+		if buses[k.cfg.Port] == nil {
+			buses[k.cfg.Port] = newKeypadBus(a, &k.cfg.PortConfig)
+			a.keyBuses = append(a.keyBuses, buses[k.cfg.Port])
+		}
+		buses[k.cfg.Port].add(k)
 	}
 	if cfg.Voice.Enabled {
 		a.voice = newVoiceOut(a)
@@ -189,11 +202,19 @@ func (a *Agent) Run(ctx context.Context) error {
 		for _, k := range a.keypads {
 			wg.Go(func() { k.run(ctx) })
 		}
+		for _, b := range a.keyBuses {
+			wg.Go(func() { b.run(ctx) })
+		}
+		for _, ks := range a.keyByWindow {
+			for _, k := range ks {
+				wg.Go(func() { k.rate(ctx) })
+			}
+		}
 		if a.voice != nil {
 			wg.Go(func() { a.voice.run(ctx) })
 		}
 		a.log.Info("agent: started", "server", a.cfg.Server, "printers", len(a.printers), "leds", len(a.cfg.LEDs),
-			"keypads", len(a.keypads), "voice", a.voice != nil, "resume_after", a.seq)
+			"keypads", len(a.cfg.Keypads), "voice", a.voice != nil, "resume_after", a.seq)
 		a.follow(ctx)
 		wg.Wait()
 		if a.seq != a.savedSeq {
@@ -284,6 +305,13 @@ func (a *Agent) handle(m *message) {
 		a.showCall(m, led.ModeBlink, true)
 		if a.voice != nil {
 			a.voice.announce(m)
+		}
+	case queue.EvServiceFinished:
+		// Not for a finish replayed long after (the agent was away).
+		if m.At.IsZero() || a.clock.Since(m.At) < time.Minute {
+			for _, k := range a.keyByWindow[m.Window] {
+				k.askRating()
+			}
 		}
 	case queue.EvSignedIn:
 		a.showWindow(m.Window, func(b *ledBar) string { return b.ready })

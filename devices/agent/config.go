@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,6 +161,24 @@ type KeypadConfig struct {
 	// Keys maps what a key sends ("1", or hex bytes "0xA1") to its score 1–4
 	// (4 非常满意 … 1 不满意); default "1"…"4".
 	Keys map[string]int `toml:"keys"`
+	// Input, instead of Port, is a USB keyboard-style evaluator on Linux:
+	// its /dev/input/by-id/…-event-kbd. Its digit keys (top row or number
+	// pad) send "1"…"9", letters A–F "A"…"F", Enter "\r". The agent takes
+	// the keyboard for itself (EVIOCGRAB), so its presses type nowhere else.
+	Input string `toml:"input"`
+	// Prompt is sent to the keypad when a service finishes at its window, for
+	// keypads that then light up or say "please rate" (text, or hex bytes
+	// "0x1B 0x50"); for a polled keypad, the payload of a frame. Default none.
+	Prompt string `toml:"prompt"`
+	// Poll, for keypads that speak only when asked (several on one RS-485
+	// line, each at its frame's address): how often the agent asks each
+	// (default 0: the keypad sends by itself). The question is a frame
+	// carrying Request; the answer, a frame whose payload is the key
+	// pressed (in Keys), or empty.
+	Poll    Duration  `toml:"poll"`
+	Frame   led.Frame `toml:"frame"`    // the frame of questions and answers (devices/led README)
+	Request string    `toml:"request"`  // the question's payload, text or hex bytes; default none
+	Timeout Duration  `toml:"timeout"`  // how long an answer may take; default 100ms
 }
 
 // VoiceConfig plays each call on this machine's sound card, for halls without
@@ -394,6 +413,7 @@ func (c *Config) Validate() error {
 		}
 		leds[l.Port] = append(leds[l.Port], l)
 	}
+	keypadLines := map[string][]*KeypadConfig{} // port → polled keypads on it
 	for i := range c.Keypads {
 		k := &c.Keypads[i]
 		what := fmt.Sprintf("keypad[%d]", i)
@@ -403,7 +423,7 @@ func (c *Config) Validate() error {
 		if k.Address != "" {
 			return fmt.Errorf("%s: a keypad is on a serial port, not a network address", what)
 		}
-		if err := usePort(what, "keypad", &k.PortConfig); err != nil {
+		if err := k.validate(what, usePort, keypadLines); err != nil {
 			return err
 		}
 		if k.Window < 1 {
@@ -416,6 +436,54 @@ func (c *Config) Validate() error {
 	if c.Voice.Enabled {
 		c.Voice.MaxDelay = or(c.Voice.MaxDelay, Duration(time.Minute))
 	}
+	return nil
+}
+
+// validate checks how the keypad is reached: a keyboard (Input), a port of
+// its own, or a polled RS-485 line it shares with others (lines).
+func (k *KeypadConfig) validate(what string, usePort func(what, kind string, pc *PortConfig) error, lines map[string][]*KeypadConfig) error {
+	if _, err := keypad.ParseSequence(k.Prompt); err != nil {
+		return fmt.Errorf("%s: prompt: %w", what, err)
+	}
+	if k.Input != "" {
+		if k.Port != "" || k.Poll != 0 || k.Prompt != "" {
+			return fmt.Errorf("%s: input is a keyboard: no port, poll or prompt", what)
+		}
+		if runtime.GOOS != "linux" {
+			return fmt.Errorf("%s: input (a keyboard evaluator) works on Linux only", what)
+		}
+		return nil
+	}
+	if k.Poll == 0 {
+		return usePort(what, "keypad", &k.PortConfig)
+	}
+	if k.Poll < 0 || k.Timeout < 0 {
+		return fmt.Errorf("%s: poll and timeout must not be negative", what)
+	}
+	k.Timeout = or(k.Timeout, Duration(100*time.Millisecond))
+	if err := k.Frame.Validate(); err != nil {
+		return fmt.Errorf("%s: frame: %w", what, err)
+	}
+	if !k.Frame.HasAddress {
+		return fmt.Errorf("%s: a polled keypad needs frame.has_address and its address", what)
+	}
+	if _, err := keypad.ParseSequence(k.Request); err != nil {
+		return fmt.Errorf("%s: request: %w", what, err)
+	}
+	if err := k.PortConfig.validate(false); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for _, o := range lines[k.Port] {
+		if o.PortConfig != k.PortConfig || o.Frame.Address == k.Frame.Address {
+			return fmt.Errorf("%s: shares port %s with %s: same line settings and different addresses needed", what, k.Port, o.Name)
+		}
+	}
+	if len(lines[k.Port]) == 0 {
+		if err := usePort(what, "keypad", &k.PortConfig); err != nil {
+			return err
+		}
+	}
+	lines[k.Port] = append(lines[k.Port], k)
 	return nil
 }
 

@@ -333,6 +333,20 @@ func (f Frame) BuildMode(text string, m Mode) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return f.build(payload, m, scroll)
+}
+
+// BuildPayload returns the frame that carries payload as it is, not encoded
+// nor cut: the poll of a keypad, or its "please rate" prompt. It fails with
+// the configuration's error, or ErrTooLong.
+func (f Frame) BuildPayload(payload []byte, m Mode) ([]byte, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return f.build(payload, m, false)
+}
+
+func (f Frame) build(payload []byte, m Mode, scroll bool) ([]byte, error) {
 	if f.Length && len(payload) >= 1<<(8*f.lengthSize()) {
 		return nil, fmt.Errorf("%w: %d bytes, more than %d length bytes hold", ErrTooLong, len(payload), f.lengthSize())
 	}
@@ -367,6 +381,7 @@ type Message struct {
 	Mode    Mode   // ModeBlink if the frame carries BlinkCommand (and it differs from Command)
 	Scroll  bool   // the frame carries ScrollCommand
 	Text    string // the payload decoded to UTF-8
+	Payload []byte // the payload as it came
 }
 
 // Decode checks frame, one whole frame, against f and returns its address,
@@ -436,8 +451,10 @@ func Decode(frame []byte, f Frame) (Message, error) {
 			return Message{}, fmt.Errorf("%w: %d, payload %d bytes", ErrLength, n, len(payload))
 		}
 	}
+	m.Payload = payload
 	if m.Text, err = f.decodeText(payload); err != nil {
-		return Message{}, err
+		// A keypad's answer need not be text.
+		m.Text = strings.ToValidUTF8(string(payload), "\uFFFD")
 	}
 	return m, nil
 }
