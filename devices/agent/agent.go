@@ -63,8 +63,8 @@ type Agent struct {
 	bySlip      map[int]*printer    // window → printer of its return slips
 	ledPorts    []*ledPort
 	ledByWindow map[int][]*ledBar
-	keypads     []*keypadDev   // those with a port or a keyboard of their own
-	keyBuses    []*keypadBus   // lines of polled keypads
+	keypads     []*keypadDev // those with a port or a keyboard of their own
+	keyBuses    []*keypadBus // lines of polled keypads
 	keyByWindow map[int][]*keypadDev
 	voice       *voiceOut
 

@@ -176,9 +176,9 @@ type KeypadConfig struct {
 	// carrying Request; the answer, a frame whose payload is the key
 	// pressed (in Keys), or empty.
 	Poll    Duration  `toml:"poll"`
-	Frame   led.Frame `toml:"frame"`    // the frame of questions and answers (devices/led README)
-	Request string    `toml:"request"`  // the question's payload, text or hex bytes; default none
-	Timeout Duration  `toml:"timeout"`  // how long an answer may take; default 100ms
+	Frame   led.Frame `toml:"frame"`   // the frame of questions and answers (devices/led README)
+	Request string    `toml:"request"` // the question's payload, text or hex bytes; default none
+	Timeout Duration  `toml:"timeout"` // how long an answer may take; default 100ms
 }
 
 // VoiceConfig plays each call on this machine's sound card, for halls without

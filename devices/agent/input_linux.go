@@ -21,9 +21,11 @@ type inputFile struct {
 	r *keypad.InputReader
 }
 
-func (in *inputFile) Read(p []byte) (int, error)  { return in.r.Read(p) }
-func (in *inputFile) Write(p []byte) (int, error) { return 0, errors.New("agent: a keyboard evaluator takes no bytes") }
-func (in *inputFile) Close() error                { return in.f.Close() }
+func (in *inputFile) Read(p []byte) (int, error) { return in.r.Read(p) }
+func (in *inputFile) Write(p []byte) (int, error) {
+	return 0, errors.New("agent: a keyboard evaluator takes no bytes")
+}
+func (in *inputFile) Close() error { return in.f.Close() }
 
 // openInput opens a Linux input event device (/dev/input/eventN) and takes
 // it for the agent alone (EVIOCGRAB), so that its key presses do not also
