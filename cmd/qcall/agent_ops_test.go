@@ -101,3 +101,16 @@ func TestAgent_VoiceClockSkew(t *testing.T) {
 		t.Errorf("no warning of the 90 s skew:\n%s", out)
 	}
 }
+
+// TestListPorts: qcall devices shows each port's USB ids, its stable link,
+// its owner and mode, and what to do when this user may not open it.
+func TestListPorts(t *testing.T) {
+	var b strings.Builder
+	listPorts(&b, "zh-CN", []agent.PortInfo{{Name: "/dev/ttyUSB0", USB: true, VID: "1a86", PID: "7523", Links: []string{"/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0"},
+		Owner: "root", Group: "dialout", Mode: "-rw-rw----", Checked: true}})
+	for _, want := range []string{"/dev/ttyUSB0", "1a86:7523", "/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0", "组 dialout", "sudo usermod -aG dialout"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in:\n%s", want, b.String())
+		}
+	}
+}
