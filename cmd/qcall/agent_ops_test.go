@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -112,5 +113,44 @@ func TestListPorts(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("no %q in:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestSystemdUnit: the unit in docs passes systemd's own check, and its
+// ExecStart starts the agent with the configuration it names.
+func TestSystemdUnit(t *testing.T) {
+	text, err := os.ReadFile("../../docs/qcall-agent.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := string(text)
+	for _, want := range []string{"ExecStart=/usr/local/bin/qcall agent --config /etc/qcall/agent.toml", "SupplementaryGroups=dialout", "Restart=always", "User=qcall-agent"} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("unit has no %q", want)
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("no systemd-analyze here")
+	}
+	dir := t.TempDir()
+	unit = strings.ReplaceAll(unit, "/usr/local/bin/qcall", qcallBin)
+	path := filepath.Join(dir, "qcall-agent.service")
+	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, "verify", "--man=no", path).CombinedOutput()
+	// User and groups may not exist on this machine; anything else is a
+	// mistake in the unit.
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" && !strings.Contains(line, "qcall-agent") && !strings.Contains(line, "group") && !strings.Contains(line, "user") {
+			t.Errorf("systemd-analyze verify: %s (%v)", line, err)
+		}
+	}
+	// The ExecStart line, as systemd would run it, starts the agent: a
+	// missing configuration is the agent's own error, not a flag error.
+	cmd := exec.Command(qcallBin, "agent", "--config", filepath.Join(dir, "agent.toml"))
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "agent configuration") {
+		t.Errorf("qcall agent --config: %v %s", err, out)
 	}
 }

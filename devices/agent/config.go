@@ -185,7 +185,8 @@ type KeypadConfig struct {
 // a screen PC.
 type VoiceConfig struct {
 	Enabled bool `toml:"enabled"`
-	// Command plays a WAV from its standard input; default aplay -q -.
+	// Command plays a WAV from its standard input; default aplay -q - (on
+	// Windows, PowerShell with System.Media.SoundPlayer: voice.DefaultCommand).
 	Command []string `toml:"command"`
 	// MaxDelay: a call that reaches the agent later than this after it was made
 	// is not announced (default 60 s).

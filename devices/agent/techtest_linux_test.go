@@ -39,7 +39,9 @@ func TestCheckDevices(t *testing.T) {
 	out, stop := runCheck(t, func(ctx context.Context, out *lockedBuffer) error {
 		return CheckDevices(ctx, cfg, time.Minute, out)
 	})
-	if !sim.Wait(10*time.Second, func() bool { return sim.Text("led-1") == "led-1 地址0x01 1号窗口" && sim.Text("led-2") == "led-2 地址0x02 2号窗口" }) {
+	if !sim.Wait(10*time.Second, func() bool {
+		return sim.Text("led-1") == "led-1 地址0x01 1号窗口" && sim.Text("led-2") == "led-2 地址0x02 2号窗口"
+	}) {
 		t.Fatalf("bars show %q, %q", sim.Text("led-1"), sim.Text("led-2"))
 	}
 	if !waitCond(func() bool { return strings.Count(out.String(), "请在") == 2 }) {
