@@ -9,105 +9,113 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"qcall/assets"
 	"qcall/devices/agent"
 	"qcall/devices/escpos"
 )
 
-// runAgent runs the device agent: qcall agent --config agent.toml; or its
-// tests: qcall agent test ….
+// runAgent runs the device agent: qcall agent --config agent.toml; and
+// qcall agent service install|remove (Windows), qcall agent test.
 func runAgent(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "test" {
-		return runAgentTest(ctx, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "service":
+			return runAgentService(args[1:])
+		case "test":
+			return runAgentTest(ctx, args[1:])
+		}
 	}
 	fs := flag.NewFlagSet("qcall agent", flag.ContinueOnError)
 	path := fs.String("config", envDefault("AGENT_CONFIG", "agent.toml"), "agent configuration file (QCALL_AGENT_CONFIG); see docs/agent.md")
 	verbose := fs.Bool("v", false, "log debug messages too")
+	logPath := fs.String("log", "", "append the log to this file instead of standard error (a Windows service has no console)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := agent.LoadConfig(*path)
-	if err != nil {
-		return err
-	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	a, err := agent.Open(cfg, agent.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.Run(ctx); !errors.Is(err, context.Canceled) {
-		return err
-	}
-	log.Info("agent: stopped")
-	return nil
-}
-
-// runAgentTest checks the devices of a configuration while the agent is
-// stopped: qcall agent test [--printer NAME] prints a test ticket on each
-// printer (or the one named).
-func runAgentTest(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("qcall agent test", flag.ContinueOnError)
-	path := fs.String("config", envDefault("AGENT_CONFIG", "agent.toml"), "agent configuration file (QCALL_AGENT_CONFIG)")
-	printer := fs.String("printer", "", "print the test ticket on this printer only")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	cfg, err := agent.LoadConfig(*path)
-	if err != nil {
-		return err
-	}
-	return agentTestPrinters(ctx, os.Stdout, cfg, *printer)
-}
-
-// agentTestPrinters prints a test ticket on each printer of cfg, or on the
-// one named, telling out how each went; an error if one did not print.
-func agentTestPrinters(ctx context.Context, out io.Writer, cfg *agent.Config, only string) error {
-	a, err := agent.Open(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	names := a.PrinterNames()
-	if only != "" {
-		names = []string{only}
-	}
-	failed := 0
-	for _, name := range names {
-		if err := a.TestPrint(ctx, name); err != nil {
-			failed++
-			fmt.Fprintln(out, assets.T(cfg.Lang, "agent.test.failed", name, err))
-			continue
+	run := func(ctx context.Context) error {
+		out := io.Writer(os.Stderr)
+		if *logPath != "" {
+			f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			out = f
 		}
-		fmt.Fprintln(out, assets.T(cfg.Lang, "agent.test.printed", name))
+		cfg, err := agent.LoadConfig(*path)
+		if err != nil {
+			fmt.Fprintln(out, "qcall:", err)
+			return err
+		}
+		level := slog.LevelInfo
+		if *verbose {
+			level = slog.LevelDebug
+		}
+		log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+		a, err := agent.Open(cfg, agent.Options{Logger: log})
+		if err != nil {
+			log.Error("agent: cannot start", "err", err)
+			return err
+		}
+		defer a.Close()
+		if err := a.Run(ctx); !errors.Is(err, context.Canceled) {
+			return err
+		}
+		log.Info("agent: stopped")
+		return nil
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d printers did not print", failed, len(names))
+	if ok, err := runAsService(run); ok || err != nil {
+		return err
 	}
-	return nil
+	return run(ctx)
 }
 
-// runDevices lists the serial ports: qcall devices.
+// runAgentService installs or removes the agent's Windows service:
+// qcall agent service install --config C:\qcall\agent.toml [--log FILE].
+func runAgentService(args []string) error {
+	if len(args) == 0 || (args[0] != "install" && args[0] != "remove") {
+		return errors.New("usage: qcall agent service install --config agent.toml [--log agent.log] | qcall agent service remove")
+	}
+	fs := flag.NewFlagSet("qcall agent service "+args[0], flag.ContinueOnError)
+	path := fs.String("config", "agent.toml", "the agent configuration the service runs with")
+	logPath := fs.String("log", "", "the service's log file; default agent.log next to the configuration")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if args[0] == "remove" {
+		return removeService()
+	}
+	if _, err := agent.LoadConfig(*path); err != nil {
+		return err
+	}
+	if *logPath == "" {
+		*logPath = filepath.Join(filepath.Dir(*path), "agent.log")
+	}
+	return installService(*path, *logPath)
+}
+
+// runDevices lists the serial ports: qcall devices [--probe PORT].
 func runDevices(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("qcall devices", flag.ContinueOnError)
+	probe := fs.String("probe", "", "open this port as the agent would, say why it does not open, and show the bytes it sends")
+	baud := fs.Int("baud", 9600, "the probed port's baud rate")
+	listen := fs.Duration("listen", 10*time.Second, "how long to show the bytes a probed port sends")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	lang := assets.Lang(os.Getenv("LANG"))
+	if *probe != "" {
+		return probePort(ctx, lang, *probe, *baud, *listen)
+	}
 	ports, err := agent.ListPorts()
 	if err != nil {
 		return err
@@ -134,6 +142,15 @@ func listPorts(w io.Writer, lang string, ports []agent.PortInfo) {
 			parts = append(parts, p.Product)
 		}
 		fmt.Fprintln(w, "  "+strings.Join(parts, "  "))
+		for _, l := range p.Links {
+			fmt.Fprintln(w, "      "+assets.T(lang, "agent.devices.link", l))
+		}
+		if p.Checked {
+			fmt.Fprintln(w, "      "+assets.T(lang, "agent.devices.owner", p.Owner, p.Group, p.Mode))
+			if !p.Access {
+				fmt.Fprintln(w, "      "+assets.T(lang, "agent.devices.no_access", p.Group))
+			}
+		}
 	}
 }
 

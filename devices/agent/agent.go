@@ -41,8 +41,8 @@ type Options struct {
 	Logger *slog.Logger
 	// HTTPClient talks to the server; default one with a 10 s timeout.
 	HTTPClient *http.Client
-	// Now is this PC's clock; default time.Now. Ages are measured by the
-	// server's clock (see serverClock): tests set a PC clock that is off.
+	// Now is this PC's clock; default time.Now. The agent's timing rules
+	// follow the server's clock (see serverClock), corrected from this one.
 	Now func() time.Time
 }
 
@@ -57,10 +57,7 @@ type Agent struct {
 
 	spool  *spool
 	report *reporter
-	clock  *serverClock
-
-	skewMu sync.Mutex    // guards skew
-	skew   time.Duration // the skew last warned of
+	clock  *serverClock // the server's clock, for timing rules
 
 	printers    []*printer
 	byKiosk     map[string]*printer // kiosk device name → its printer
@@ -68,7 +65,9 @@ type Agent struct {
 	bySlip      map[int]*printer    // window → printer of its return slips
 	ledPorts    []*ledPort
 	ledByWindow map[int][]*ledBar
-	keypads     []*keypadDev
+	keypads     []*keypadDev // those with a port or a keyboard of their own
+	keyBuses    []*keypadBus // lines of polled keypads
+	keyByWindow map[int][]*keypadDev
 	voice       *voiceOut
 
 	// Owned by the connection goroutine.
@@ -79,6 +78,9 @@ type Agent struct {
 
 	connected atomic.Bool
 	stats     counters
+
+	portMu  sync.Mutex        // guards portWhy
+	portWhy map[string]string // device → why its port did not open last (portReason)
 
 	runOnce sync.Once
 }
@@ -114,9 +116,13 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: opts.Logger, http: opts.HTTPClient, byKiosk: map[string]*printer{},
-		bySlip: map[int]*printer{}, ledByWindow: map[int][]*ledBar{}}
+		bySlip: map[int]*printer{}, ledByWindow: map[int][]*ledBar{}, portWhy: map[string]string{}}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	a.clock = &serverClock{now: opts.Now}
+	if a.clock.now == nil {
+		a.clock.now = time.Now
 	}
 	a.clock = &serverClock{now: opts.Now}
 	if a.clock.now == nil {
@@ -164,13 +170,24 @@ func Open(cfg *Config, opts Options) (*Agent, error) {
 		bar := lp.add(lc)
 		a.ledByWindow[lc.Window] = append(a.ledByWindow[lc.Window], bar)
 	}
+	a.keyByWindow = map[int][]*keypadDev{}
+	buses := map[string]*keypadBus{}
 	for i := range cfg.Keypads {
 		k, err := newKeypad(a, &cfg.Keypads[i])
 		if err != nil {
 			a.spool.Close()
 			return nil, err
 		}
-		a.keypads = append(a.keypads, k)
+		a.keyByWindow[k.cfg.Window] = append(a.keyByWindow[k.cfg.Window], k)
+		if k.cfg.Poll == 0 {
+			a.keypads = append(a.keypads, k)
+			continue
+		}
+		if buses[k.cfg.Port] == nil {
+			buses[k.cfg.Port] = newKeypadBus(a, &k.cfg.PortConfig)
+			a.keyBuses = append(a.keyBuses, buses[k.cfg.Port])
+		}
+		buses[k.cfg.Port].add(k)
 	}
 	if cfg.Voice.Enabled {
 		a.voice = newVoiceOut(a)
@@ -194,11 +211,19 @@ func (a *Agent) Run(ctx context.Context) error {
 		for _, k := range a.keypads {
 			wg.Go(func() { k.run(ctx) })
 		}
+		for _, b := range a.keyBuses {
+			wg.Go(func() { b.run(ctx) })
+		}
+		for _, ks := range a.keyByWindow {
+			for _, k := range ks {
+				wg.Go(func() { k.rate(ctx) })
+			}
+		}
 		if a.voice != nil {
 			wg.Go(func() { a.voice.run(ctx) })
 		}
 		a.log.Info("agent: started", "server", a.cfg.Server, "printers", len(a.printers), "leds", len(a.cfg.LEDs),
-			"keypads", len(a.keypads), "voice", a.voice != nil, "resume_after", a.seq)
+			"keypads", len(a.cfg.Keypads), "voice", a.voice != nil, "resume_after", a.seq)
 		a.follow(ctx)
 		wg.Wait()
 		if a.seq != a.savedSeq {
@@ -263,10 +288,11 @@ func (a *Agent) handle(m *message) {
 		a.saveSeq(false)
 		return
 	case "state":
+		// Every state sets the bars from the hall view, as a snapshot does,
+		// so that a bar shows the same for the same state whether the agent
+		// followed the events or has just started.
 		a.setHall(m.Hall)
-		if a.needResync {
-			a.resyncLEDs()
-		}
+		a.resyncLEDs()
 		a.seq = max(a.seq, m.Seq)
 		a.saveSeq(false)
 		return
@@ -279,10 +305,22 @@ func (a *Agent) handle(m *message) {
 		a.ticketIssued(m)
 	case queue.EvTicketSuspended:
 		a.ticketSuspended(m)
-	case queue.EvTicketCalled, queue.EvTicketRecalled:
-		a.showCall(m, true)
+	case queue.EvTicketCalled:
+		a.showCall(m, led.ModeShow, true)
 		if a.voice != nil {
 			a.voice.announce(m)
+		}
+	case queue.EvTicketRecalled:
+		a.showCall(m, led.ModeBlink, true)
+		if a.voice != nil {
+			a.voice.announce(m)
+		}
+	case queue.EvServiceFinished:
+		// Not for a finish replayed long after (the agent was away).
+		if m.At.IsZero() || a.clock.Since(m.At) < time.Minute {
+			for _, k := range a.keyByWindow[m.Window] {
+				k.askRating()
+			}
 		}
 	case queue.EvSignedIn:
 		a.showWindow(m.Window, func(b *ledBar) string { return b.ready })
@@ -443,9 +481,9 @@ func (a *Agent) spoolJob(p *printer, j *job, seq uint64) {
 	signal(p.wake)
 }
 
-// showCall puts a call on the window's bars; again sends it even if they
-// show it already (a recall).
-func (a *Agent) showCall(m *message, again bool) {
+// showCall puts a call on the window's bars in mode m; force sends it even if
+// they show it already (a call, a recall).
+func (a *Agent) showCall(m *message, mode led.Mode, force bool) {
 	if len(a.ledByWindow[m.Window]) == 0 {
 		return
 	}
@@ -457,16 +495,18 @@ func (a *Agent) showCall(m *message, again bool) {
 			zh = ""
 		}
 	}
-	name := m.WindowName
+	// The hall view's name first, as resyncLEDs has it, so that a call shows
+	// the same from the event as from the state.
+	name := a.windowName(m.Window)
 	if name == "" {
-		name = a.windowName(m.Window)
+		name = m.WindowName
 	}
 	call := led.Call{Number: m.Number, Window: m.Window, WindowName: name, Service: zh}
 	if a.cfg.Lang == "en" && en != "" {
 		call.Service = en
 	}
 	for _, b := range a.ledByWindow[m.Window] {
-		b.port.show(b, led.Format(b.template, call), again)
+		b.port.show(b, led.Format(b.template, call), mode, force)
 	}
 }
 
@@ -474,7 +514,7 @@ func (a *Agent) showCall(m *message, again bool) {
 func (a *Agent) showWindow(id int, pick func(*ledBar) string) {
 	call := led.Call{Window: id, WindowName: a.windowName(id)}
 	for _, b := range a.ledByWindow[id] {
-		b.port.show(b, led.Format(pick(b), call), false)
+		b.port.show(b, led.Format(pick(b), call), led.ModeShow, false)
 	}
 }
 
@@ -492,7 +532,7 @@ func (a *Agent) resyncLEDs() {
 		case w == nil || w.State == "closed":
 			a.showWindow(id, func(b *ledBar) string { return b.closed })
 		case w.Current != nil && w.Current.Number != "":
-			a.showCall(&message{Window: id, Number: w.Current.Number, Service: w.Current.Service}, false)
+			a.showCall(&message{Window: id, Number: w.Current.Number, Service: w.Current.Service}, led.ModeShow, false)
 		default:
 			a.showWindow(id, func(b *ledBar) string { return b.ready })
 		}

@@ -67,6 +67,13 @@ func TestAgentConfig_Errors(t *testing.T) {
 		{"bad key score", head + "[[keypad]]\nname = \"a\"\nport = \"/dev/x\"\nwindow = 1\n[keypad.keys]\n\"1\" = 5\n", "score 5"},
 		{"bad duration", head + "read_timeout = \"soon\"\n", "duration"},
 		{"bad lang", head + "lang = \"fr\"\n", "lang"},
+		{"polled keypad without address", head + "[[keypad]]\nname = \"a\"\nport = \"/dev/x\"\nwindow = 1\npoll = \"100ms\"\n", "has_address"},
+		{"polled keypads at one address", head + "[[keypad]]\nname = \"a\"\nport = \"/dev/x\"\nwindow = 1\npoll = \"100ms\"\n[keypad.frame]\nhas_address = true\naddress = 1\n" +
+			"[[keypad]]\nname = \"b\"\nport = \"/dev/x\"\nwindow = 2\npoll = \"100ms\"\n[keypad.frame]\nhas_address = true\naddress = 1\n", "different addresses"},
+		{"keyboard with a port", head + "[[keypad]]\nname = \"a\"\nport = \"/dev/x\"\ninput = \"/dev/input/event3\"\nwindow = 1\n", "input is a keyboard"},
+		{"bad prompt", head + "[[keypad]]\nname = \"a\"\nport = \"/dev/x\"\nwindow = 1\nprompt = \"0xZZ\"\n", "prompt"},
+		{"negative gap", head + "[[led]]\nname = \"a\"\nport = \"/dev/x\"\nwindow = 1\ngap = \"-1s\"\n", "gap"},
+		{"LED escape without xor", head + "[[led]]\nname = \"a\"\nport = \"/dev/x\"\nwindow = 1\n[led.frame]\nescape = \"byte\"\nescape_byte = 0x1B\n", "escape_xor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,6 +275,12 @@ type LEDConfig struct {
 	// agent.led.closed. Both take the same fields as Template.
 	Ready  string `toml:"ready"`
 	Closed string `toml:"closed"`
+	// Gap is the pause after each frame, once it has left the port, before
+	// the next frame on the line (default 50ms; bars on one line share the
+	// longest). Refresh sends every bar its text again this often, so that a
+	// bar switched off and on shows it again (default 60s; "0s" never).
+	Gap     *Duration `toml:"gap"`
+	Refresh *Duration `toml:"refresh"`
 }
 
 // KeypadConfig is one satisfaction keypad.
@@ -285,13 +292,32 @@ type KeypadConfig struct {
 	// Keys maps what a key sends ("1", or hex bytes "0xA1") to its score 1–4
 	// (4 非常满意 … 1 不满意); default "1"…"4".
 	Keys map[string]int `toml:"keys"`
+	// Input, instead of Port, is a USB keyboard-style evaluator on Linux:
+	// its /dev/input/by-id/…-event-kbd. Its digit keys (top row or number
+	// pad) send "1"…"9", letters A–F "A"…"F", Enter "\r". The agent takes
+	// the keyboard for itself (EVIOCGRAB), so its presses type nowhere else.
+	Input string `toml:"input"`
+	// Prompt is sent to the keypad when a service finishes at its window, for
+	// keypads that then light up or say "please rate" (text, or hex bytes
+	// "0x1B 0x50"); for a polled keypad, the payload of a frame. Default none.
+	Prompt string `toml:"prompt"`
+	// Poll, for keypads that speak only when asked (several on one RS-485
+	// line, each at its frame's address): how often the agent asks each
+	// (default 0: the keypad sends by itself). The question is a frame
+	// carrying Request; the answer, a frame whose payload is the key
+	// pressed (in Keys), or empty.
+	Poll    Duration  `toml:"poll"`
+	Frame   led.Frame `toml:"frame"`   // the frame of questions and answers (devices/led README)
+	Request string    `toml:"request"` // the question's payload, text or hex bytes; default none
+	Timeout Duration  `toml:"timeout"` // how long an answer may take; default 100ms
 }
 
 // VoiceConfig plays each call on this machine's sound card, for halls without
 // a screen PC.
 type VoiceConfig struct {
 	Enabled bool `toml:"enabled"`
-	// Command plays a WAV from its standard input; default aplay -q -.
+	// Command plays a WAV from its standard input; default aplay -q - (on
+	// Windows, PowerShell with System.Media.SoundPlayer: voice.DefaultCommand).
 	Command []string `toml:"command"`
 	// MaxDelay: a call that reaches the agent later than this after it was made
 	// is not announced (default 60 s).
@@ -323,6 +349,14 @@ func or[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// orPtr returns p, or a pointer to def when p is nil.
+func orPtr[T any](p *T, def T) *T {
+	if p == nil {
+		return &def
+	}
+	return p
 }
 
 // LoadConfig reads and checks the configuration in path. Relative paths in it
@@ -480,6 +514,11 @@ func (c *Config) Validate() error {
 		if err := l.Frame.Validate(); err != nil {
 			return fmt.Errorf("%s: frame: %w", what, err)
 		}
+		l.Gap = orPtr(l.Gap, Duration(50*time.Millisecond))
+		l.Refresh = orPtr(l.Refresh, Duration(time.Minute))
+		if *l.Gap < 0 || *l.Refresh < 0 || (*l.Refresh > 0 && l.Refresh.D() < 100*time.Millisecond) {
+			return fmt.Errorf("%s: gap and refresh must not be negative, refresh at least 100ms (or 0s: never)", what)
+		}
 		for _, o := range leds[l.Port] {
 			if o.PortConfig != l.PortConfig {
 				return fmt.Errorf("%s: port %s is set up differently by %s", what, l.Port, o.Name)
@@ -490,6 +529,7 @@ func (c *Config) Validate() error {
 		}
 		leds[l.Port] = append(leds[l.Port], l)
 	}
+	keypadLines := map[string][]*KeypadConfig{} // port → polled keypads on it
 	for i := range c.Keypads {
 		k := &c.Keypads[i]
 		what := fmt.Sprintf("keypad[%d]", i)
@@ -499,7 +539,7 @@ func (c *Config) Validate() error {
 		if k.Address != "" {
 			return fmt.Errorf("%s: a keypad is on a serial port, not a network address", what)
 		}
-		if err := usePort(what, "keypad", &k.PortConfig); err != nil {
+		if err := k.validate(what, usePort, keypadLines); err != nil {
 			return err
 		}
 		if k.Window < 1 {
@@ -512,6 +552,54 @@ func (c *Config) Validate() error {
 	if c.Voice.Enabled {
 		c.Voice.MaxDelay = or(c.Voice.MaxDelay, Duration(time.Minute))
 	}
+	return nil
+}
+
+// validate checks how the keypad is reached: a keyboard (Input), a port of
+// its own, or a polled RS-485 line it shares with others (lines).
+func (k *KeypadConfig) validate(what string, usePort func(what, kind string, pc *PortConfig) error, lines map[string][]*KeypadConfig) error {
+	if _, err := keypad.ParseSequence(k.Prompt); err != nil {
+		return fmt.Errorf("%s: prompt: %w", what, err)
+	}
+	if k.Input != "" {
+		if k.Port != "" || k.Poll != 0 || k.Prompt != "" {
+			return fmt.Errorf("%s: input is a keyboard: no port, poll or prompt", what)
+		}
+		if runtime.GOOS != "linux" {
+			return fmt.Errorf("%s: input (a keyboard evaluator) works on Linux only", what)
+		}
+		return nil
+	}
+	if k.Poll == 0 {
+		return usePort(what, "keypad", &k.PortConfig)
+	}
+	if k.Poll < 0 || k.Timeout < 0 {
+		return fmt.Errorf("%s: poll and timeout must not be negative", what)
+	}
+	k.Timeout = or(k.Timeout, Duration(100*time.Millisecond))
+	if err := k.Frame.Validate(); err != nil {
+		return fmt.Errorf("%s: frame: %w", what, err)
+	}
+	if !k.Frame.HasAddress {
+		return fmt.Errorf("%s: a polled keypad needs frame.has_address and its address", what)
+	}
+	if _, err := keypad.ParseSequence(k.Request); err != nil {
+		return fmt.Errorf("%s: request: %w", what, err)
+	}
+	if err := k.PortConfig.validate(false); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for _, o := range lines[k.Port] {
+		if o.PortConfig != k.PortConfig || o.Frame.Address == k.Frame.Address {
+			return fmt.Errorf("%s: shares port %s with %s: same line settings and different addresses needed", what, k.Port, o.Name)
+		}
+	}
+	if len(lines[k.Port]) == 0 {
+		if err := usePort(what, "keypad", &k.PortConfig); err != nil {
+			return err
+		}
+	}
+	lines[k.Port] = append(lines[k.Port], k)
 	return nil
 }
 

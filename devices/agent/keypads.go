@@ -17,6 +17,10 @@ type keypadDev struct {
 	cfg    *KeypadConfig
 	keys   keypad.Keymap
 	scores chan int // presses waiting to be sent
+	// prompt asks for the "please rate" prompt (Prompt's bytes) to be sent;
+	// nil for a keypad without one.
+	prompt      chan struct{}
+	promptBytes []byte
 }
 
 func newKeypad(a *Agent, cfg *KeypadConfig) (*keypadDev, error) {
@@ -24,25 +28,61 @@ func newKeypad(a *Agent, cfg *KeypadConfig) (*keypadDev, error) {
 	if err != nil {
 		return nil, fmt.Errorf("agent: keypad %s: %w", cfg.Name, err)
 	}
-	return &keypadDev{a: a, cfg: cfg, keys: keys, scores: make(chan int, 16)}, nil
+	k := &keypadDev{a: a, cfg: cfg, keys: keys, scores: make(chan int, 16)}
+	if k.promptBytes, _ = keypad.ParseSequence(cfg.Prompt); len(k.promptBytes) > 0 { // checked by Validate
+		k.prompt = make(chan struct{}, 1)
+	}
+	return k, nil
+}
+
+// press hands a press to the rate goroutine, never waiting.
+func (k *keypadDev) press(p keypad.Press) {
+	select {
+	case k.scores <- p.Score:
+	default:
+		k.a.log.Warn("agent: keypad presses pile up; press dropped", "keypad", k.cfg.Name)
+	}
+}
+
+// askRating sends the keypad its "please rate" prompt, if it has one: a
+// service has just finished at its window.
+func (k *keypadDev) askRating() {
+	if k.prompt != nil {
+		signal(k.prompt)
+	}
+}
+
+// open opens the keypad's port, or its keyboard (Input) as a stream of key
+// bytes.
+func (k *keypadDev) open(ctx context.Context) (port, *PortConfig, error) {
+	if k.cfg.Input == "" {
+		pt, err := openPort(ctx, &k.cfg.PortConfig)
+		return pt, &k.cfg.PortConfig, err
+	}
+	pc := &PortConfig{Port: k.cfg.Input}
+	in, err := openInput(k.cfg.Input)
+	if err != nil {
+		return nil, pc, err
+	}
+	return in, pc, nil
 }
 
 func (k *keypadDev) run(ctx context.Context) {
-	go k.rate(ctx)
 	bo := newBackoff(k.a.cfg.Reconnect)
 	tl := &throttledLog{log: k.a.log, interval: 10 * time.Second}
 	for ctx.Err() == nil {
-		pt, err := openPort(ctx, &k.cfg.PortConfig)
+		pt, pc, err := k.open(ctx)
 		if err != nil {
-			k.a.report.set(k.cfg.Name, statusOffline, k.a.t("agent.note.port", k.cfg.PortConfig.String()))
+			k.a.report.set(k.cfg.Name, statusOffline, k.a.portFailed(k.cfg.Name, pc, err))
 			if !wait(ctx, bo.next(), nil) {
 				return
 			}
 			continue
 		}
 		bo.reset()
+		k.a.portOpened(k.cfg.Name)
 		k.a.report.set(k.cfg.Name, statusOK, k.a.t("agent.note.ok"))
-		k.a.log.Info("agent: keypad port open", "keypad", k.cfg.Name, "port", k.cfg.PortConfig.String())
+		k.a.log.Info("agent: keypad port open", "keypad", k.cfg.Name, "port", pc.String())
 		r, _ := keypad.NewReader(pt, k.keys) // the keymap was checked by Validate
 		r.Unknown = func(skipped []byte) {
 			k.a.stats.garbage.Add(int64(len(skipped)))
@@ -50,13 +90,12 @@ func (k *keypadDev) run(ctx context.Context) {
 		}
 		// Closing the port is what ends a blocked read when ctx ends.
 		stop := context.AfterFunc(ctx, func() { pt.Close() })
-		err = r.Run(func(p keypad.Press) {
-			select {
-			case k.scores <- p.Score:
-			default:
-				k.a.log.Warn("agent: keypad presses pile up; press dropped", "keypad", k.cfg.Name)
-			}
-		})
+		// The prompt's writer: the only goroutine that writes to this port,
+		// while Run reads it.
+		done := make(chan struct{})
+		go k.writePrompts(ctx, pt, done)
+		err = r.Run(k.press)
+		close(done)
 		stop()
 		pt.Close()
 		if ctx.Err() != nil {
@@ -66,6 +105,23 @@ func (k *keypadDev) run(ctx context.Context) {
 		k.a.report.set(k.cfg.Name, statusOffline, k.a.t("agent.note.port", k.cfg.PortConfig.String()))
 		if !wait(ctx, bo.next(), nil) {
 			return
+		}
+	}
+}
+
+// writePrompts writes the prompt to pt each time one is asked for, until done.
+func (k *keypadDev) writePrompts(ctx context.Context, pt port, done <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-k.prompt:
+			if _, err := pt.Write(k.promptBytes); err != nil {
+				k.a.log.Warn("agent: keypad prompt not sent", "keypad", k.cfg.Name, "err", err)
+				return
+			}
 		}
 	}
 }

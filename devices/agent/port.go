@@ -82,6 +82,23 @@ type PortInfo struct {
 	VID, PID     string // USB vendor and product ids, hex
 	SerialNumber string
 	Product      string
+	// On Linux: the stable links to the port (/dev/serial/by-id/…, the
+	// name to put in the configuration), the device file's owner, group and
+	// mode, and whether the user running this may open it (Checked says
+	// these were looked at).
+	Links        []string
+	Owner, Group string
+	Mode         string
+	Access       bool
+	Checked      bool
+}
+
+// DescribePort returns what this machine says of the port at path: its
+// links, owner and permissions (Linux).
+func DescribePort(path string) PortInfo {
+	p := PortInfo{Name: path}
+	p.describe()
+	return p
 }
 
 // ListPorts returns the serial ports of this machine, with their USB ids where
@@ -91,7 +108,9 @@ func ListPorts() ([]PortInfo, error) {
 	if err == nil {
 		ps := make([]PortInfo, 0, len(details))
 		for _, d := range details {
-			ps = append(ps, PortInfo{Name: d.Name, USB: d.IsUSB, VID: d.VID, PID: d.PID, SerialNumber: d.SerialNumber, Product: d.Product})
+			p := PortInfo{Name: d.Name, USB: d.IsUSB, VID: d.VID, PID: d.PID, SerialNumber: d.SerialNumber, Product: d.Product}
+			p.describe()
+			ps = append(ps, p)
 		}
 		return ps, nil
 	}
@@ -101,7 +120,9 @@ func ListPorts() ([]PortInfo, error) {
 	}
 	ps := make([]PortInfo, 0, len(names))
 	for _, n := range names {
-		ps = append(ps, PortInfo{Name: n})
+		p := PortInfo{Name: n}
+		p.describe()
+		ps = append(ps, p)
 	}
 	return ps, nil
 }

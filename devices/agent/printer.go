@@ -102,10 +102,10 @@ func (p *printer) open(ctx context.Context) bool {
 		pt, err = openPort(ctx, &p.cfg.PortConfig)
 	}
 	if err != nil {
-		p.report(statusOffline, p.a.t("agent.note.port", p.cfg.where()))
-		p.a.log.Debug("agent: printer port", "printer", p.cfg.Name, "err", err)
+		p.report(statusOffline, p.a.portFailed(p.cfg.Name, &p.cfg.PortConfig, err))
 		return false
 	}
+	p.a.portOpened(p.cfg.Name)
 	p.port = pt
 	p.bo.reset()
 	kind := "serial"

@@ -67,3 +67,34 @@ func releaseTTY(f *os.File) error {
 	}
 	return ierr
 }
+
+// releaseOnClose clears the exclusive mode of tty (see releaseTTY) each time
+// a file open on it is closed, until the returned stop is called. A real
+// serial port forgets TIOCEXCL when its last user closes it; a
+// pseudo-terminal the Sim holds open never has a last close, so an agent
+// killed with SIGKILL (its ports closed by the kernel, no TIOCNXCL) would
+// leave it locked against every later agent that is not root. inotify tells
+// of every close of the terminal's inode, whoever the closer.
+func releaseOnClose(tty *os.File) (stop func(), err error) {
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
+	if err != nil {
+		return nil, fmt.Errorf("inotify: %w", err)
+	}
+	if _, err := unix.InotifyAddWatch(fd, tty.Name(), unix.IN_CLOSE_WRITE|unix.IN_CLOSE_NOWRITE); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("inotify %s: %w", tty.Name(), err)
+	}
+	// Non-blocking, so the runtime's poller waits for it and Close ends a
+	// Read in progress.
+	events := os.NewFile(uintptr(fd), "inotify")
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := events.Read(buf); err != nil {
+				return
+			}
+			releaseTTY(tty)
+		}
+	}()
+	return func() { events.Close() }, nil
+}

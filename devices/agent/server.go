@@ -24,6 +24,7 @@ import (
 // last event it handled.
 func (a *Agent) follow(ctx context.Context) {
 	bo := newBackoff(a.cfg.Reconnect)
+	refused := 0 // the status of the last refusal of the token, logged once
 	for ctx.Err() == nil {
 		start := time.Now()
 		err := a.session(ctx)
@@ -35,6 +36,21 @@ func (a *Agent) follow(ctx context.Context) {
 			bo.reset() // it was up for a while: come back quickly
 		}
 		d := bo.next()
+		if status, ok := tokenRefused(err); ok {
+			// Not a lost connection: the server is there and says no. It
+			// is asked again (the hall may add the token), quietly.
+			if status != refused {
+				a.log.Error("agent: the server refuses the agent's token; retrying", "status", status, "hint", a.t("agent.token.refused", a.cfg.Server))
+			} else {
+				a.log.Debug("agent: token still refused", "status", status, "in", d.Round(time.Millisecond))
+			}
+			refused = status
+			if !wait(ctx, d, nil) {
+				return
+			}
+			continue
+		}
+		refused = 0
 		a.log.Warn("agent: server connection lost; retrying", "err", err, "in", d.Round(time.Millisecond))
 		if !wait(ctx, d, nil) {
 			return
@@ -69,6 +85,9 @@ func (a *Agent) session(ctx context.Context) error {
 		a.observeClock(resp.Header)
 	}
 	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+			return &apiError{Status: resp.StatusCode, Code: "unauthorized", Message: "websocket: " + resp.Status}
+		}
 		if resp != nil {
 			return fmt.Errorf("websocket: %s: %w", resp.Status, err)
 		}
@@ -105,6 +124,9 @@ func (a *Agent) session(ctx context.Context) error {
 	a.connected.Store(true)
 	a.stats.connects.Add(1)
 	a.needResync = true
+	for _, lp := range a.ledPorts {
+		lp.resend() // a bar may have been switched off and on meanwhile
+	}
 	a.log.Info("agent: connected", "server", a.cfg.Server, "since", a.seq)
 	a.report.resend()
 
@@ -134,27 +156,11 @@ func (a *Agent) session(ctx context.Context) error {
 	}
 }
 
-// skewWarn is how far this PC's clock may be from the server's before the
-// agent warns; the server's time is known to the second.
-const skewWarn = 5 * time.Second
-
-// observeClock takes the server's time from an answer's headers and warns when
-// this PC's clock is off by more than skewWarn (once, and again when the skew
-// changes by more than that).
+// observeClock takes the server's time from the Date header of an answer,
+// and warns when this PC's clock is far off it.
 func (a *Agent) observeClock(h http.Header) {
-	skew, ok := a.clock.observe(h, a.clock.now())
-	if !ok {
-		return
-	}
-	a.skewMu.Lock()
-	warn := (skew > skewWarn || skew < -skewWarn) && (skew-a.skew > skewWarn || a.skew-skew > skewWarn)
-	if warn || (skew <= skewWarn && skew >= -skewWarn) {
-		a.skew = skew
-	}
-	a.skewMu.Unlock()
-	if warn {
-		a.log.Warn("agent: this PC's clock differs from the hall server's; the agent goes by the server's time (set the PC's time, e.g. with NTP)",
-			"ahead_by", skew.Round(time.Second))
+	if off, warn := a.clock.observe(h.Get("Date"), a.clock.now()); warn {
+		a.log.Warn("agent: this PC's clock is off the server's; the agent follows the server's", "server_ahead_by", off.Round(time.Second))
 	}
 }
 
@@ -167,6 +173,16 @@ type apiError struct {
 
 func (e *apiError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// tokenRefused reports whether err is the server's 401 or 403: a wrong
+// token, or one of another role, not a network fault.
+func tokenRefused(err error) (int, bool) {
+	var ae *apiError
+	if errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) {
+		return ae.Status, true
+	}
+	return 0, false
 }
 
 // get reads path from the server into out.

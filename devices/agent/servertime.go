@@ -6,44 +6,56 @@ import (
 	"time"
 )
 
-// serverClock tells the hall server's time, so that ages (a ticket's, a
-// call's) do not depend on this PC's clock. Each answer of the server carries
-// its time (the Date header, to the second); serverClock keeps the last one
-// with the local monotonic time it came at, and counts on from there: a PC
-// clock that is wrong, or set during the day, changes nothing.
+// serverClock is the hall server's clock as the agent knows it: the local
+// clock corrected by the offset seen in the Date header of the server's
+// answers. Timing rules (a call too old to announce) compare the server's
+// event times with it, so that an agent PC whose clock is off neither
+// announces stale calls nor drops fresh ones.
+//
+// A Date header has whole seconds, so the offset is known to about half a
+// second plus the answer's time on the network; the rules it serves count in
+// tens of seconds.
 type serverClock struct {
-	now func() time.Time // the local clock; time.Now
+	now func() time.Time // the local clock
 
-	mu    sync.Mutex // guards the fields below
-	at    time.Time  // the server's time at the last answer
-	local time.Time  // now() when that answer came (monotonic)
+	mu     sync.Mutex    // guards offset and known
+	offset time.Duration // server minus local
+	known  bool
 }
 
-// observe takes the server's time from an answer's headers, received at local
-// time now, and returns the skew of the local clock (positive: this PC is
-// ahead); ok is false when the answer had no Date.
-func (c *serverClock) observe(h http.Header, now time.Time) (skew time.Duration, ok bool) {
-	d, err := http.ParseTime(h.Get("Date"))
+// skewWarn is how far the local clock may be off the server's before the
+// agent warns.
+const skewWarn = 5 * time.Second
+
+// observe takes the Date header of an answer of the server that arrived at
+// local time at. It returns the new offset, and whether it is one to warn
+// of: the first one beyond skewWarn, or one that moved by more than skewWarn
+// since the last.
+func (c *serverClock) observe(date string, at time.Time) (offset time.Duration, warn bool) {
+	d, err := http.ParseTime(date)
 	if err != nil {
 		return 0, false
 	}
-	d = d.Add(500 * time.Millisecond) // the header is cut to the second
-	c.mu.Lock()
-	c.at, c.local = d, now
-	c.mu.Unlock()
-	return now.Round(0).Sub(d), true
-}
-
-// Now returns the server's time now, or the local time before any answer came.
-func (c *serverClock) Now() time.Time {
-	now := c.now()
+	// The server wrote Date somewhere within its second, before the answer
+	// left: the middle of that second is the best guess for "at".
+	offset = d.Add(500 * time.Millisecond).Sub(at)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at.IsZero() {
-		return now
+	prev, known := c.offset, c.known
+	c.offset, c.known = offset, true
+	if !known {
+		return offset, offset.Abs() > skewWarn
 	}
-	return c.at.Add(now.Sub(c.local))
+	return offset, (offset - prev).Abs() > skewWarn
 }
 
-// Since returns the time elapsed since t by the server's clock.
+// Now returns the server's time now: the local clock until an answer came.
+func (c *serverClock) Now() time.Time {
+	c.mu.Lock()
+	off := c.offset
+	c.mu.Unlock()
+	return c.now().Add(off)
+}
+
+// Since returns how long ago t (a server time) was, by the server's clock.
 func (c *serverClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }

@@ -122,6 +122,7 @@ type simDev struct {
 	dev  *os.File // far end, read by the reader goroutine
 	tty  *os.File // kept open, so that the far end does not hang up while the agent reopens
 	path string   // the tty's name
+	stop func()   // ends releaseOnClose's watch of tty
 
 	state      PrinterState
 	proc       sync.Mutex       // guards pr and held: the reader, SetPrinter and the print engine feed the printer
@@ -212,10 +213,16 @@ func (s *Sim) plug(d *simDev) error {
 	if err != nil {
 		return err
 	}
+	stop, err := releaseOnClose(tty)
+	if err != nil {
+		dev.Close()
+		tty.Close()
+		return fmt.Errorf("agent: sim: %w", err)
+	}
 	s.mu.Lock()
 	d.gen++
 	gen := d.gen
-	d.dev, d.tty, d.path = dev, tty, tty.Name()
+	d.dev, d.tty, d.path, d.stop = dev, tty, tty.Name(), stop
 	s.mu.Unlock()
 	if s.opts.LinkDir != "" {
 		link := filepath.Join(s.opts.LinkDir, d.spec.Name)
@@ -249,10 +256,11 @@ func (s *Sim) Unplug(name string) error {
 func (s *Sim) detach(d *simDev) {
 	s.mu.Lock()
 	d.gen++
-	dev, tty := d.dev, d.tty
-	d.dev, d.tty = nil, nil
+	dev, tty, stop := d.dev, d.tty, d.stop
+	d.dev, d.tty, d.stop = nil, nil, nil
 	s.mu.Unlock()
 	if dev != nil {
+		stop()
 		dev.Close()
 		tty.Close()
 	}
@@ -691,7 +699,7 @@ func (s *Sim) ledBytes(d *simDev, b []byte) []byte {
 
 // DefaultSimFrame is the LED frame of the simulator's bars: STX, address,
 // GB18030 text, xor, ETX (devices/led README, example 1).
-func DefaultSimFrame(address byte) led.Frame {
+func DefaultSimFrame(address int) led.Frame {
 	return led.Frame{Prefix: []byte{0x02}, HasAddress: true, Address: address, Checksum: led.ChecksumXOR, Suffix: []byte{0x03}}
 }
 
@@ -701,7 +709,7 @@ func DefaultSimFrame(address byte) led.Frame {
 func SimDevices(windows []int) []SimSpec {
 	specs := []SimSpec{{Kind: SimPrinter, Name: "printer-1", Kiosks: []string{"kiosk-1"}, Slips: windows}}
 	for _, w := range windows {
-		specs = append(specs, SimSpec{Kind: SimLED, Name: fmt.Sprintf("led-%d", w), Window: w, Frame: DefaultSimFrame(byte(w))})
+		specs = append(specs, SimSpec{Kind: SimLED, Name: fmt.Sprintf("led-%d", w), Window: w, Frame: DefaultSimFrame(w)})
 	}
 	for _, w := range windows {
 		specs = append(specs, SimSpec{Kind: SimKeypad, Name: fmt.Sprintf("keypad-%d", w), Window: w})
@@ -770,7 +778,9 @@ func hexList(b []byte) string {
 
 // Release lets device name's port be opened again by anyone after an agent
 // that had it open was killed (go.bug.st/serial opens ports exclusively, and
-// the Sim keeps the terminal open, so the kernel does not reset it).
+// the Sim keeps the terminal open, so the kernel does not reset it). The Sim
+// does it by itself whenever a file open on the terminal is closed; Release
+// is for a caller that cannot wait for that.
 func (s *Sim) Release(name string) error {
 	_, tty, err := s.plugged(name)
 	if err != nil {

@@ -37,8 +37,10 @@ func (v *voiceOut) announce(m *message) {
 	if m.VoiceURL == "" {
 		return
 	}
-	if !m.At.IsZero() && time.Since(m.At) > v.a.cfg.Voice.MaxDelay.D() {
-		v.a.log.Info("agent: call too old to announce", "number", m.Number, "at", m.At)
+	// The call's time is the server's: compared with the server's clock, not
+	// this PC's, which may be off by minutes.
+	if !m.At.IsZero() && v.a.clock.Since(m.At) > v.a.cfg.Voice.MaxDelay.D() {
+		v.a.log.Info("agent: call too old to announce", "number", m.Number, "at", m.At, "age", v.a.clock.Since(m.At).Round(time.Second))
 		return
 	}
 	select {

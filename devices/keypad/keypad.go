@@ -70,6 +70,13 @@ func ParseKeymap(m map[string]int) (Keymap, error) {
 	return k, k.Validate()
 }
 
+// ParseSequence reads bytes written as in a keymap: hex bytes separated by
+// spaces ("0xA1", "0x1B 0x31"), or literal text ("1").
+func ParseSequence(s string) ([]byte, error) {
+	seq, err := parseSeq(s)
+	return []byte(seq), err
+}
+
 func parseSeq(s string) (string, error) {
 	if !strings.HasPrefix(strings.ToLower(s), "0x") {
 		return s, nil

@@ -5,8 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"qcall/assets"
 )
 
 // Display is one LED bar on a serial port. It is not safe for concurrent use: the
@@ -27,8 +25,12 @@ func NewDisplay(w io.Writer, f Frame) (*Display, error) {
 
 // Show sends the frame for text in one Write. It returns Build's error, or the
 // write error prefixed "led: ".
-func (d *Display) Show(text string) error {
-	b, err := d.frame.Build(text)
+func (d *Display) Show(text string) error { return d.ShowMode(text, ModeShow) }
+
+// ShowMode sends the frame for text in mode m (a recall blinks) in one Write,
+// as Show.
+func (d *Display) ShowMode(text string, m Mode) error {
+	b, err := d.frame.BuildMode(text, m)
 	if err != nil {
 		return err
 	}
@@ -38,7 +40,7 @@ func (d *Display) Show(text string) error {
 	return nil
 }
 
-// String names the device for logs: "led{/dev/ttyUSB1 addr 0x01}" (the port's
+// String names the device for logs: "led{/dev/ttyUSB1 addr 0x01}" or "led{/dev/ttyUSB1 addr 001}" (the port's
 // name when the writer has one, an *os.File; the address when the frame has one).
 func (d *Display) String() string {
 	var parts []string
@@ -46,7 +48,7 @@ func (d *Display) String() string {
 		parts = append(parts, n.Name())
 	}
 	if d.frame.HasAddress {
-		parts = append(parts, fmt.Sprintf("addr %#02x", d.frame.Address))
+		parts = append(parts, "addr "+d.frame.AddressString())
 	}
 	return "led{" + strings.Join(parts, " ") + "}"
 }
@@ -59,19 +61,14 @@ type Call struct {
 	Service    string // 社保卡业务
 }
 
-// DefaultTemplate returns the catalogue's layout for lang (key printer.led.call):
-// "{number} 请到{window}号窗口" in zh-CN.
-func DefaultTemplate(lang string) string {
-	return assets.T(lang, "printer.led.call")
-}
-
 // Format fills template with c: {number}, {window}, {window_name} and {service}
 // are replaced, anything else is kept as it is. An empty template gives
-// DefaultTemplate("zh-CN"). Bars with room for only a few characters use
-// "{number}".
+// "{number}" (the caller brings the hall's wording, from its catalogue: the
+// agent's default is printer.led.call, "{number} 请到{window}号窗口"). Bars
+// with room for only a few characters use "{number}".
 func Format(template string, c Call) string {
 	if template == "" {
-		template = DefaultTemplate("zh-CN")
+		template = "{number}"
 	}
 	return strings.NewReplacer(
 		"{number}", c.Number,
@@ -79,4 +76,16 @@ func Format(template string, c Call) string {
 		"{window_name}", c.WindowName,
 		"{service}", c.Service,
 	).Replace(template)
+}
+
+// AddressString is the bar's address as logs and the technician's test show
+// it: 0x01 for a binary address, 001 as the ASCII digits sent; "" without one.
+func (f Frame) AddressString() string {
+	if !f.HasAddress {
+		return ""
+	}
+	if f.addressFormat() == "binary" {
+		return fmt.Sprintf("%#02x", f.Address)
+	}
+	return string(f.addressBytes(f.Address))
 }

@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// DefaultCommand plays a WAV read from standard input on the default ALSA device
-// (aplay, from alsa-utils).
-var DefaultCommand = []string{"aplay", "-q", "-"}
+// DefaultCommand plays a WAV read from standard input on this machine's
+// default sound device: aplay (alsa-utils) on Linux; on Windows, PowerShell
+// with .NET's SoundPlayer, which every Windows has (player_windows.go).
+var DefaultCommand = defaultCommand
 
 // PlayerConfig says how a Player plays. The zero value plays through
 // DefaultCommand with room for 8 waiting WAVs.
