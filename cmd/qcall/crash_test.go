@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,10 @@ func TestCrash_KillUnderLoad(t *testing.T) {
 		}
 		acked = append(acked, got...)
 
+		// qcall check after every crash: a kill -9 leaves nothing damaged.
+		if out, err := exec.Command(qcallBin, "check", "--data", dir).CombinedOutput(); err != nil {
+			t.Fatalf("round %d: qcall check after the kill: %v\n%s", round, err, out)
+		}
 		c = startChild(t, dir)
 		checkHall(t, c.url, acked)
 		c.kill()

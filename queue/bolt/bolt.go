@@ -15,8 +15,10 @@
 // written with zeros and synced beforehand, and one fdatasync. Its layout:
 //
 //	0     "qcallWAL", big-endian uint32 log format version (walVersion)
-//	512   epoch slot 0: big-endian uint64 epoch, CRC-32C of the slot
-//	1024  epoch slot 1: the same; the slot with the higher valid epoch counts
+//	512   slot 0: big-endian uint64 epoch, uint64 size of the log file,
+//	      CRC-32C of the slot (version 1: no size)
+//	1024  slot 1: the same; the slot with the higher valid epoch counts, and
+//	      of two with one epoch the larger size
 //	4096  records, one after the other, to the end of the zeroed space:
 //	        CRC-32C (Castagnoli) of the rest of the record
 //	        uint32 payload length, uint64 seq, uint64 generation,
@@ -24,8 +26,9 @@
 //	        record in its batch (version 1: always 0),
 //	        payload: the event's JSON, the very bytes the events bucket gets
 //
-// The log is created at the first Append with 1 MiB of zeroed space and grows
-// by 1 MiB at a time, each piece zeroed and synced before use, up to WALSize.
+// The log is created with 1 MiB of zeroed space and grows by 1 MiB at a time,
+// each piece zeroed and synced before use, up to WALSize; then the header
+// says the new size, so that a log cut short shows.
 //
 // # Writing
 //
@@ -39,22 +42,39 @@
 // the log), for every Append with a snapshot (pending events, new events and
 // snapshot in one transaction), on Close, and before Backup.
 //
-// Each process that writes the log first takes a new epoch: it writes the next
-// epoch into a header slot and syncs it. Its generations are epoch<<32, +1 at
-// each checkpoint. Close takes one more epoch once everything is in the data
-// file, which marks the whole log as done.
+// Each process that writes the log first makes a new log file (zeroed, synced,
+// renamed over the old one, whose events are all in the data file by then)
+// with the next epoch: a process never writes where another wrote, which
+// after a failed fsync may hold in the page cache what never reached the
+// disk. Its generations are epoch<<32, +1 at each checkpoint. The data file's
+// meta bucket then says a log is in use ("wal"), until a clean Close, which
+// takes one more epoch once everything is in the data file (the whole log is
+// done) and deletes the mark. A backup's copy has no mark.
 //
 // # Recovery
 //
-// Open reads the log from the first record on and takes records while each is
-// whole (length in bounds, CRC matches), has a generation not below the
-// header's epoch<<32 and equal to the first record's, and a seq one past the
-// record before. Then it drops what follows the last record that ends a batch:
-// a torn batch is dropped whole. Records a checkpoint already put into the data
-// file (seq ≤ its last seq) are skipped; otherwise the first record must be the
-// data file's last seq + 1, else Open fails with ErrWALMismatch (an older data
-// file was put back next to a newer log). The rest goes into the data file at
-// once.
+// Open first checks the data file before bbolt maps it (a file cut shorter
+// than its pages is ErrDamaged, not a SIGBUS), then reads the log from the
+// first record on and takes records while each is whole (length in bounds,
+// CRC matches), has a generation not below the header's epoch<<32 and equal
+// to the first record's, a seq one past the record before and its index in
+// its batch. Then it drops what follows the last record that ends a batch: a
+// torn batch is dropped whole, with a warning. Records a checkpoint already
+// put into the data file (seq ≤ its last seq) are skipped; otherwise the first
+// record must be the data file's last seq + 1, else Open fails with
+// ErrWALMismatch (an older data file was put back next to a newer log). The
+// rest goes into the data file at once.
+//
+// Only the last batch can be torn: the next is written after its fdatasync
+// returned. So Open looks past the stop at every offset for whole records of
+// the newest generation that continue the events read: a record that starts
+// a batch after the torn one's start, or the end of a batch followed by more,
+// proves that synced records are damaged, and Open fails with a *DamageError
+// (ErrDamaged) that names the file and the byte and writes nothing: the intact
+// records stay for Repair. A log shorter than its header's size (cut short)
+// is ErrDamaged, and no log where the data file marks one in use is
+// ErrWALMissing. Repair and Check (repair.go) are `qcall repair` and `qcall
+// check`.
 //
 // Stale records of older generations lie beyond the newest generation's end;
 // the generation rule keeps them out even where one starts exactly at that end
