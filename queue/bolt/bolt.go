@@ -445,12 +445,9 @@ func (d *DB) recover() error {
 	scan := scanWAL(data, h.version, d.epoch<<32, d.last)
 	recs := scan.recs
 	if scan.damaged() {
-		after := d.last
-		if n := len(recs); n > 0 {
-			after = max(after, recs[n-1].seq)
-		}
+		after, next := scan.around(d.last)
 		return &DamageError{Path: d.walPath, Offset: int64(scan.stop), After: after,
-			Next: scan.tail[0].seq, Last: scan.tail[len(scan.tail)-1].seq,
+			Next: next, Last: scan.tail[len(scan.tail)-1].seq,
 			What: "a record there cannot be read"}
 	}
 	if n := len(scan.tail); n > 0 {

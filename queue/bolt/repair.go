@@ -174,8 +174,9 @@ func checkLog(rep *Report, walPath string, last uint64, marked bool) {
 	}
 	switch {
 	case s.damaged():
-		bad("%s at byte %d: a record cannot be read, and events #%d to #%d follow it intact; run qcall repair",
-			filepath.Base(walPath), s.stop, s.tail[0].seq, s.tail[len(s.tail)-1].seq)
+		after, next := s.around(last)
+		bad("%s at byte %d: a record cannot be read after event #%d, and events #%d to #%d follow it intact; run qcall repair",
+			filepath.Base(walPath), s.stop, after, next, s.tail[len(s.tail)-1].seq)
 	case len(s.tail) > 0:
 		rep.say("%s: the last batch (events #%d to #%d) was torn by a crash before it was acknowledged; the next start drops it",
 			filepath.Base(walPath), s.tail[0].seq, s.tail[len(s.tail)-1].seq)
@@ -255,7 +256,7 @@ func Repair(path string, now time.Time) (rep Report, err error) {
 	}
 	if s.damaged() || len(s.tail) > 0 {
 		rep.OK = false
-		rep.say("%s is damaged from byte %d on: %s", filepath.Base(walPath), s.stop, printable(data[s.stop:min(len(data), s.stop+160)]))
+		rep.say("%s is damaged from byte %d on: %s", filepath.Base(walPath), s.stop, printable(data[s.stop:min(len(data), s.stop+400)]))
 	}
 	var out []queue.Event
 	next := last + 1

@@ -217,6 +217,23 @@ func (s walScan) damaged() bool {
 	return false
 }
 
+// around returns the last event read whole before the stop (last when none
+// is past it) and the first found whole after it (0 when none).
+func (s walScan) around(last uint64) (after, next uint64) {
+	after = last
+	if n := len(s.recs); n > 0 {
+		after = max(after, s.recs[n-1].seq)
+	}
+	for _, r := range s.tail {
+		if r.off < s.stop {
+			after = max(after, r.seq)
+		} else if next == 0 {
+			next = r.seq
+		}
+	}
+	return after, next
+}
+
 // scanWAL reads the records of b, a whole log file, from the first on, and
 // returns those of the complete batches at its start. It stops at the first
 // record that is cut short, zero, or fails its CRC, whose generation is below
