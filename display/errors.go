@@ -48,15 +48,9 @@ const (
 	codeInternal         = "internal"
 )
 
-// codeStatuses is the one place an error code meets HTTP: every code the API can
-// answer with and its status. A queue code missing here is answered as 500
-// (and logged), so a new engine error shows up at once rather than as a wrong 4xx.
-//
-// issuing_closed, quota_reached and person_limit are 409: the request is well
-// formed and allowed for the caller, but the hall's state refuses it now, like
-// every other rule the engine enforces.
+// codeStatuses are the API's own codes and their HTTP statuses. The engine's
+// codes are not here: their status is their kind's (kindStatuses).
 var codeStatuses = map[string]int{
-	// The API's own.
 	codeBadJSON:          http.StatusBadRequest,
 	codeBodyTooLarge:     http.StatusRequestEntityTooLarge,
 	codeNotFound:         http.StatusNotFound,
@@ -68,67 +62,43 @@ var codeStatuses = map[string]int{
 	codeRateLimited:      http.StatusTooManyRequests,
 	codeHostNotAllowed:   http.StatusForbidden,
 	codeInternal:         http.StatusInternalServerError,
-
-	// The engine's (queue/errors.go).
-	queue.ErrInvalid.Code:          http.StatusBadRequest,
-	queue.ErrInvalidIDNo.Code:      http.StatusBadRequest,
-	queue.ErrUnknownService.Code:   http.StatusNotFound,
-	queue.ErrUnknownWindow.Code:    http.StatusNotFound,
-	queue.ErrUnknownTicket.Code:    http.StatusNotFound,
-	queue.ErrUnknownSlip.Code:      http.StatusNotFound,
-	queue.ErrUnknownExpress.Code:   http.StatusNotFound,
-	queue.ErrUnknownRefusal.Code:   http.StatusNotFound,
-	queue.ErrUnknownCase.Code:      http.StatusNotFound,
-	queue.ErrUnknownStaff.Code:     http.StatusNotFound,
-	queue.ErrQueueEmpty.Code:       http.StatusNotFound,
-	queue.ErrWrongState.Code:       http.StatusConflict,
-	queue.ErrNoCurrentTicket.Code:  http.StatusConflict,
-	queue.ErrWindowBusy.Code:       http.StatusConflict,
-	queue.ErrNotSignedIn.Code:      http.StatusForbidden,
-	queue.ErrWindowTaken.Code:      http.StatusConflict,
-	queue.ErrNotServedHere.Code:    http.StatusConflict,
-	queue.ErrIssuingClosed.Code:    http.StatusConflict,
-	queue.ErrQuotaReached.Code:     http.StatusConflict,
-	queue.ErrPersonLimit.Code:      http.StatusConflict,
-	queue.ErrTicketsWaiting.Code:   http.StatusConflict,
-	queue.ErrSlipExpired.Code:      http.StatusConflict,
-	queue.ErrAlreadyRated.Code:     http.StatusConflict,
-	queue.ErrNothingToRate.Code:    http.StatusConflict,
-	queue.ErrAlreadyDecided.Code:   http.StatusConflict,
-	queue.ErrExpressPending.Code:   http.StatusConflict,
-	queue.ErrRequeueExhausted.Code: http.StatusConflict,
-	queue.ErrUnavailable.Code:      http.StatusServiceUnavailable,
-	queue.ErrClosed.Code:           http.StatusServiceUnavailable,
 }
 
-// statusOf returns the HTTP status of an error code; an unknown code is 500.
+// kindStatuses is the one place an engine error meets HTTP: the status of
+// each kind of queue.Error. A code queue defines is answered with its kind's
+// status, so a new one needs no edit here; a code queue does not define, or
+// of a kind missing here, is answered as 500 (and logged).
+//
+// Conflict is 409 for every rule of the hall's state, issuing_closed,
+// quota_reached and person_limit among them: the request is well formed and
+// allowed for the caller, but the hall refuses it now. queue_empty is of kind
+// not found (nothing to call): 404.
+var kindStatuses = map[queue.Kind]int{
+	queue.KindInvalid:     http.StatusBadRequest,
+	queue.KindNotFound:    http.StatusNotFound,
+	queue.KindConflict:    http.StatusConflict,
+	queue.KindForbidden:   http.StatusForbidden,
+	queue.KindUnavailable: http.StatusServiceUnavailable,
+}
+
+// statusOf returns the HTTP status of an error code: the API's own, else that
+// of the kind queue defines for it; an unknown code is 500.
 func statusOf(code string) int {
 	if s, ok := codeStatuses[code]; ok {
 		return s
 	}
+	if e := queue.Defined(code); e != nil {
+		if s, ok := kindStatuses[e.Kind]; ok {
+			return s
+		}
+	}
 	return http.StatusInternalServerError
 }
 
-// engineMessages are the engine's errors by code, to tell its generic message (not
-// worth repeating after the catalogue's) from a detail.
-var engineMessages = func() map[string]string {
-	m := map[string]string{}
-	for _, e := range []*queue.Error{queue.ErrInvalid, queue.ErrInvalidIDNo, queue.ErrUnknownService, queue.ErrUnknownWindow,
-		queue.ErrUnknownTicket, queue.ErrUnknownSlip, queue.ErrUnknownExpress, queue.ErrUnknownRefusal,
-		queue.ErrUnknownCase, queue.ErrUnknownStaff, queue.ErrQueueEmpty, queue.ErrWrongState,
-		queue.ErrNoCurrentTicket, queue.ErrWindowBusy, queue.ErrNotSignedIn, queue.ErrWindowTaken,
-		queue.ErrNotServedHere, queue.ErrIssuingClosed, queue.ErrQuotaReached, queue.ErrPersonLimit,
-		queue.ErrTicketsWaiting, queue.ErrSlipExpired, queue.ErrAlreadyRated, queue.ErrNothingToRate,
-		queue.ErrAlreadyDecided, queue.ErrExpressPending, queue.ErrRequeueExhausted, queue.ErrUnavailable,
-		queue.ErrClosed} {
-		m[e.Code] = e.Message
-	}
-	return m
-}()
-
 // classifyError returns the code of err and the detail worth showing with it. An
-// error that is neither an *apiError nor a known *queue.Error is internal: its
-// text stays in the log.
+// error that is neither an *apiError nor a *queue.Error of a code queue
+// defines is internal: its text stays in the log. The detail of a queue.Error
+// is its message when it differs from the generic one of its code.
 func classifyError(err error) (code, detail string) {
 	var ae *apiError
 	if errors.As(err, &ae) {
@@ -136,10 +106,11 @@ func classifyError(err error) (code, detail string) {
 	}
 	var qe *queue.Error
 	if errors.As(err, &qe) {
-		if _, known := codeStatuses[qe.Code]; !known {
+		def := queue.Defined(qe.Code)
+		if def == nil || statusOf(qe.Code) == http.StatusInternalServerError {
 			return codeInternal, ""
 		}
-		if qe.Message != engineMessages[qe.Code] {
+		if qe.Message != def.Message {
 			detail = qe.Message
 		}
 		return qe.Code, detail
@@ -150,12 +121,26 @@ func classifyError(err error) (code, detail string) {
 	return codeInternal, ""
 }
 
-// errorBody is the JSON of every error answer.
+// errorBody is the JSON of every error answer. Message is what a person reads:
+// the catalogue's text for the code in the request's language, with the
+// detail after it (as it has always been); Detail is the detail alone, in
+// English, for developers and logs, left out when there is none.
 type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Detail  string `json:"detail,omitempty"`
 	} `json:"error"`
+}
+
+// newErrorBody is the answer to code with detail for a request whose
+// Accept-Language is acceptLang.
+func newErrorBody(acceptLang, code, detail string) errorBody {
+	var body errorBody
+	body.Error.Code = code
+	body.Error.Message = errorMessage(assets.Lang(acceptLang), code, detail)
+	body.Error.Detail = detail
+	return body
 }
 
 // errorMessage is the catalogue's text for code in lang, with detail after it.
@@ -170,7 +155,7 @@ func errorMessage(lang, code, detail string) string {
 	return msg + "：" + detail
 }
 
-// fail answers err as {"error":{"code","message"}} with the status of its code.
+// fail answers err as {"error":{"code","message","detail"?}} with the status of its code.
 // Internal errors are logged with their text and answered without it.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, detail := classifyError(err)
@@ -184,8 +169,5 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if ae := (*apiError)(nil); errors.As(err, &ae) && ae.retry > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((ae.retry+time.Second-1)/time.Second), 10))
 	}
-	var body errorBody
-	body.Error.Code = code
-	body.Error.Message = errorMessage(assets.Lang(r.Header.Get("Accept-Language")), code, detail)
-	sendJSON(w, status, body)
+	sendJSON(w, status, newErrorBody(r.Header.Get("Accept-Language"), code, detail))
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
+	"unicode"
 
 	"qcall/assets"
 	"qcall/queue"
@@ -54,12 +57,89 @@ func TestStatusOf(t *testing.T) {
 	}
 }
 
-func TestStatuses_EveryEngineCodeMapped(t *testing.T) {
-	for code := range engineMessages {
-		if _, ok := codeStatuses[code]; !ok {
-			t.Errorf("engine code %q has no HTTP status", code)
+// TestAPI_EveryEngineCode walks every code queue defines (queue.Errors, not a
+// list kept here) and answers it through the API's own fail on a real HTTP
+// server: the status is its kind's, the message the catalogue's in both
+// languages, and the detail comes in its own field. A code queue adds is
+// checked here with no edit to display; it fails until both catalogues word it.
+func TestAPI_EveryEngineCode(t *testing.T) {
+	// Written out here, so that a slip in kindStatuses is caught.
+	wantStatus := map[queue.Kind]int{
+		queue.KindInvalid:     400,
+		queue.KindNotFound:    404,
+		queue.KindConflict:    409,
+		queue.KindForbidden:   403,
+		queue.KindUnavailable: 503,
+	}
+	h := newAPITestHall(t, queue.Demo())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		err := error(queue.Defined(q.Get("code")))
+		if d := q.Get("detail"); d != "" {
+			err = fmt.Errorf("some command: %w", queue.Errorf(q.Get("code"), "%s", d))
+		}
+		h.api.fail(w, r, err)
+	}))
+	t.Cleanup(srv.Close)
+
+	all := queue.Errors()
+	if len(all) == 0 {
+		t.Fatal("queue defines no error")
+	}
+	for _, e := range all {
+		if _, ok := codeStatuses[e.Code]; ok {
+			t.Errorf("%s: queue's code is also one of the API's own", e.Code)
+		}
+		want, ok := wantStatus[e.Kind]
+		if !ok {
+			t.Errorf("%s: kind %v has no status here; add it to kindStatuses and to this test", e.Code, e.Kind)
+			continue
+		}
+		key := "error." + e.Code
+		zh, zhOK := assets.Catalog("zh-CN")[key]
+		en, enOK := assets.Catalog("en")[key]
+		if !zhOK || !enOK || zh == "" || en == "" || zh == en || !hasHan(zh) {
+			t.Errorf("%s: the catalogues do not word it: zh-CN %q, en %q (assets/i18n/*/errors.json)", key, zh, en)
+			continue
+		}
+		for _, tc := range []struct{ lang, text, sep string }{{"zh-CN,zh;q=0.9", zh, "："}, {"en-GB", en, ": "}} {
+			for _, detail := range []string{"", "ticket A001 is done"} {
+				u := srv.URL + "?" + url.Values{"code": {e.Code}, "detail": {detail}}.Encode()
+				req, _ := http.NewRequest("GET", u, nil)
+				req.Header.Set("Accept-Language", tc.lang)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var body map[string]map[string]string
+				err = json.NewDecoder(resp.Body).Decode(&body)
+				resp.Body.Close()
+				wantMsg := tc.text
+				if detail != "" {
+					wantMsg += tc.sep + detail
+				}
+				got := body["error"]
+				keys := 2 // code, message; and detail when there is one
+				if detail != "" {
+					keys = 3
+				}
+				if err != nil || resp.StatusCode != want || got["code"] != e.Code || got["message"] != wantMsg ||
+					got["detail"] != detail || len(got) != keys || len(body) != 1 {
+					t.Errorf("%s (%s, detail %q): %d %v %v; want %d, message %q", e.Code, tc.lang, detail, resp.StatusCode, body, err, want, wantMsg)
+				}
+			}
 		}
 	}
+}
+
+// hasHan reports whether s has a Chinese character.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestStatuses_Catalogue(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"net/netip"
 	"path"
 	"strings"
-
-	"qcall/assets"
 )
 
 // LoopbackHosts wraps next so that it answers only requests whose Host names
@@ -66,11 +64,8 @@ func hostListed(host string, extra func() []string) bool {
 // failCode answers the error code with its catalogue message and detail, as
 // the API does, for the handlers outside it.
 func failCode(w http.ResponseWriter, r *http.Request, code, detail string) {
-	var body errorBody
-	body.Error.Code = code
-	body.Error.Message = errorMessage(assets.Lang(r.Header.Get("Accept-Language")), code, detail)
 	w.Header()["Cache-Control"] = noStore
-	sendJSON(w, statusOf(code), body)
+	sendJSON(w, statusOf(code), newErrorBody(r.Header.Get("Accept-Language"), code, detail))
 }
 
 // photoTypes are the image types a staff photo may be, by file extension: a

@@ -6,7 +6,6 @@ package display
 import (
 	"net/http"
 
-	"qcall/assets"
 	"qcall/queue"
 )
 
@@ -31,9 +30,6 @@ func (h *Hub) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == codeInternal {
 		h.log.Error("display: hub: internal error", "path", r.URL.Path, "err", err)
 	}
-	var body errorBody
-	body.Error.Code = code
-	body.Error.Message = errorMessage(assets.Lang(r.Header.Get("Accept-Language")), code, detail)
 	w.Header().Set("Cache-Control", "no-store")
-	_ = sendJSON(w, status, body)
+	_ = sendJSON(w, status, newErrorBody(r.Header.Get("Accept-Language"), code, detail))
 }

@@ -3,11 +3,15 @@ package queue_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"qcall/internal/fieldfill"
 	"qcall/queue"
 )
 
@@ -322,6 +326,87 @@ func TestAppendJSONAllFields(t *testing.T) {
 	checkEventRoundTrip(t, e, checkEvent(t, &e))
 	var v queue.TicketView
 	checkTicketViewRoundTrip(t, v, checkTicketView(t, &v))
+}
+
+// TestAppendJSON_EveryField is the drift test: an Event and a TicketView with
+// every exported field set, nested ones too (the Config's), found by
+// reflection, so that a field added to the struct but not to its appender
+// fails here, without anyone listing it. The appender's bytes must be
+// encoding/json's, and decoding them must give back every field set.
+func TestAppendJSON_EveryField(t *testing.T) {
+	var e queue.Event
+	if err := fieldfill.Fill(&e); err != nil {
+		t.Fatal(err)
+	}
+	want := stdJSON(t, &e, false)
+	if want == nil {
+		t.Fatalf("encoding/json fails on %#v", e)
+	}
+	got := e.AppendJSON(nil)
+	if d := jsonFieldsDiffer(got, want); d != "" {
+		t.Fatalf("Event.AppendJSON differs from encoding/json (add the field to queue/eventjson.go):\n%s", d)
+	}
+	var back queue.Event
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatalf("decode %s: %v", got, err)
+	}
+	if z := fieldfill.Zero(&back); len(z) != 0 {
+		t.Fatalf("fields set but not stored (a json:\"-\" tag?): %v", z)
+	}
+
+	var v queue.TicketView
+	if err := fieldfill.Fill(&v); err != nil {
+		t.Fatal(err)
+	}
+	for _, html := range []bool{true, false} {
+		want := stdJSON(t, &v, html)
+		if want == nil {
+			t.Fatalf("encoding/json fails on %#v", v)
+		}
+		got := v.AppendJSON(nil, html)
+		if d := jsonFieldsDiffer(got, want); d != "" {
+			t.Fatalf("TicketView.AppendJSON(html %v) differs from encoding/json (add the field to queue/eventjson.go):\n%s", html, d)
+		}
+		var back queue.TicketView
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("decode %s: %v", got, err)
+		}
+		if z := fieldfill.Zero(&back); len(z) != 0 {
+			t.Fatalf("TicketView fields set but not encoded: %v", z)
+		}
+	}
+}
+
+// jsonFieldsDiffer returns "" when got and want are the same bytes, else
+// what differs, key by key where both are JSON objects.
+func jsonFieldsDiffer(got, want []byte) string {
+	if bytes.Equal(got, want) {
+		return ""
+	}
+	var g, w map[string]json.RawMessage
+	if json.Unmarshal(got, &g) != nil || json.Unmarshal(want, &w) != nil {
+		return fmt.Sprintf(" got %s\nwant %s", got, want)
+	}
+	var out []string
+	for k, wv := range w {
+		gv, ok := g[k]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%q is not written", k))
+		case !bytes.Equal(gv, wv):
+			out = append(out, fmt.Sprintf("%q is %s, want %s", k, gv, wv))
+		}
+	}
+	for k := range g {
+		if _, ok := w[k]; !ok {
+			out = append(out, fmt.Sprintf("%q is written, encoding/json does not write it", k))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, fmt.Sprintf("same fields, other bytes (order?):\n got %s\nwant %s", got, want))
+	}
+	slices.Sort(out)
+	return strings.Join(out, "\n")
 }
 
 // Times encoding/json refuses: the appenders append nothing.

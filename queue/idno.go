@@ -7,7 +7,7 @@ import (
 
 // ErrInvalidIDNo is answered for a citizen ID number that cannot be one: wrong
 // length or characters, an impossible date of birth, or a wrong check digit.
-var ErrInvalidIDNo = &Error{Code: "invalid_id_no", Message: "the citizen ID number is not valid"}
+var ErrInvalidIDNo = define(KindInvalid, "invalid_id_no", "the citizen ID number is not valid")
 
 // idWeights are the weights of the first 17 digits of an 18-digit citizen ID
 // number, 2^(17-i) mod 11 (GB 11643-1999 §8.2, ISO 7064 MOD 11-2).
