@@ -304,23 +304,24 @@ func Open(path string, opts ...Option) (*DB, error) {
 	}
 	bo := &bbolt.Options{
 		Timeout: o.lockTimeout,
-		// The freelist is not written on each commit but rebuilt by a scan
-		// when the file is opened, as etcd and containerd run it: one page
-		// less to write per commit, and no freelist page that a crash can
-		// leave inconsistent. bbolt marks such a file (meta freelist =
-		// PgidNoFreelist), so any bbolt, including one that syncs the
-		// freelist, rebuilds it on open instead of trusting a stale one.
-		// The scan costs time at start-up only, proportional to the file
-		// size: milliseconds for a hall's years of events. The hashmap
-		// freelist is the one etcd pairs with it (O(1) allocate and free).
-		NoFreelistSync:  true,
+		// The freelist is written at each commit, so that Open reads it
+		// instead of rebuilding it by a scan of every page. The scan runs
+		// in a goroutine of bbolt's own, and a damaged page makes it panic
+		// there, where nothing can recover: the process dies with a stack
+		// trace, again at every start. With the freelist written, a
+		// damaged page is met only where it is read, under the recovers
+		// of read and update. A commit is a checkpoint (every 2 MiB of log)
+		// since the write-ahead log, so the page more costs nothing worth
+		// measuring. A file written without a freelist (by an older qcall)
+		// is scanned once. The hashmap freelist: O(1) allocate and free.
+		NoFreelistSync:  false,
 		FreelistType:    bbolt.FreelistMapType,
 		InitialMmapSize: initialMmapSize(),
 		MaxSize:         o.maxSize,
 		NoSync:          o.noSync,
 	}
 	// The bbolt file's lock covers the log too: it is taken first.
-	bdb, err := bbolt.Open(path, 0o600, bo)
+	bdb, err := openBolt(path, bo)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (file lock not acquired within %s)", path, ErrLocked, o.lockTimeout)
 	}
@@ -405,10 +406,12 @@ func checkFormat(tx *bbolt.Tx) (fresh bool, err error) {
 // and a later Append's checkpoint puts them in.
 func (d *DB) recover() error {
 	var mark []byte
-	err := d.db.View(func(tx *bbolt.Tx) error {
+	err := d.read(func(tx *bbolt.Tx, _ []pendingEvent) error {
 		d.last = lastKey(tx.Bucket(bucketEvents))
-		d.snapSeq = lastKey(tx.Bucket(bucketSnapshots))
 		mark = bytes.Clone(tx.Bucket(bucketMeta).Get(keyWAL))
+		if s := d.newestSnapshot(tx); s != nil {
+			d.snapSeq = s.Seq
+		}
 		return nil
 	})
 	if err != nil {
@@ -830,9 +833,27 @@ func (d *DB) checkpoint(batch []pendingEvent, snap *queue.Snapshot) error {
 	return err
 }
 
-// update runs fn in a bbolt write transaction and commits it.
-func (d *DB) update(fn func(tx *bbolt.Tx) error) error {
-	err := d.db.Update(fn)
+// openBolt opens the bbolt file; a page so damaged that bbolt panics on it
+// while opening is an error wrapping ErrDamaged.
+func openBolt(path string, bo *bbolt.Options) (bdb *bbolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			bdb, err = nil, fmt.Errorf("%w: %s: %v; restore the newest backup", ErrDamaged, path, p)
+		}
+	}()
+	return bbolt.Open(path, 0o600, bo)
+}
+
+// update runs fn in a bbolt write transaction and commits it. A page so
+// damaged that bbolt panics on it is an error wrapping ErrDamaged (bbolt
+// rolls the transaction back as the panic passes).
+func (d *DB) update(fn func(tx *bbolt.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %s: %v; run `qcall check --data %s`", ErrDamaged, d.path, p, filepath.Dir(d.path))
+		}
+	}()
+	err = d.db.Update(fn)
 	if err == nil && d.afterCommit != nil {
 		d.afterCommit()
 	}
@@ -900,20 +921,10 @@ func (d *DB) Load() (*queue.Snapshot, []queue.Event, error) {
 	var snap *queue.Snapshot
 	var events []queue.Event
 	err := d.read(func(tx *bbolt.Tx, pending []pendingEvent) error {
+		snap = d.newestSnapshot(tx)
 		var after uint64
-		// The newest snapshot that is whole; the events after an older
-		// one rebuild the same state, and every event is kept.
-		c := tx.Bucket(bucketSnapshots).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			state, err := decodeSnapshot(v)
-			if err != nil {
-				d.log.Warn("store: a snapshot is damaged; rebuilding the state from an older one and the events after it",
-					"file", d.path, "snapshot", binary.BigEndian.Uint64(k), "err", err)
-				continue
-			}
-			after = binary.BigEndian.Uint64(k)
-			snap = &queue.Snapshot{Seq: after, State: bytes.Clone(state)}
-			break
+		if snap != nil {
+			after = snap.Seq
 		}
 		b := tx.Bucket(bucketEvents)
 		var err error
@@ -927,6 +938,30 @@ func (d *DB) Load() (*queue.Snapshot, []queue.Event, error) {
 		return nil, nil, fmt.Errorf("load: %w", err)
 	}
 	return snap, events, nil
+}
+
+// newestSnapshot returns the newest snapshot that is whole, nil when there is
+// none: the events after an older one, or after none, rebuild the same state,
+// and every event is kept. A snapshot page so damaged that bbolt cannot read
+// it counts as no snapshot.
+func (d *DB) newestSnapshot(tx *bbolt.Tx) (snap *queue.Snapshot) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.log.Warn("store: the snapshots cannot be read; rebuilding the state from every event", "file", d.path, "err", p)
+			snap = nil
+		}
+	}()
+	c := tx.Bucket(bucketSnapshots).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		state, err := decodeSnapshot(v)
+		if err != nil {
+			d.log.Warn("store: a snapshot is damaged; rebuilding the state from an older one and the events after it",
+				"file", d.path, "snapshot", binary.BigEndian.Uint64(k), "err", err)
+			continue
+		}
+		return &queue.Snapshot{Seq: binary.BigEndian.Uint64(k), State: bytes.Clone(state)}
+	}
+	return nil
 }
 
 // Events returns up to limit events with seq greater than after, in order;

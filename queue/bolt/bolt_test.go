@@ -704,3 +704,51 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check of an open store = %v, want ErrLocked", err)
 	}
 }
+
+// The snapshots' page damaged so that bbolt cannot read it (it panics on
+// it): the state is rebuilt from every event, and the hall starts.
+func TestLoad_unreadableSnapshotPage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qcall.db")
+	db, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := func(seq uint64) *queue.Snapshot {
+		// A large state, so that it has pages of its own.
+		return &queue.Snapshot{Seq: seq, State: fmt.Appendf(nil, `{"seq":%d,"pad":"%s"}`, seq, strings.Repeat("s", 20000))}
+	}
+	mustAppend(t, db, events(1, 10), big(10))
+	mustAppend(t, db, events(11, 10), big(20))
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, seq := range []uint64{10, 20} {
+		i := bytes.Index(b, fmt.Appendf(nil, `{"seq":%d,"pad":`, seq))
+		for ; i >= 0; i = bytes.Index(b, fmt.Appendf(nil, `{"seq":%d,"pad":`, seq)) {
+			page := i &^ 4095
+			b[page+8], b[page+9] = 0xff, 0xff // the page's flags: no page type bbolt knows
+			b[i] = 'x'
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("the snapshots are not in the file")
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	snap, es, err := db2.Load()
+	if err != nil || snap != nil || !reflect.DeepEqual(es, events(1, 20)) {
+		t.Fatalf("Load = snapshot %v, %d events, %v; want no snapshot and all 20 events", snap, len(es), err)
+	}
+}

@@ -39,8 +39,8 @@ func openRaw(path string, readOnly bool) (*bbolt.DB, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: DefaultLockTimeout, ReadOnly: readOnly,
-		NoFreelistSync: true, FreelistType: bbolt.FreelistMapType})
+	bdb, err := openBolt(path, &bbolt.Options{Timeout: DefaultLockTimeout, ReadOnly: readOnly,
+		FreelistType: bbolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (stop the hall first)", ErrLocked, path)
 	}
