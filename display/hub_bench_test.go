@@ -230,12 +230,12 @@ func benchCallNext(b *testing.B, screens bool) {
 		d, body := post(fmt.Sprintf("/api/windows/%d/call-next", w), tokens[w])
 		times = append(times, d)
 		b.StopTimer()
-		var called struct{ Service string }
-		if err := json.Unmarshal(body, &called); err != nil || called.Service == "" {
+		var called struct{ Ticket struct{ Service string } }
+		if err := json.Unmarshal(body, &called); err != nil || called.Ticket.Service == "" {
 			b.Fatalf("call-next answered %s", body)
 		}
 		post(fmt.Sprintf("/api/windows/%d/finish", w), tokens[w])
-		e.issue(called.Service) // the queues stay as long
+		e.issue(called.Ticket.Service) // the queues stay as long
 		b.StartTimer()
 	}
 	b.StopTimer()
