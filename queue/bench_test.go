@@ -79,6 +79,7 @@ func BenchmarkEngine_Open(b *testing.B) {
 			clock := queue.NewManualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai))
 			opts := queue.Options{Config: queue.Demo(), Clock: clock, IDKey: []byte("test-key")}
 			buildDay(b, path, opts, clock, n)
+			snapBytes := snapshotSize(b, path)
 			var tickets int
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -107,8 +108,23 @@ func BenchmarkEngine_Open(b *testing.B) {
 			if tickets != n {
 				b.Fatalf("the state holds %d tickets, want %d", tickets, n)
 			}
+			b.ReportMetric(float64(snapBytes), "snapshot-B")
 		})
 	}
+}
+
+// snapshotSize is the size of the newest snapshot in the store at path.
+func snapshotSize(b *testing.B, path string) int {
+	st, err := bolt.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	snap, _, err := st.Load()
+	if err != nil || snap == nil {
+		b.Fatalf("load: %v (snapshot %v)", err, snap != nil)
+	}
+	return len(snap.State)
 }
 
 // benchDir is a directory for a benchmark's store: in memory (/dev/shm) when

@@ -1,6 +1,9 @@
 package queue
 
-import "slices"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // The calling order as it was computed before the waiting lists were kept in
 // order: by looking at every waiting ticket. TestState_OrderedQueues checks
@@ -88,4 +91,14 @@ func (s *State) RefWaiting(service string) int {
 		}
 	}
 	return n
+}
+
+// SnapshotJSON is snapshot b (either format) in the old format: the JSON of
+// State.
+func SnapshotJSON(b []byte) ([]byte, error) {
+	s, err := decodeState(b)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(s)
 }
