@@ -806,7 +806,9 @@ func TestHub_SlowClientDropped(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 25 {
+			// Until the slow client is dropped: the socket buffers take a
+			// while to fill, with states sent only when a view changed.
+			for i := 0; i < 25 || i < 2000 && e.hub.Stats().Dropped == 0; i++ {
 				svc := []string{"employment", "unemployment", "pension", "medical", "injury", "consult"}[w]
 				if _, err := e.eng.IssueTicket(hubCtx, "kiosk-1", queue.IssueRequest{Service: svc}); err != nil {
 					t.Error(err)
