@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,12 @@ type HubOptions struct {
 	// replacing the shipped clip of that name, when the hub builds its
 	// composer.
 	VoiceOverride fs.FS
+	// ViewInterval is the least time between two rounds of views (default
+	// 100 ms): events go to the clients as soon as they are committed, and
+	// the states of the views that changed follow within ViewInterval, built
+	// once for every commit in between. It bounds what the screens cost the
+	// server however fast the hall works.
+	ViewInterval time.Duration
 	// PingInterval, PongWait and WriteWait are the keep-alive timings
 	// (defaults 25 s, 60 s, 10 s): a ping every PingInterval, a connection
 	// that has sent nothing (pong included) for PongWait is closed, and so is
@@ -72,16 +79,19 @@ type HubOptions struct {
 
 // Hub is the realtime side of the hall: GET /ws. Each client gets a snapshot of
 // what it shows, consistent with a seq, then every later event that concerns
-// it, in seq order, and after each committed batch one coalesced state message
-// to render from. It is the engine's event sink: Publish only logs the events
-// and wakes the hub's own goroutine, which looks at the state once per round
-// (computing each distinct view once), and fans out to the clients' bounded
-// buffers; a client whose buffer is full is dropped, never waited for.
+// it, in seq order, and after a round of commits one coalesced state message
+// to render from, when its view changed. It is the engine's event sink:
+// Publish only logs the events and wakes the hub's own goroutine, which folds
+// them into its read model (queue.ReadModel, a copy of the hall's state kept
+// by the hub), builds each distinct view once from it, and fans out to the
+// clients' bounded buffers; a client whose buffer is full is dropped, never
+// waited for. Views are never built on the engine's goroutine: a clerk's
+// call-next does not wait on the screens.
 //
-// The engine's View may see events applied but not yet committed; it returns
-// once they are durable, and Publish follows. So whoever looks at the state
-// at seq N waits (briefly) until the log holds every event up to N before
-// sending anything stitched to it.
+// The engine answers a command before it publishes the command's events. So
+// a registration first asks the engine's seq, and waits (briefly) until the
+// log holds every event up to it, so that its snapshot is at least as new as
+// any answer given before.
 type Hub struct {
 	opts   HubOptions
 	eng    *queue.Engine
@@ -117,6 +127,19 @@ type Hub struct {
 	cfg        *queue.Config  // the public configuration as of the newest event annotated
 	expressWin map[string]int // pending express request → the window that asked
 
+	// viewMu guards the read model the views are built from: the hall's
+	// state folded from the logged events, by run before each fan-out and by
+	// registrations. Views are built under it, never on the engine's
+	// goroutine. Lock order: viewMu, then logMu; never with mu.
+	viewMu sync.Mutex
+	model  *queue.ReadModel
+
+	// Owned by run.
+	viewed    uint64    // seq of the last round of views
+	viewedAt  time.Time // when it was built
+	viewsDue  bool      // events were sent since: a round of views is due
+	viewTimer *time.Timer
+
 	// mu guards the clients and what was sent to them. Lock order: mu, then
 	// logMu. Only run writes sent.
 	mu      sync.Mutex
@@ -142,6 +165,7 @@ type keyInfo struct {
 	n       int
 	seq     uint64 // seq of body
 	body    []byte // JSON object of the view, fields after type and seq
+	same    []byte // what tells whether the view changed: body, less a hall's seq
 	service string // a phone's ticket's service, to know when it moved
 }
 
@@ -187,6 +211,7 @@ const (
 	DefaultPingInterval = 25 * time.Second
 	DefaultPongWait     = 60 * time.Second
 	DefaultWriteWait    = 10 * time.Second
+	DefaultViewInterval = 100 * time.Millisecond
 )
 
 // NewHub returns a hub for opts.Engine; Start connects it to the engine.
@@ -214,6 +239,9 @@ func NewHub(opts HubOptions) (*Hub, error) {
 	}
 	if opts.WriteWait <= 0 {
 		opts.WriteWait = DefaultWriteWait
+	}
+	if opts.ViewInterval <= 0 {
+		opts.ViewInterval = DefaultViewInterval
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -315,11 +343,17 @@ func (h *Hub) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("display: hub: %w", err)
 	}
+	// The read model is at least as new as the look above; the clients'
+	// stream starts where it is.
+	if h.model, err = h.eng.NewReadModel(ctx); err != nil {
+		return fmt.Errorf("display: hub: %w", err)
+	}
+	seq = h.model.Seq()
 	if err := h.waitLog(ctx, seq); err != nil {
 		return fmt.Errorf("display: hub: %w", err)
 	}
 	h.mu.Lock()
-	h.sent, h.started = seq, true
+	h.sent, h.started, h.viewed = seq, true, seq
 	h.mu.Unlock()
 	go h.run(ctx)
 	return nil
@@ -535,6 +569,9 @@ func annotate(e *hubEvent, cfg *queue.Config) {
 // run fans out each batch of commits until ctx ends or Close.
 func (h *Hub) run(ctx context.Context) {
 	defer close(h.done)
+	h.viewTimer = time.NewTimer(time.Hour)
+	h.viewTimer.Stop()
+	defer h.viewTimer.Stop()
 	for {
 		select {
 		case <-h.quit:
@@ -543,6 +580,7 @@ func (h *Hub) run(ctx context.Context) {
 			h.closeClients()
 			return
 		case <-h.wake:
+		case <-h.viewTimer.C:
 		}
 		h.round(ctx)
 	}
@@ -572,8 +610,34 @@ func (h *Hub) rangeLocked(from, to uint64) (evs []*hubEvent, ok bool) {
 	return h.events[from+1-first : to+1-first], true
 }
 
-// round sends the clients the events after sent, then each view's state, all
-// at the seq of one look at the engine's state.
+// advanceLocked folds into the read model the events logged after it, and
+// returns its seq. When the log no longer holds them (never expected: the
+// model is advanced before each fan-out, and the log keeps RingSize events
+// before it), the model is taken again from the engine. viewMu held.
+func (h *Hub) advanceLocked(ctx context.Context) (uint64, error) {
+	h.logMu.Lock()
+	evs, ok := h.rangeLocked(h.model.Seq(), h.lastSeqLocked())
+	evs = slices.Clone(evs)
+	h.logMu.Unlock()
+	if !ok {
+		h.log.Warn("display: hub: the read model fell behind the log; taking it again", "seq", h.model.Seq())
+		m, err := h.eng.NewReadModel(ctx)
+		if err != nil {
+			return 0, err
+		}
+		h.model = m
+		return m.Seq(), h.waitLog(ctx, m.Seq())
+	}
+	for _, e := range evs {
+		if err := h.model.Apply(&e.ev); err != nil {
+			h.log.Error("display: hub: read model", "err", err)
+		}
+	}
+	return h.model.Seq(), nil
+}
+
+// round sends the clients the events after sent, then the state of each view
+// that changed, all at the seq of the read model once it has folded them.
 func (h *Hub) round(ctx context.Context) {
 	if err := h.fillGap(); err != nil {
 		h.log.Error("display: hub", "err", err)
@@ -582,14 +646,27 @@ func (h *Hub) round(ctx context.Context) {
 	h.logMu.Lock()
 	last := h.lastSeqLocked()
 	h.logMu.Unlock()
-	if last <= sent {
+	if last <= sent && !h.viewsDue {
 		return
 	}
+	if wait := h.opts.ViewInterval - time.Since(h.viewedAt); wait > 0 {
+		// Too soon for views: the events go now, the views when due.
+		h.eventsOnly(ctx, sent, last)
+		if !h.viewsDue {
+			h.viewsDue = true
+			h.viewTimer.Reset(wait)
+		}
+		return
+	}
+	h.viewsDue = false
+	h.viewedAt = time.Now()
 	type want struct {
 		key     stateKey
 		service string
 		body    any
 		enc     []byte
+		same    []byte // enc less a hall's seq, to compare
+		changed bool
 	}
 	h.mu.Lock()
 	wants := make([]want, 0, len(h.keys))
@@ -598,39 +675,29 @@ func (h *Hub) round(ctx context.Context) {
 	}
 	h.mu.Unlock()
 
-	seq := last // with no view to build, the events logged are all there is
-	var err error
-	if len(wants) > 0 {
-		err = h.eng.View(ctx, func(st *queue.State) error {
-			seq = st.Seq
-			// The events logged so far tell which phones' views moved; when st
-			// is ahead of the log (events applied, not yet committed), all may
-			// have.
-			h.logMu.Lock()
-			known := h.next - 1
-			evs, _ := h.rangeLocked(sent, min(seq, known))
-			d := phoneDirty(st, evs)
-			h.logMu.Unlock()
-			d.all = d.all || seq > known
-			now := h.eng.Now()
-			var hall *queue.HallView // computed once for the hall and agent views
-			for i := range wants {
-				k := wants[i].key
-				if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
-					continue // nothing it shows has moved
-				}
-				if (k.view == viewHall || k.view == viewAgent) && hall == nil {
-					v := h.hallView(st, now)
-					hall = &v
-				}
-				wants[i].body, wants[i].service = h.buildView(st, k, hall)
+	h.viewMu.Lock()
+	seq, err := h.advanceLocked(ctx)
+	if err == nil && len(wants) > 0 {
+		st := h.model.State()
+		// The events since the last views tell which phones' views moved.
+		evs, ok := h.logRange(h.viewed, seq)
+		d := phoneDirty(st, evs)
+		d.all = d.all || !ok
+		now := h.eng.Now()
+		var hall *queue.HallView // computed once for the hall and agent views
+		for i := range wants {
+			k := wants[i].key
+			if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
+				continue // nothing it shows has moved
 			}
-			return nil
-		})
+			if (k.view == viewHall || k.view == viewAgent) && hall == nil {
+				v := h.hallView(st, now)
+				hall = &v
+			}
+			wants[i].body, wants[i].service = h.buildView(st, k, hall)
+		}
 	}
-	if err == nil {
-		err = h.waitLog(ctx, seq) // the state at seq follows every event up to seq
-	}
+	h.viewMu.Unlock()
 	if err != nil {
 		if errors.Is(err, queue.ErrClosed) || errors.Is(err, context.Canceled) {
 			return
@@ -645,7 +712,7 @@ func (h *Hub) round(ctx context.Context) {
 	fresh, _ := h.logRange(sent, seq)
 	for i := range wants {
 		if wants[i].body != nil {
-			wants[i].enc = mustJSON(wants[i].body)
+			wants[i].enc, wants[i].same = encodeView(wants[i].body)
 		}
 	}
 	states := make(map[stateKey]*websocket.PreparedMessage, len(wants)) // each view's state, framed once for all its clients
@@ -654,18 +721,68 @@ func (h *Hub) round(ctx context.Context) {
 		if w.enc == nil {
 			continue
 		}
+		ki := h.keys[w.key]
+		if ki != nil && ki.body != nil && bytes.Equal(ki.same, w.same) {
+			// Unchanged: its clients have it. It is the view at seq too,
+			// for those who register now.
+			if ki.seq < seq {
+				ki.seq, ki.body = seq, w.enc
+			}
+			continue
+		}
 		states[w.key] = prepared(stateMessage("state", seq, w.enc))
-		if ki := h.keys[w.key]; ki != nil {
-			ki.seq, ki.body, ki.service = seq, w.enc, w.service
+		if ki != nil {
+			ki.seq, ki.body, ki.same, ki.service = seq, w.enc, w.same, w.service
 		}
 	}
 	for c := range h.clients {
 		h.deliverLocked(c, fresh, seq, states[c.key])
 	}
 	h.sent = seq
+	if err == nil {
+		h.viewed = seq
+	}
 	h.stats.rounds++
 	h.mu.Unlock()
 	h.trim(seq)
+}
+
+// eventsOnly sends the clients the events after sent, up to last, without
+// views, and folds them into the read model (so that it never falls behind
+// the log).
+func (h *Hub) eventsOnly(ctx context.Context, sent, last uint64) {
+	h.viewMu.Lock()
+	if _, err := h.advanceLocked(ctx); err != nil && !errors.Is(err, queue.ErrClosed) && !errors.Is(err, context.Canceled) {
+		h.log.Error("display: hub: round", "err", err)
+	}
+	h.viewMu.Unlock()
+	if last <= sent {
+		return
+	}
+	fresh, _ := h.logRange(sent, last)
+	h.mu.Lock()
+	for c := range h.clients {
+		h.deliverLocked(c, fresh, last, nil)
+	}
+	h.sent = last
+	h.stats.rounds++
+	h.mu.Unlock()
+	h.trim(last)
+}
+
+// encodeView encodes a view's body, and returns with it what tells whether
+// the view changed: the encoding itself, or for a hall view, the encoding
+// without the hall's seq (which moves with every event, and which no screen
+// renders).
+func encodeView(body any) (enc, same []byte) {
+	enc = mustJSON(body)
+	if hb, ok := body.(hubHallBody); ok && hb.Hall != nil && hb.Hall.Seq != 0 {
+		v := *hb.Hall
+		v.Seq = 0
+		hb.Hall = &v
+		return enc, mustJSON(hb)
+	}
+	return enc, enc
 }
 
 // deliverLocked queues for c the events of evs that concern it and are newer
@@ -681,7 +798,7 @@ func (h *Hub) deliverLocked(c *wsClient, evs []*hubEvent, seq uint64, state *web
 			return
 		}
 	}
-	if state != nil && seq > c.skip {
+	if state != nil && seq >= c.skip {
 		if !c.out.push(state) {
 			h.dropLocked(c)
 			return
@@ -754,7 +871,7 @@ func (h *Hub) register(ctx context.Context, c *wsClient, since int64) error {
 		}
 		// A view sent in the last round is as good as a new look.
 		if ki := h.keys[c.key]; ki != nil && ki.body != nil && ki.seq == h.sent {
-			ok := h.stitchLocked(c, since, ki.seq, ki.body, ki.service)
+			ok := h.stitchLocked(c, since, ki.seq, ki.body, ki.same, ki.service)
 			h.mu.Unlock()
 			if ok {
 				return nil
@@ -763,38 +880,46 @@ func (h *Hub) register(ctx context.Context, c *wsClient, since int64) error {
 		}
 		h.mu.Unlock()
 
-		var seq uint64
-		var body any
-		var service string
-		err := h.eng.View(ctx, func(st *queue.State) error {
-			if c.kind == kindPhone && st.Tickets[c.ticket] == nil {
-				return queue.ErrUnknownTicket
-			}
-			if c.key.window != 0 && st.Config.Window(c.key.window) == nil {
-				return queue.ErrUnknownWindow
-			}
-			seq = st.Seq
-			var hall *queue.HallView
-			if c.key.view == viewHall || c.key.view == viewAgent {
-				v := h.hallView(st, h.eng.Now())
-				hall = &v
-			}
-			body, service = h.buildView(st, c.key, hall)
-			return nil
-		})
+		// The engine may have answered commands whose events are not logged
+		// yet: the view must be at least as new as those answers.
+		seq, err := h.eng.Seq(ctx)
 		if err == nil {
 			err = h.waitLog(ctx, seq)
 		}
 		if err != nil {
 			return err
 		}
-		enc := mustJSON(body)
+		var body any
+		var service string
+		h.viewMu.Lock()
+		seq, err = h.advanceLocked(ctx)
+		if err == nil {
+			st := h.model.State()
+			switch {
+			case c.kind == kindPhone && st.Tickets[c.ticket] == nil:
+				err = queue.ErrUnknownTicket
+			case c.key.window != 0 && st.Config.Window(c.key.window) == nil:
+				err = queue.ErrUnknownWindow
+			default:
+				var hall *queue.HallView
+				if c.key.view == viewHall || c.key.view == viewAgent {
+					v := h.hallView(st, h.eng.Now())
+					hall = &v
+				}
+				body, service = h.buildView(st, c.key, hall)
+			}
+		}
+		h.viewMu.Unlock()
+		if err != nil {
+			return err
+		}
+		enc, same := encodeView(body)
 		h.mu.Lock()
 		if h.closed {
 			h.mu.Unlock()
 			return queue.ErrClosed
 		}
-		ok := h.stitchLocked(c, since, seq, enc, service)
+		ok := h.stitchLocked(c, since, seq, enc, same, service)
 		h.mu.Unlock()
 		if ok {
 			return nil
@@ -812,7 +937,7 @@ func (h *Hub) register(ctx context.Context, c *wsClient, since int64) error {
 // So c gets the events after since (or the snapshot at seq), the events up to
 // max(seq, sent) from the log, and from there on the live stream, which skips
 // what c has.
-func (h *Hub) stitchLocked(c *wsClient, since int64, seq uint64, body []byte, service string) bool {
+func (h *Hub) stitchLocked(c *wsClient, since int64, seq uint64, body, same []byte, service string) bool {
 	hi := max(seq, h.sent)
 	budget := h.opts.SendBuffer - 1
 	var msgs []*websocket.PreparedMessage
@@ -854,8 +979,16 @@ func (h *Hub) stitchLocked(c *wsClient, since int64, seq uint64, body []byte, se
 		h.keys[c.key] = ki
 	}
 	ki.n++
+	if ki.body != nil && !bytes.Equal(ki.same, same) {
+		// c shows another view than the key's other clients: the next
+		// round sends the view to them all, changed or not.
+		ki.same = nil
+	}
 	if seq == h.sent {
 		ki.seq, ki.body, ki.service = seq, body, service
+		if ki.n == 1 {
+			ki.same = same
+		}
 	}
 	return true
 }

@@ -2,10 +2,14 @@ package display_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,4 +139,110 @@ func BenchmarkHubIdleConn(b *testing.B) {
 	b.StopTimer()
 	per := float64(int64(after.HeapInuse+after.StackInuse)-int64(before.HeapInuse+before.StackInuse)) / clients
 	b.ReportMetric(per, "B/idle-conn")
+}
+
+// BenchmarkCallNext_Screens measures what screens cost the clerk: an op is
+// one call-next through the HTTP API at one of ten windows (then, untimed, its
+// finish and a new ticket, so that about 600 stay waiting). With screens=60,
+// ten counter terminals (each showing its window's queue) and 50 hall screens
+// are connected and reading; with screens=0 none is. p50-ns and p99-ns are the
+// call-next answer times; the screens must not slow the answer down.
+func BenchmarkCallNext_Screens(b *testing.B) {
+	for _, screens := range []bool{false, true} {
+		n := 0
+		if screens {
+			n = 60
+		}
+		b.Run(fmt.Sprintf("screens=%d", n), func(b *testing.B) { benchCallNext(b, screens) })
+	}
+}
+
+func benchCallNext(b *testing.B, screens bool) {
+	const waiting, windows, halls = 600, 10, 50
+	e := newHubEnv(b)
+	services := []string{"employment", "unemployment", "pension", "medical", "injury", "consult"}
+	for i := range waiting {
+		e.issue(services[i%len(services)])
+	}
+	hc := &http.Client{}
+	post := func(path, token string) (time.Duration, []byte) {
+		req, err := http.NewRequest("POST", e.srv.URL+path, strings.NewReader("{}"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		t0 := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(t0)
+		if resp.StatusCode/100 != 2 {
+			b.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		return d, body
+	}
+	tokens := make([]string, windows+1)
+	for w := 1; w <= windows; w++ {
+		tokens[w] = e.login(strconv.Itoa(1000 + w))
+		post(fmt.Sprintf("/api/windows/%d/signin", w), tokens[w])
+	}
+	var conns []*websocket.Conn
+	var readers sync.WaitGroup
+	b.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		readers.Wait()
+	})
+	if screens {
+		d := websocket.Dialer{HandshakeTimeout: hubWait, ReadBufferSize: 4096, WriteBufferSize: 1024}
+		dial := func(query string, hdr http.Header) {
+			c, _, err := d.Dial(e.url(query), hdr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+			readers.Go(func() {
+				for {
+					if _, _, err := c.NextReader(); err != nil {
+						return
+					}
+				}
+			})
+		}
+		for w := 1; w <= windows; w++ {
+			dial(fmt.Sprintf("client=terminal&window=%d", w), http.Header{"Authorization": {"Bearer " + tokens[w]}})
+		}
+		for range halls {
+			dial("client=hall&token=demo-display", nil)
+		}
+	}
+	var times []time.Duration
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		w := i%windows + 1
+		i++
+		d, body := post(fmt.Sprintf("/api/windows/%d/call-next", w), tokens[w])
+		times = append(times, d)
+		b.StopTimer()
+		var called struct{ Ticket struct{ Service string } }
+		if err := json.Unmarshal(body, &called); err != nil || called.Ticket.Service == "" {
+			b.Fatalf("call-next answered %s", body)
+		}
+		post(fmt.Sprintf("/api/windows/%d/finish", w), tokens[w])
+		e.issue(called.Ticket.Service) // the queues stay as long
+		b.StartTimer()
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(times[len(times)*99/100].Nanoseconds()), "p99-ns")
+	if s := e.hub.Stats(); s.Dropped != 0 || (screens && s.Total != windows+halls) {
+		b.Fatalf("hub stats %+v", s)
+	}
 }

@@ -169,11 +169,9 @@ func loadState(store Store, log *slog.Logger) (*State, int, error) {
 	}
 	st := NewState()
 	if snap != nil {
-		st = &State{}
-		if err := json.Unmarshal(snap.State, st); err != nil {
+		if st, err = decodeState(snap.State); err != nil {
 			return nil, 0, fmt.Errorf("load snapshot %d: %w", snap.Seq, err)
 		}
-		st.init()
 	}
 	for i := range events {
 		if events[i].Seq != st.Seq+1 {
@@ -520,7 +518,7 @@ func (e *Engine) seal(b *batch) {
 		}
 	}
 	if opened || e.sinceSnap >= snapshotOverdue*e.snapshotAfter() {
-		st, err := json.Marshal(e.state)
+		st, err := encodeState(e.state)
 		if err != nil {
 			e.log.Error("queue: encode snapshot", "err", err)
 			return
@@ -614,7 +612,7 @@ func (e *Engine) snapshot() error {
 	if e.sinceSnap == 0 {
 		return nil
 	}
-	b, err := json.Marshal(e.state)
+	b, err := encodeState(e.state)
 	if err != nil {
 		return err
 	}

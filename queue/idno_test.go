@@ -195,8 +195,12 @@ func TestEngine_OldSnapshotWithIDHash(t *testing.T) {
 	if err != nil || snap == nil || len(evs) != 0 {
 		t.Fatalf("load: %v, snapshot %v, %d events after it", err, snap != nil, len(evs))
 	}
+	js, err := queue.SnapshotJSON(snap.State)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var state map[string]any
-	if err := json.Unmarshal(snap.State, &state); err != nil {
+	if err := json.Unmarshal(js, &state); err != nil {
 		t.Fatal(err)
 	}
 	tickets := state["tickets"].(map[string]any)

@@ -211,9 +211,15 @@ type State struct {
 	Devices  map[string]*DeviceState    `json:"devices"` // device name → last status
 	Issued   map[string]int             `json:"issued"`  // service → tickets issued today
 
-	// queued indexes the tickets waiting to be called, per service. It is
-	// derived from Tickets (rebuilt by reindex) and not stored.
-	queued map[string]map[string]*Ticket
+	// queued lists the tickets waiting to be called, per service, in calling
+	// order (before); pinned lists those of them pinned to one window, per
+	// window, in the same order. Both are derived from Tickets (rebuilt by
+	// reindex) and not stored. A ticket's place depends on its Service,
+	// PinWindow, Class, Priority, QueuedAt and QueueSeq (and the priority
+	// classes of the configuration): apply changes them only while the ticket
+	// is out of the lists.
+	queued map[string][]*Ticket
+	pinned map[int][]*Ticket
 }
 
 // NewState returns the empty state of a hall that has never run.
@@ -266,27 +272,84 @@ func (s *State) init() {
 	s.reindex()
 }
 
+// reindex builds the waiting lists from Tickets: on loading, and when the
+// configuration (the priority classes' head starts) changes.
 func (s *State) reindex() {
-	s.queued = map[string]map[string]*Ticket{}
+	s.queued = map[string][]*Ticket{}
+	s.pinned = map[int][]*Ticket{}
 	for _, t := range s.Tickets {
 		if t.State.Queued() {
-			s.enqueue(t)
+			s.queued[t.Service] = append(s.queued[t.Service], t)
+			if t.PinWindow != 0 {
+				s.pinned[t.PinWindow] = append(s.pinned[t.PinWindow], t)
+			}
+		}
+	}
+	order := func(a, b *Ticket) int {
+		if s.before(a, b) {
+			return -1
+		}
+		if s.before(b, a) {
+			return 1
+		}
+		return 0
+	}
+	for _, l := range s.queued {
+		slices.SortFunc(l, order)
+	}
+	for _, l := range s.pinned {
+		slices.SortFunc(l, order)
+	}
+}
+
+// place is where t goes in l, a list in calling order.
+func (s *State) place(l []*Ticket, t *Ticket) int {
+	i, _ := slices.BinarySearchFunc(l, t, func(o, t *Ticket) int {
+		if s.before(o, t) {
+			return -1
+		}
+		if o == t {
+			return 0
+		}
+		return 1
+	})
+	return i
+}
+
+// without returns l less t.
+func (s *State) without(l []*Ticket, t *Ticket) []*Ticket {
+	i := s.place(l, t)
+	if i >= len(l) || l[i] != t {
+		// Not where its order puts it: a key changed while it was listed.
+		// Never expected, but the lists must not keep a ticket gone.
+		if i = slices.Index(l, t); i < 0 {
+			return l
+		}
+	}
+	return slices.Delete(l, i, i+1)
+}
+
+func (s *State) enqueue(t *Ticket) {
+	l := s.queued[t.Service]
+	s.queued[t.Service] = slices.Insert(l, s.place(l, t), t)
+	if t.PinWindow != 0 {
+		p := s.pinned[t.PinWindow]
+		s.pinned[t.PinWindow] = slices.Insert(p, s.place(p, t), t)
+	}
+}
+
+func (s *State) dequeue(t *Ticket) {
+	if l, ok := s.queued[t.Service]; ok {
+		s.queued[t.Service] = s.without(l, t)
+	}
+	if t.PinWindow != 0 {
+		if p, ok := s.pinned[t.PinWindow]; ok {
+			s.pinned[t.PinWindow] = s.without(p, t)
 		}
 	}
 }
 
-func (s *State) enqueue(t *Ticket) {
-	m := s.queued[t.Service]
-	if m == nil {
-		m = map[string]*Ticket{}
-		s.queued[t.Service] = m
-	}
-	m[t.ID] = t
-}
-
-func (s *State) dequeue(t *Ticket) { delete(s.queued[t.Service], t.ID) }
-
-// setState moves a ticket to st, keeping the waiting index right.
+// setState moves a ticket to st, keeping the waiting lists right.
 func (s *State) setState(t *Ticket, st TicketState) {
 	was := t.State.Queued()
 	t.State = st
@@ -326,6 +389,7 @@ func (s *State) apply(e *Event) {
 	switch e.Type {
 	case EvConfigChanged:
 		s.Config = e.Config
+		s.reindex() // the priority classes' head starts may have changed
 	case EvDayOpened:
 		s.Day = e.Day
 		clear(s.Numbers)
@@ -419,8 +483,8 @@ func (s *State) apply(e *Event) {
 		s.window(e.Window).Current = ""
 		t.NoShows++
 		if e.Requeued {
-			s.setState(t, TicketWaiting)
 			t.QueuedAt, t.QueueSeq, t.Window, t.Calls = e.At, e.Seq, 0, 0
+			s.setState(t, TicketWaiting)
 		} else {
 			s.setState(t, TicketNoShow)
 		}
@@ -428,7 +492,9 @@ func (s *State) apply(e *Event) {
 		if t.Window != 0 && s.window(t.Window).Current == t.ID {
 			s.window(t.Window).Current = ""
 		}
-		s.dequeue(t)
+		if t.State.Queued() {
+			s.dequeue(t)
+		}
 		if e.ToService != "" {
 			t.Service = e.ToService
 		}
@@ -468,7 +534,14 @@ func (s *State) apply(e *Event) {
 		x := s.Express[e.Express]
 		x.State, x.DecidedBy, x.DecidedAt = "approved", e.Actor, e.At
 		if t != nil && t.Class > ClassExpress {
+			queued := t.State.Queued()
+			if queued {
+				s.dequeue(t) // its place changes
+			}
 			t.Class = ClassExpress
+			if queued {
+				s.enqueue(t)
+			}
 		}
 	case EvExpressDenied:
 		x := s.Express[e.Express]

@@ -50,14 +50,58 @@ func (s *State) waitKey(t *Ticket) time.Time {
 	return t.QueuedAt
 }
 
+// servedNow lists the services window id serves now (serves), each once.
+func (s *State) servedNow(id int) []string {
+	w := s.Config.Window(id)
+	if w == nil {
+		return nil
+	}
+	var out []string
+	add := func(svc string) {
+		if !slices.Contains(out, svc) {
+			out = append(out, svc)
+		}
+	}
+	for _, svc := range w.ServicesA {
+		add(svc)
+	}
+	for _, svc := range s.peek(id).Temporary {
+		add(svc)
+	}
+	for _, svc := range w.ServicesB {
+		if b := s.Backup[svc]; b != nil && b.Open {
+			add(svc)
+		}
+	}
+	return out
+}
+
+// callable returns the lists window id calls from, each in calling order:
+// its services' (where only the tickets not pinned to a window count) and,
+// last, the tickets pinned to it.
+func (s *State) callable(id int) [][]*Ticket {
+	svcs := s.servedNow(id)
+	lists := make([][]*Ticket, 0, len(svcs)+1)
+	for _, svc := range svcs {
+		lists = append(lists, s.queued[svc])
+	}
+	return append(lists, s.pinned[id])
+}
+
 // next is the ticket window id should call now, or nil.
 func (s *State) next(id int) *Ticket {
 	var best *Ticket
-	for _, q := range s.queued {
-		for _, t := range q {
-			if s.servesTicket(id, t) && (best == nil || s.before(t, best)) {
+	lists := s.callable(id)
+	for i, l := range lists {
+		pinnedList := i == len(lists)-1
+		for _, t := range l {
+			if t.PinWindow != 0 && !pinnedList {
+				continue // in the list of the window it is pinned to
+			}
+			if best == nil || s.before(t, best) {
 				best = t
 			}
+			break
 		}
 	}
 	return best
@@ -66,9 +110,14 @@ func (s *State) next(id int) *Ticket {
 // servable counts the waiting tickets window id could call now.
 func (s *State) servable(id int) int {
 	n := 0
-	for _, q := range s.queued {
-		for _, t := range q {
-			if s.servesTicket(id, t) {
+	lists := s.callable(id)
+	for i, l := range lists {
+		if i == len(lists)-1 {
+			n += len(l)
+			break
+		}
+		for _, t := range l {
+			if t.PinWindow == 0 {
 				n++
 			}
 		}
@@ -76,15 +125,10 @@ func (s *State) servable(id int) int {
 	return n
 }
 
-// ahead counts the waiting tickets of tk's service that go before it.
+// ahead counts the waiting tickets of tk's service that go before it: its
+// place in the service's list.
 func (s *State) ahead(tk *Ticket) int {
-	n := 0
-	for _, o := range s.queued[tk.Service] {
-		if o != tk && s.before(o, tk) {
-			n++
-		}
-	}
-	return n
+	return s.place(s.queued[tk.Service], tk)
 }
 
 // AvgServiceS is the mean of the service's recent service times, or its
@@ -161,6 +205,16 @@ func (s *State) TicketView(id string) TicketView {
 	if t == nil {
 		return TicketView{}
 	}
+	if t.State.Queued() {
+		ahead := s.ahead(t)
+		return s.ticketView(t, ahead, s.EstWait(t.Service, ahead))
+	}
+	return s.ticketView(t, 0, 0)
+}
+
+// ticketView is the view of t, with ahead tickets before it and an estimated
+// wait of est seconds when it waits.
+func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 	v := TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
 		Window: t.Window, Calls: t.Calls, Express: t.Class == ClassExpress, Return: t.Class == ClassReturn,
 		Priority: t.Priority, Slip: t.Slip, Rating: t.Rating}
@@ -171,9 +225,9 @@ func (s *State) TicketView(id string) TicketView {
 		v.ForWindow, v.ForWindowName = w.ID, w.Name
 	}
 	if t.State.Queued() {
-		v.Ahead = s.ahead(t)
-		v.Position = v.Ahead + 1
-		v.EstWaitS = s.EstWait(t.Service, v.Ahead)
+		v.Ahead = ahead
+		v.Position = ahead + 1
+		v.EstWaitS = est
 	}
 	return v
 }
@@ -192,25 +246,54 @@ func (s *State) issuedView(id string) TicketView {
 }
 
 // Queue lists the tickets window id could call now, in the order it would call
-// them, for the counter terminal.
+// them, for the counter terminal. It merges the lists the window calls from,
+// which are kept in calling order as events apply: no sorting, and each
+// ticket's place is its index in its service's list.
 func (s *State) Queue(id int) []TicketView {
-	var ts []*Ticket
-	for _, q := range s.queued {
-		for _, t := range q {
-			if s.servesTicket(id, t) {
-				ts = append(ts, t)
+	lists := s.callable(id)
+	pos := make([]int, len(lists))
+	n := 0
+	for i, l := range lists {
+		if i == len(lists)-1 {
+			n += len(l)
+			break
+		}
+		for _, t := range l {
+			if t.PinWindow == 0 {
+				n++
 			}
 		}
 	}
-	slices.SortFunc(ts, func(a, b *Ticket) int {
-		if s.before(a, b) {
-			return -1
+	type est struct{ avg, serving int }
+	ests := map[string]est{}
+	out := make([]TicketView, 0, n)
+	for {
+		best := -1
+		for i, l := range lists {
+			for pos[i] < len(l) && i < len(lists)-1 && l[pos[i]].PinWindow != 0 {
+				pos[i]++ // listed for the window it is pinned to
+			}
+			if pos[i] < len(l) && (best < 0 || s.before(l[pos[i]], lists[best][pos[best]])) {
+				best = i
+			}
 		}
-		return 1
-	})
-	out := make([]TicketView, len(ts))
-	for i, t := range ts {
-		out[i] = s.TicketView(t.ID)
+		if best < 0 {
+			break
+		}
+		t := lists[best][pos[best]]
+		pos[best]++
+		var ahead int
+		if best < len(lists)-1 {
+			ahead = pos[best] - 1 // its index in its service's list
+		} else {
+			ahead = s.ahead(t)
+		}
+		e, ok := ests[t.Service]
+		if !ok {
+			e = est{s.AvgServiceS(t.Service), s.ServingWindows(t.Service)}
+			ests[t.Service] = e
+		}
+		out = append(out, s.ticketView(t, ahead, ahead*e.avg/e.serving))
 	}
 	return out
 }
