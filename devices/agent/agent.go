@@ -93,7 +93,7 @@ type counters struct {
 
 // Stats tells what the agent has done since it started.
 type Stats struct {
-	Connected      bool   // the websocket to the server is up
+	Connected      bool   // the websocket to the server is up, and its snapshot came
 	Connects       int    // websocket connections made
 	Pongs          int    // the server's answers to the agent's pings
 	Seq            uint64 // the last hall event handled
@@ -284,6 +284,11 @@ func (a *Agent) handle(m *message) {
 	case "snapshot":
 		a.setHall(m.Hall)
 		a.seq = m.Seq
+		// Connected from the snapshot on: whatever happens in the hall
+		// from now comes as an event (a ticket issued between the
+		// upgrade and the snapshot is in the snapshot, not printed by an
+		// agent on its first start).
+		a.connected.Store(true)
 		a.resyncLEDs()
 		a.saveSeq(false)
 		return

@@ -121,7 +121,11 @@ func (a *Agent) session(ctx context.Context) error {
 			}
 		}
 	}()
-	a.connected.Store(true)
+	if a.seq > 0 {
+		// A resume: the server replays every event after a.seq. A first
+		// connection counts from its snapshot on (see handle).
+		a.connected.Store(true)
+	}
 	a.stats.connects.Add(1)
 	a.needResync = true
 	for _, lp := range a.ledPorts {
