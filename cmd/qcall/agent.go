@@ -309,6 +309,6 @@ func printerText(lang string, st agent.PrinterState) string {
 	if st.Silent {
 		return assets.T(lang, "agent.devsim.off")
 	}
-	return escpos.Status{Online: !st.CoverOpen && !st.PaperOut, PaperOut: st.PaperOut, PaperNearEnd: st.PaperNearEnd,
-		CoverOpen: st.CoverOpen}.Text(lang)
+	return assets.T(lang, escpos.Status{Online: !st.CoverOpen && !st.PaperOut, PaperOut: st.PaperOut, PaperNearEnd: st.PaperNearEnd,
+		CoverOpen: st.CoverOpen}.Key())
 }
