@@ -1,9 +1,3 @@
-// Package display is qcall's HTTP side: the JSON API that kiosks, screens,
-// counter terminals, the director console and other programs use (the contract
-// is /work/shared/API.md; the project's own page is docs/api.md), and, later,
-// the realtime hub. It holds no hall state: every request is a command or a
-// read of the queue.Engine, and a change is answered only once the engine has
-// made it durable.
 package display
 
 import (

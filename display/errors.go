@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -155,19 +156,32 @@ func errorMessage(lang, code, detail string) string {
 	return msg + "：" + detail
 }
 
-// fail answers err as {"error":{"code","message","detail"?}} with the status of its code.
-// Internal errors are logged with their text and answered without it.
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+// answerError is the package's one error answer, for the API, the hub (before
+// the upgrade), the screens and the guards alike: {"error":{"code","message",
+// "detail"?}} with the status of err's code (statusOf), the message from the
+// catalogue in the request's language, Cache-Control: no-store, and
+// Retry-After when err says when to come back. An internal error is logged
+// with its text (to log; slog.Default() when nil) and answered without it;
+// other answers of 500 and over are logged as warnings.
+func answerError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code, detail := classifyError(err)
 	status := statusOf(code)
+	if log == nil && status >= 500 {
+		log = slog.Default()
+	}
 	switch {
 	case code == codeInternal:
-		a.log.Error("display: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("display: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	case status >= 500:
-		a.log.Warn("display: request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
+		log.Warn("display: request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
 	}
+	h := w.Header()
+	h["Cache-Control"] = noStore
 	if ae := (*apiError)(nil); errors.As(err, &ae) && ae.retry > 0 {
-		w.Header().Set("Retry-After", strconv.FormatInt(int64((ae.retry+time.Second-1)/time.Second), 10))
+		h.Set("Retry-After", strconv.FormatInt(int64((ae.retry+time.Second-1)/time.Second), 10))
 	}
-	sendJSON(w, status, newErrorBody(r.Header.Get("Accept-Language"), code, detail))
+	_ = sendJSON(w, status, newErrorBody(r.Header.Get("Accept-Language"), code, detail))
 }
+
+// fail answers err (answerError).
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) { answerError(w, r, a.log, err) }

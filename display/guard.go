@@ -1,12 +1,9 @@
 package display
 
 import (
-	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/netip"
-	"path"
 	"strings"
 )
 
@@ -22,7 +19,7 @@ func LoopbackHosts(next http.Handler, extra func() []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := requestHostName(r.Host)
 		if !loopbackName(host) && !hostListed(host, extra) {
-			failCode(w, r, codeHostNotAllowed, "host "+host+" is not this server's")
+			answerError(w, r, nil, errorf(codeHostNotAllowed, "host %s is not this server's", host))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -59,70 +56,4 @@ func hostListed(host string, extra func() []string) bool {
 		}
 	}
 	return false
-}
-
-// failCode answers the error code with its catalogue message and detail, as
-// the API does, for the handlers outside it.
-func failCode(w http.ResponseWriter, r *http.Request, code, detail string) {
-	w.Header()["Cache-Control"] = noStore
-	sendJSON(w, statusOf(code), newErrorBody(r.Header.Get("Accept-Language"), code, detail))
-}
-
-// photoTypes are the image types a staff photo may be, by file extension: a
-// photo is served only when its name and its first bytes both say so.
-var photoTypes = map[string]string{
-	".jpg":  "image/jpeg",
-	".jpeg": "image/jpeg",
-	".png":  "image/png",
-	".gif":  "image/gif",
-	".webp": "image/webp",
-}
-
-// photoPolicy is the Content-Security-Policy of a photo: an image runs
-// nothing, and if a browser opened it as a page anyway, the sandbox would
-// keep it off the hall's origin.
-const photoPolicy = "default-src 'none'; sandbox"
-
-// Photos serves staff photos (公示) from fsys at GET /photos/{file}: JPEG,
-// PNG, GIF or WebP files of the folder itself, each with its own Content-Type,
-// nosniff and a policy that lets nothing run. Anything else — another type
-// (an .html or .svg page would otherwise be a page of the hall's origin), a
-// file whose bytes are not the image its name says, a path — is 404.
-func Photos(fsys fs.FS) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("file")
-		ctype := photoTypes[strings.ToLower(path.Ext(name))]
-		if ctype == "" || !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-			failCode(w, r, codeNotFound, "no such photo")
-			return
-		}
-		f, err := fsys.Open(name)
-		if err != nil {
-			failCode(w, r, codeNotFound, "no such photo")
-			return
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		rs, seekable := f.(io.ReadSeeker)
-		if err != nil || !st.Mode().IsRegular() || !seekable {
-			failCode(w, r, codeNotFound, "no such photo")
-			return
-		}
-		head := make([]byte, 512)
-		n, _ := io.ReadFull(rs, head)
-		if http.DetectContentType(head[:n]) != ctype {
-			failCode(w, r, codeNotFound, "not a "+ctype+" image")
-			return
-		}
-		if _, err := rs.Seek(0, io.SeekStart); err != nil {
-			failCode(w, r, codeNotFound, "no such photo")
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", ctype)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", photoPolicy)
-		h.Set("Cache-Control", "public, max-age=300")
-		http.ServeContent(w, r, "", st.ModTime(), rs)
-	})
 }

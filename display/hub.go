@@ -18,8 +18,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"qcall/announce"
 	"qcall/assets"
-	"qcall/devices/voice"
 	"qcall/queue"
 )
 
@@ -57,7 +57,7 @@ type HubOptions struct {
 	VoiceBaseURL string
 	// Voice composes the announcements of GET /api/voice/...; nil builds one
 	// from the built-in clips (assets/voice) for zh-CN and en.
-	Voice *voice.Composer
+	Voice *announce.Composer
 	// VoiceOverride holds a hall's own recordings (<lang>/<clip>.wav), each
 	// replacing the shipped clip of that name, when the hub builds its
 	// composer.
@@ -96,7 +96,7 @@ type Hub struct {
 	opts   HubOptions
 	eng    *queue.Engine
 	log    *slog.Logger
-	voice  *voice.Composer
+	voice  *announce.Composer
 	voices voiceCache
 	// composing holds a token per announcement being composed: a few at a
 	// time, so that requests for many announcements cannot take every CPU.
@@ -252,9 +252,9 @@ func NewHub(opts HubOptions) (*Hub, error) {
 			return nil, fmt.Errorf("display: hub: voice clips: %w", err)
 		}
 		if opts.VoiceOverride != nil {
-			clips = voice.Overlay(opts.VoiceOverride, clips)
+			clips = announce.Overlay(opts.VoiceOverride, clips)
 		}
-		if opts.Voice, err = voice.NewComposer(clips, hubLangs[:]...); err != nil {
+		if opts.Voice, err = announce.NewComposer(clips, hubLangs[:]...); err != nil {
 			return nil, fmt.Errorf("display: hub: %w", err)
 		}
 	}

@@ -22,14 +22,5 @@ func APIAuthenticate(a *API) Authenticate {
 	}
 }
 
-// fail answers err before the upgrade as {"error":{"code","message"}}, with
-// the status the API gives its code.
-func (h *Hub) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code, detail := classifyError(err)
-	status := statusOf(code)
-	if code == codeInternal {
-		h.log.Error("display: hub: internal error", "path", r.URL.Path, "err", err)
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	_ = sendJSON(w, status, newErrorBody(r.Header.Get("Accept-Language"), code, detail))
-}
+// fail answers err before the upgrade, as the API does (answerError).
+func (h *Hub) fail(w http.ResponseWriter, r *http.Request, err error) { answerError(w, r, h.log, err) }

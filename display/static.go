@@ -183,10 +183,10 @@ func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(p, r)
 		if p.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", p.header.Get("Allow"))
-			s.fail(w, r, staticErrorf(codeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
+			s.fail(w, r, errorf(codeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
 			return
 		}
-		s.fail(w, r, staticErrorf(codeNotFound, ""))
+		s.fail(w, r, errorf(codeNotFound, ""))
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -221,7 +221,7 @@ func (s *Static) serveCatalog(w http.ResponseWriter, r *http.Request) {
 	lang, ok := strings.CutSuffix(r.PathValue("file"), ".json")
 	f := s.i18n[lang]
 	if !ok || f == nil {
-		s.fail(w, r, staticErrorf(codeNotFound, "languages: %s", strings.Join(assets.Languages, ", ")))
+		s.fail(w, r, errorf(codeNotFound, "languages: %s", strings.Join(assets.Languages, ", ")))
 		return
 	}
 	s.serveFile(w, r, f)
@@ -235,27 +235,24 @@ func (s *Static) serveQR(w http.ResponseWriter, r *http.Request) {
 	data := q.Get("data")
 	switch {
 	case data == "":
-		s.fail(w, r, staticErrorf(queue.ErrInvalid.Code, "data is required"))
+		s.fail(w, r, errorf(queue.ErrInvalid.Code, "data is required"))
 		return
 	case len(data) > qrMaxData:
-		s.fail(w, r, staticErrorf(queue.ErrInvalid.Code, "data is longer than %d bytes", qrMaxData))
+		s.fail(w, r, errorf(queue.ErrInvalid.Code, "data is longer than %d bytes", qrMaxData))
 		return
 	}
 	size := qrDefaultSize
 	if v := q.Get("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < qrMinSize || n > qrMaxSize {
-			s.fail(w, r, staticErrorf(queue.ErrInvalid.Code, "size must be %d–%d", qrMinSize, qrMaxSize))
+			s.fail(w, r, errorf(queue.ErrInvalid.Code, "size must be %d–%d", qrMinSize, qrMaxSize))
 			return
 		}
 		size = n
 	}
-	f, serr := s.qrPNG(r, data, size)
-	if serr != nil {
-		if serr.code == codeRateLimited {
-			w.Header().Set("Retry-After", "1")
-		}
-		s.fail(w, r, serr)
+	f, err := s.qrPNG(r, data, size)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	h := w.Header()
@@ -268,7 +265,7 @@ func (s *Static) serveQR(w http.ResponseWriter, r *http.Request) {
 
 // qrPNG returns the QR code of data, size pixels square: from the cache, or
 // made in one of the slots.
-func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, *staticError) {
+func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, error) {
 	key := strconv.Itoa(size) + " " + data
 	s.qrMu.Lock()
 	f := s.qrCache[key]
@@ -279,19 +276,19 @@ func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, *st
 	select {
 	case s.qrQueue <- struct{}{}:
 	default:
-		return nil, staticErrorf(codeRateLimited, "too many QR codes at once")
+		return nil, rateLimited(time.Second, "too many QR codes at once")
 	}
 	select {
 	case s.qrSlots <- struct{}{}:
 		<-s.qrQueue
 	case <-r.Context().Done():
 		<-s.qrQueue
-		return nil, staticErrorf(queue.ErrUnavailable.Code, "")
+		return nil, errorf(queue.ErrUnavailable.Code, "")
 	}
 	png, err := qrcode.Encode(data, qrcode.Medium, size)
 	<-s.qrSlots
 	if err != nil {
-		return nil, staticErrorf(queue.ErrInvalid.Code, "cannot encode: %v", err)
+		return nil, errorf(queue.ErrInvalid.Code, "cannot encode: %v", err)
 	}
 	sum := sha256.Sum256(png)
 	f = &staticFile{body: png, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: "image/png"}
@@ -309,34 +306,9 @@ func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, *st
 	return f, nil
 }
 
-// staticError is an error Static answers with: a code (error.<code> in the
-// catalogue) and a detail. Static keeps its own, apart from the API's
-// internals; the code's status is the API's (statusOf).
-type staticError struct {
-	code   string
-	detail string
-}
-
-func (e *staticError) Error() string { return e.code + ": " + e.detail }
-
-func staticErrorf(code, format string, args ...any) *staticError {
-	return &staticError{code: code, detail: fmt.Sprintf(format, args...)}
-}
-
-// fail answers e as the API does: {"error":{"code","message","detail"?}}, the
-// message from the catalogue in the request's language.
-func (s *Static) fail(w http.ResponseWriter, r *http.Request, e *staticError) {
-	b, err := json.Marshal(newErrorBody(r.Header.Get("Accept-Language"), e.code, e.detail))
-	if err != nil {
-		s.log.Error("display: static: encode error", "err", err)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(statusOf(e.code))
-	_, _ = w.Write(append(b, '\n'))
+// fail answers err (answerError).
+func (s *Static) fail(w http.ResponseWriter, r *http.Request, err error) {
+	answerError(w, r, s.log, err)
 }
 
 // staticProbe catches what the ServeMux would answer for a path Static does

@@ -5,7 +5,7 @@
 # Every clip is one RIFF WAV: mono, 16-bit signed PCM, 22050 Hz (espeak-ng's own
 # rate), leading and trailing silence trimmed, peak-normalised, written without
 # dither (sox -D) so that a rerun gives the same bytes. The clip names are
-# the ones devices/voice composes (voice.Clips); a hall may replace any file with
+# the ones package announce composes (announce.Clips); a hall may replace any file with
 # its own recording of the same name, as long as all clips of a language share one
 # sample format.
 #

@@ -17,6 +17,7 @@ import (
 
 	"qcall/assets"
 	"qcall/devices/agent"
+	"qcall/devices/devsim"
 	"qcall/devices/escpos"
 )
 
@@ -175,7 +176,7 @@ func runDevsim(ctx context.Context, args []string) error {
 		}
 		ws = append(ws, n)
 	}
-	return devsim(ctx, os.Stdin, os.Stdout, assets.Lang(os.Getenv("LANG")), devsimOptions{windows: ws, config: *config,
+	return playDevsim(ctx, os.Stdin, os.Stdout, assets.Lang(os.Getenv("LANG")), devsimOptions{windows: ws, config: *config,
 		server: *server, token: *token, data: *data, links: *links})
 }
 
@@ -185,16 +186,16 @@ type devsimOptions struct {
 	links                       string
 }
 
-// devsim runs the simulator: it prints the devices, writes the
+// playDevsim runs the simulator: it prints the devices, writes the
 // configuration, then shows what the devices receive and turns the lines typed
 // on in into key presses and printer faults, until ctx ends or "q".
-func devsim(ctx context.Context, in io.Reader, out io.Writer, lang string, o devsimOptions) error {
+func playDevsim(ctx context.Context, in io.Reader, out io.Writer, lang string, o devsimOptions) error {
 	if o.links != "" {
 		if err := os.MkdirAll(o.links, 0o755); err != nil {
 			return err
 		}
 	}
-	show := func(ev agent.SimEvent) {
+	show := func(ev devsim.Event) {
 		switch ev.Kind {
 		case "ticket":
 			fmt.Fprintln(out, assets.T(lang, "agent.devsim.ticket", ev.Device))
@@ -207,7 +208,7 @@ func devsim(ctx context.Context, in io.Reader, out io.Writer, lang string, o dev
 			fmt.Fprintln(out, assets.T(lang, "agent.devsim.bytes", ev.Device, ev.Text))
 		}
 	}
-	sim, err := agent.OpenSim(agent.SimOptions{Devices: agent.SimDevices(o.windows), LinkDir: o.links, OnEvent: show})
+	sim, err := devsim.Open(devsim.Options{Devices: devsim.Devices(o.windows), LinkDir: o.links, OnEvent: show})
 	if err != nil {
 		return err
 	}
@@ -219,16 +220,16 @@ func devsim(ctx context.Context, in io.Reader, out io.Writer, lang string, o dev
 	for _, d := range sim.Devices() {
 		var what string
 		switch d.Kind {
-		case agent.SimPrinter:
+		case devsim.Printer:
 			ws := make([]string, len(d.Slips))
 			for i, w := range d.Slips {
 				ws[i] = strconv.Itoa(w)
 			}
 			what = assets.T(lang, "agent.devsim.printer") + "  " +
 				assets.T(lang, "agent.devsim.kiosks", strings.Join(d.Kiosks, ", "), strings.Join(ws, ", "))
-		case agent.SimLED:
+		case devsim.LED:
 			what = assets.T(lang, "agent.devsim.led") + "  " + assets.T(lang, "agent.devsim.window", d.Window)
-		case agent.SimKeypad:
+		case devsim.Keypad:
 			what = assets.T(lang, "agent.devsim.keypad") + "  " + assets.T(lang, "agent.devsim.window", d.Window)
 		}
 		fmt.Fprintf(out, "  %-10s %-18s %s\n", d.Name, sim.Path(d.Name), what)
@@ -305,10 +306,10 @@ func devsim(ctx context.Context, in io.Reader, out io.Writer, lang string, o dev
 }
 
 // printerText says how the simulated printer answers now.
-func printerText(lang string, st agent.PrinterState) string {
+func printerText(lang string, st devsim.PrinterState) string {
 	if st.Silent {
 		return assets.T(lang, "agent.devsim.off")
 	}
-	return escpos.Status{Online: !st.CoverOpen && !st.PaperOut, PaperOut: st.PaperOut, PaperNearEnd: st.PaperNearEnd,
-		CoverOpen: st.CoverOpen}.Text(lang)
+	return assets.T(lang, escpos.Status{Online: !st.CoverOpen && !st.PaperOut, PaperOut: st.PaperOut, PaperNearEnd: st.PaperNearEnd,
+		CoverOpen: st.CoverOpen}.Key())
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"qcall/devices/agent"
+	"qcall/devices/devsim"
 )
 
 // The printer's part of a real installation against a real hall: the
@@ -122,7 +123,7 @@ func TestAgent_TwoPrintersOneKiosk(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	sim, err := agent.OpenSim(agent.SimOptions{Devices: []agent.SimSpec{{Kind: agent.SimPrinter, Name: "printer-1"}, {Kind: agent.SimPrinter, Name: "printer-2"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "printer-1"}, {Kind: devsim.Printer, Name: "printer-2"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,12 +165,12 @@ func TestAgent_TwoPrintersOneKiosk(t *testing.T) {
 // printer that cannot print is named with the reason.
 func TestAgentTest_Printer(t *testing.T) {
 	t.Parallel()
-	sim, err := agent.OpenSim(agent.SimOptions{Devices: []agent.SimSpec{{Kind: agent.SimPrinter, Name: "p58"}, {Kind: agent.SimPrinter, Name: "pout"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p58"}, {Kind: devsim.Printer, Name: "pout"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	sim.SetPrinter("pout", agent.PrinterState{PaperOut: true})
+	sim.SetPrinter("pout", devsim.PrinterState{PaperOut: true})
 	cfg, err := agent.ParseConfig(fmt.Sprintf("server = \"http://127.0.0.1:1\"\ntoken = \"x\"\ndata = %q\n"+
 		"[[printer]]\nname = \"p58\"\nport = %q\nmodel = \"generic-58mm\"\n"+
 		"[[printer]]\nname = \"pout\"\nport = %q\nstatus_timeout = \"300ms\"\n", t.TempDir(), sim.Path("p58"), sim.Path("pout")))

@@ -26,12 +26,13 @@ import (
 	"time"
 
 	"qcall/devices/agent"
+	"qcall/devices/devsim"
 	"qcall/devices/escpos"
 )
 
 // The agent's tests run a real hall server (Main) in the process, the agent
 // (in the process, or as a child process where it must be killed), and the
-// devices on pseudo-terminal pairs (agent.Sim). Nothing sleeps: each step
+// devices on pseudo-terminal pairs (devsim.Sim). Nothing sleeps: each step
 // waits for a condition, with a deadline.
 
 const agWait = 15 * time.Second
@@ -119,7 +120,7 @@ func agWaitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // agSimWait waits for cond, checked whenever a simulated device sees something.
-func agSimWait(t *testing.T, sim *agent.Sim, what string, cond func() bool) {
+func agSimWait(t *testing.T, sim *devsim.Sim, what string, cond func() bool) {
 	t.Helper()
 	if !sim.Wait(agWait, cond) {
 		t.Fatalf("timed out waiting for %s", what)
@@ -321,9 +322,9 @@ func TestAgent_TLS(t *testing.T) {
 	agWaitFor(t, "the printer's status over https", func() bool { return agCount(t, m.URL, director, agStatus("printer-1", "ok")) == 1 })
 }
 
-func agSim(t *testing.T, linkDir string, windows []int) *agent.Sim {
+func agSim(t *testing.T, linkDir string, windows []int) *devsim.Sim {
 	t.Helper()
-	sim, err := agent.OpenSim(agent.SimOptions{Devices: agent.SimDevices(windows), LinkDir: linkDir})
+	sim, err := devsim.Open(devsim.Options{Devices: devsim.Devices(windows), LinkDir: linkDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +338,7 @@ func TestAgent_PaperOut(t *testing.T) {
 	t.Parallel()
 	m := agStartHall(t, t.TempDir(), "127.0.0.1:0")
 	sim := agSim(t, "", []int{1})
-	sim.SetPrinter("printer-1", agent.PrinterState{PaperOut: true})
+	sim.SetPrinter("printer-1", devsim.PrinterState{PaperOut: true})
 	a, _ := agRun(t, sim.ConfigText(m.URL, "demo-agent", t.TempDir()))
 	director := login(t, m.URL, "9001")
 
@@ -364,7 +365,7 @@ func TestAgent_PaperOut(t *testing.T) {
 		t.Errorf("last printer status %+v, want paper_out with a note and kiosks naming kiosk-1", last)
 	}
 
-	sim.SetPrinter("printer-1", agent.PrinterState{})
+	sim.SetPrinter("printer-1", devsim.PrinterState{})
 	agSimWait(t, sim, "the ticket printed", func() bool { return len(sim.Jobs("printer-1")) == 1 })
 	agWaitFor(t, "device_status ok", func() bool {
 		return agCount(t, m.URL, director, agStatus("printer-1", "ok")) == 1
@@ -424,7 +425,7 @@ func TestAgent_KilledMidJob(t *testing.T) {
 	}
 
 	// 1. The printer is off: the ticket is spooled, then the agent is killed.
-	sim.SetPrinter("printer-1", agent.PrinterState{Silent: true})
+	sim.SetPrinter("printer-1", devsim.PrinterState{Silent: true})
 	c := agStartChild(t, config)
 	agWaitFor(t, "the agent to connect", func() bool { return strings.Contains(c.out.String(), "agent: connected") })
 	tk1 := agIssue(t, m.URL, "employment")
@@ -435,7 +436,7 @@ func TestAgent_KilledMidJob(t *testing.T) {
 	// 2. The printer prints, then falls silent before its status is asked:
 	// the second agent is killed while waiting for that answer.
 	_, unanswered := sim.Queries("printer-1")
-	sim.SetPrinter("printer-1", agent.PrinterState{MuteAfterJob: true})
+	sim.SetPrinter("printer-1", devsim.PrinterState{MuteAfterJob: true})
 	c = agStartChild(t, config)
 	agSimWait(t, sim, "the ticket printed", func() bool { return len(sim.Jobs("printer-1")) == 1 })
 	agSimWait(t, sim, "the status query after the job", func() bool { _, u := sim.Queries("printer-1"); return u > unanswered })
@@ -444,7 +445,7 @@ func TestAgent_KilledMidJob(t *testing.T) {
 
 	// 3. A third agent finds the job written, asks the status, and does not
 	// print it again; the next ticket follows it.
-	sim.SetPrinter("printer-1", agent.PrinterState{})
+	sim.SetPrinter("printer-1", devsim.PrinterState{})
 	c = agStartChild(t, config)
 	agWaitFor(t, "the job confirmed", func() bool { return strings.Contains(c.out.String(), "agent: printed") })
 	tk2 := agIssue(t, m.URL, "employment")

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"qcall/devices/agent"
+	"qcall/devices/devsim"
 )
 
 // agNormalUser prepares running the agent as a user who is not root, as it
@@ -101,7 +101,7 @@ func agStartUserChild(t *testing.T, cred *syscall.Credential, bin, config string
 func TestAgent_PortsAsNormalUser(t *testing.T) {
 	t.Parallel()
 	cred, uid, dir, bin := agNormalUser(t)
-	sim, err := agent.OpenSim(agent.SimOptions{Devices: []agent.SimSpec{{Kind: agent.SimPrinter, Name: "p"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

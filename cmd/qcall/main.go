@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	_ "time/tzdata" // halls on Windows PCs have no zoneinfo of their own
+
+	"qcall/internal/bench"
 )
 
 func main() {
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string) error {
 	case "repair":
 		return runRepair(args)
 	case "bench":
-		return runBench(ctx, args)
+		return bench.Run(ctx, args, benchProgram)
 	case "hash-password":
 		return runHashPassword(args)
 	case "agent":
@@ -64,13 +66,13 @@ func run(ctx context.Context, args []string) error {
 		return runDevsim(ctx, args)
 	case "bench-server":
 		// A server of "bench issue", in a process of its own.
-		return runBenchServer(ctx, args)
+		return bench.RunServer(ctx, args, benchProgram)
 	case "bench-issue-client":
 		// The HTTP clients of "bench issue", in a process of their own.
-		return runBenchIssueClient(ctx, args)
+		return bench.RunIssueClient(ctx, args)
 	case "bench-clients":
 		// The websocket clients of "bench display", in a process of their own.
-		return runBenchClients(ctx, args)
+		return bench.RunClients(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"qcall/announce"
 	"qcall/assets"
-	"qcall/devices/voice"
 )
 
 // qcallBin is the qcall binary built once for the tests that run it as a child
@@ -343,7 +343,7 @@ func TestMain_HallRecordings(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		d, err := voice.Duration(b)
+		d, err := announce.Duration(b)
 		if resp.StatusCode != 200 || err != nil {
 			t.Fatalf("voice: %d %v", resp.StatusCode, err)
 		}
@@ -365,8 +365,8 @@ func TestMain_HallRecordings(t *testing.T) {
 	c := startChild(t, dir)
 	defer c.kill()
 	got := duration(c.url)
-	dOwn, _ := voice.Duration(own)
-	dChime, _ := voice.Duration(chime)
+	dOwn, _ := announce.Duration(own)
+	dChime, _ := announce.Duration(chime)
 	if want := plain - dChime + dOwn; got < want-5*time.Millisecond || got > want+5*time.Millisecond {
 		t.Fatalf("with the hall's chime the call lasts %v, want %v", got, want)
 	}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestAgentConfig_PrinterModel(t *testing.T) {
 		t.Errorf("epson-tm-t88: columns %d, chinese %v, confirm %s", p.Columns, *p.ChineseMode, p.Confirm)
 	}
 	want := escpos.Options{Columns: 42, Cut: escpos.CutNone, English: escpos.EnglishOff, NumberSize: 6, NoMaterials: true, Logo: 2, ChineseMode: true}
-	if got := p.options(); got != want {
+	if got := p.options(); !reflect.DeepEqual(got, want) {
 		t.Errorf("options %+v, want %+v", got, want)
 	}
 	cfg, err = ParseConfig(head + "model = \"generic-58mm\"\ncolumns = 30\nconfirm = \"status\"\n")

@@ -6,9 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"qcall/devices/devsim"
 	"qcall/devices/escpos"
 	"qcall/devices/internal/ptytest"
 	"qcall/devices/led"
@@ -79,7 +78,7 @@ func ticketJob(key, printer, number string) *job {
 // their state says: queued and writing ones (again), sent ones only
 // confirmed.
 func TestAgentPrinter_ResumesSpool(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimPrinter, Name: "p"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,23 +111,23 @@ func TestAgentPrinter_ResumesSpool(t *testing.T) {
 // TestAgentPrinter_FailsDuringJob: a printer that reports the cover open right
 // after a job gets the whole job again once it is closed.
 func TestAgentPrinter_FailsDuringJob(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimPrinter, Name: "p"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sim.Close()
 	a, _ := openTestAgent(t, fmt.Sprintf("[[printer]]\nname = \"p\"\nport = %q\nretry = \"20ms\"\n", sim.Path("p")))
 	a.spool.Add(ticketJob("t:1", "p", "A001"), 0)
-	sim.SetPrinter("p", PrinterState{MuteAfterJob: true})
+	sim.SetPrinter("p", devsim.PrinterState{MuteAfterJob: true})
 	runPart(t, a.printers[0].run)
 	if !sim.Wait(10*time.Second, func() bool { _, u := sim.Queries("p"); return len(sim.Jobs("p")) == 1 && u > 0 }) {
 		t.Fatal("no job")
 	}
-	sim.SetPrinter("p", PrinterState{CoverOpen: true})
+	sim.SetPrinter("p", devsim.PrinterState{CoverOpen: true})
 	if !waitCond(func() bool { return a.report.get("p").Status == statusCoverOpen }) {
 		t.Fatalf("status %+v", a.report.get("p"))
 	}
-	sim.SetPrinter("p", PrinterState{})
+	sim.SetPrinter("p", devsim.PrinterState{})
 	if !waitCond(func() bool { return a.Pending("p") == 0 }) {
 		t.Fatal("job not printed again")
 	}
@@ -153,27 +152,30 @@ func TestAgentPrinter_TCP(t *testing.T) {
 			}
 			go func() {
 				defer c.Close()
-				var pr simPrinterParser
+				var job []byte
+				dle := 0 // 1 after DLE, 2 after DLE EOT
 				r := bufio.NewReader(c)
 				for {
 					b, err := r.ReadByte()
 					if err != nil {
 						return
 					}
-					// The same state machine as the Sim's, answering "all fine".
+					// devsim's state machine, answering "all fine".
 					switch {
-					case pr.dle == 0 && b == 0x10:
-						pr.dle = 1
-					case pr.dle == 1 && b == 0x04:
-						pr.dle = 2
-					case pr.dle == 2:
-						pr.dle = 0
-						c.Write([]byte{PrinterState{}.answer(b)})
+					case dle == 0 && b == 0x10:
+						dle = 1
+					case dle == 1 && b == 0x04:
+						dle = 2
+					case dle == 2:
+						dle = 0
+						c.Write([]byte{0x12}) // DLE EOT n: online, no fault (the fixed bits alone)
 					default:
-						pr.job = append(pr.job, b)
-						if cutAt(pr.job) {
-							jobs <- pr.job
-							pr.job = nil
+						job = append(job, b)
+						if bytes.Contains(job[max(0, len(job)-4):], []byte{0x1D, 'V'}) {
+							if ops, _ := escpos.Parse(job); len(ops) > 0 && ops[len(ops)-1].Kind == escpos.OpCut {
+								jobs <- job
+								job = nil
+							}
 						}
 					}
 				}
@@ -276,54 +278,4 @@ func waitCond(cond func() bool) bool {
 		}
 	}
 	return true
-}
-
-// TestDevsim_Printer: status queries are answered as set, jobs are cut apart,
-// and a job written in pieces is one job.
-func TestDevsim_Printer(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimPrinter, Name: "p"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	port := ptytestOpen(t, sim.TTY("p"))
-	sim.SetPrinter("p", PrinterState{PaperNearEnd: true})
-	st, err := escpos.QueryStatus(port, time.Second)
-	if err != nil || !st.PaperNearEnd {
-		t.Fatalf("status %v, %v", st, err)
-	}
-	sim.SetPrinter("p", PrinterState{PaperOut: true})
-	if _, err := escpos.QueryStatus(port, time.Second); !errors.Is(err, escpos.ErrPaperOut) {
-		t.Fatalf("paper out: %v", err)
-	}
-	var job bytes.Buffer
-	escpos.PrintTicket(&job, escpos.Ticket{Number: "A001", URL: "http://h/t/x"}, escpos.Options{})
-	b := job.Bytes()
-	port.Write(b[:7])
-	port.Write(b[7:])
-	var slip bytes.Buffer
-	escpos.PrintSlip(&slip, escpos.Slip{Code: "SLIP1"}, escpos.Options{})
-	port.Write(slip.Bytes())
-	// Without paper it keeps what it got, and prints it when the paper is back.
-	sim.SetPrinter("p", PrinterState{})
-	if !sim.Wait(5*time.Second, func() bool { return len(sim.Jobs("p")) == 2 }) {
-		t.Fatalf("%d jobs", len(sim.Jobs("p")))
-	}
-	if !bytes.Equal(sim.Jobs("p")[0], b) {
-		t.Error("first job is not the ticket")
-	}
-	if all, un := sim.Queries("p"); all != 6 || un != 0 {
-		t.Errorf("queries %d, unanswered %d", all, un)
-	}
-}
-
-// ptytestOpen opens path as the agent does.
-func ptytestOpen(t *testing.T, path string) io.ReadWriter {
-	t.Helper()
-	p, err := openPort(context.Background(), &PortConfig{Port: path, Baud: 9600, DataBits: 8, Parity: "none", StopBits: "1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"qcall/assets"
 	"qcall/devices/escpos"
 )
 
@@ -44,6 +45,7 @@ func newPrinter(a *Agent, cfg *PrinterConfig) *printer {
 		p.footer = a.t("agent.ticket.footer")
 	}
 	p.opts = cfg.options()
+	p.opts.Labels = assets.T // the driver prints the catalogue's labels
 	return p
 }
 
@@ -203,19 +205,19 @@ func (p *printer) check(timeout time.Duration) bool {
 	st, err := escpos.QueryStatus(p.port, timeout)
 	switch {
 	case err == nil && st.PaperNearEnd:
-		p.report(statusPaperNearEnd, st.Text(p.a.cfg.Lang))
+		p.report(statusPaperNearEnd, p.a.t(st.Key()))
 		return true
 	case err == nil:
-		p.report(statusOK, st.Text(p.a.cfg.Lang))
+		p.report(statusOK, p.a.t(st.Key()))
 		return true
 	case errors.Is(err, escpos.ErrCoverOpen):
-		p.report(statusCoverOpen, st.Text(p.a.cfg.Lang))
+		p.report(statusCoverOpen, p.a.t(st.Key()))
 	case errors.Is(err, escpos.ErrPaperOut):
-		p.report(statusPaperOut, st.Text(p.a.cfg.Lang))
+		p.report(statusPaperOut, p.a.t(st.Key()))
 	case errors.Is(err, escpos.ErrOffline) && st.Error:
-		p.report(statusError, st.Text(p.a.cfg.Lang))
+		p.report(statusError, p.a.t(st.Key()))
 	case errors.Is(err, escpos.ErrOffline):
-		p.report(statusOffline, st.Text(p.a.cfg.Lang))
+		p.report(statusOffline, p.a.t(st.Key()))
 	case errors.Is(err, escpos.ErrNoAnswer):
 		p.report(statusOffline, p.a.t("agent.note.no_answer"))
 		p.closePort()

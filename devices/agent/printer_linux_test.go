@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"qcall/devices/devsim"
 	"qcall/devices/escpos"
 )
 
@@ -86,7 +87,7 @@ func TestAgentPrinter_USBClass(t *testing.T) {
 		// A pseudo-terminal opened without termios calls answers like a
 		// printer on /dev/usb/lp0: DLE EOT and GS r come back through reads
 		// with deadlines.
-		sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimPrinter, Name: "p"}}})
+		sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestAgentPrinter_USBClass(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer p.Close()
-		sim.SetPrinter("p", PrinterState{PaperNearEnd: true})
+		sim.SetPrinter("p", devsim.PrinterState{PaperNearEnd: true})
 		if st, err := escpos.QueryStatus(p, time.Second); err != nil || !st.PaperNearEnd {
 			t.Fatalf("status %v, %v", st, err)
 		}
@@ -198,14 +199,14 @@ func TestAgentPrinter_RollEndsMidTicket(t *testing.T) {
 		{"gs_paren_h", false},
 	} {
 		t.Run(tt.confirm, func(t *testing.T) {
-			sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimPrinter, Name: "p"}}})
+			sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer sim.Close()
 			a, logs := openTestAgent(t, fmt.Sprintf("[[printer]]\nname = \"p\"\nport = %q\nbaud = 115200\nretry = \"20ms\"\n"+
 				"status_timeout = \"300ms\"\nconfirm = %q\nconfirm_timeout = \"700ms\"\n", sim.Path("p"), tt.confirm))
-			sim.SetPrinter("p", PrinterState{Rate: 400, RollEndsAfter: 30})
+			sim.SetPrinter("p", devsim.PrinterState{Rate: 400, RollEndsAfter: 30})
 			a.spool.Add(ticketJob("t:1", "p", "A001"), 0)
 			runPart(t, a.printers[0].run)
 			if tt.fooled {
@@ -221,7 +222,7 @@ func TestAgentPrinter_RollEndsMidTicket(t *testing.T) {
 				t.Fatalf("a ticket cut short by the roll's end counted printed (%d printed, %d pending); log:\n%s",
 					a.Stats().Printed, a.Pending("p"), logs)
 			}
-			sim.SetPrinter("p", PrinterState{Rate: 400})
+			sim.SetPrinter("p", devsim.PrinterState{Rate: 400})
 			if !waitCond(func() bool { return a.Pending("p") == 0 && a.Stats().Printed == 1 }) {
 				t.Fatalf("not printed after the paper came back; log:\n%s", logs)
 			}
@@ -241,13 +242,13 @@ func TestAgentPrinter_RollEndsMidTicket(t *testing.T) {
 // longer than max_age is dropped, logged, and named in the printer's status
 // note to the hall; it is not printed when the paper comes back.
 func TestAgentPrinter_MaxAgeInSpool(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimPrinter, Name: "p", Kiosks: []string{"kiosk-1"}}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p", Kiosks: []string{"kiosk-1"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sim.Close()
 	a, logs := openTestAgent(t, fmt.Sprintf("[[printer]]\nname = \"p\"\nport = %q\nkiosks = [\"kiosk-1\"]\nretry = \"20ms\"\npoll = \"50ms\"\nmax_age = \"1s\"\n", sim.Path("p")))
-	sim.SetPrinter("p", PrinterState{PaperOut: true})
+	sim.SetPrinter("p", devsim.PrinterState{PaperOut: true})
 	j := ticketJob("t:1", "p", "A007")
 	j.Ticket.IssuedAt = time.Now()
 	a.spool.Add(j, 0)
@@ -268,7 +269,7 @@ func TestAgentPrinter_MaxAgeInSpool(t *testing.T) {
 	if !strings.Contains(logs.String(), "ticket older than max_age") {
 		t.Errorf("no log line:\n%s", logs)
 	}
-	sim.SetPrinter("p", PrinterState{})
+	sim.SetPrinter("p", devsim.PrinterState{})
 	if !waitCond(func() bool { return a.report.get("p").Status == statusOK }) {
 		t.Fatal("printer not ok")
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"qcall/devices/devsim"
 )
 
 // runCheck runs fn with a context the test ends once it has seen what it
@@ -27,7 +29,7 @@ func runCheck(t *testing.T, fn func(ctx context.Context, out *lockedBuffer) erro
 // TestCheckDevices: qcall agent test lights each bar with its name, address
 // and window, and shows the raw bytes of each key press with its score.
 func TestCheckDevices(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: SimDevices([]int{1, 2})})
+	sim, err := devsim.Open(devsim.Options{Devices: devsim.Devices([]int{1, 2})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func TestCheckDevices(t *testing.T) {
 // TestProbe: qcall devices --probe says why a port does not open, or shows
 // what the device sends.
 func TestProbe(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimKeypad, Name: "k"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Keypad, Name: "k"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestProbe(t *testing.T) {
 // TestDescribePort: a port's stable links, owner, group, mode and whether
 // this user may open it.
 func TestDescribePort(t *testing.T) {
-	sim, err := OpenSim(SimOptions{Devices: []SimSpec{{Kind: SimKeypad, Name: "k"}}})
+	sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Keypad, Name: "k"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func (a *Agent) TestPrint(ctx context.Context, name string) error {
 	defer pt.Close()
 	if *p.cfg.Status {
 		if st, err := escpos.QueryStatus(pt, p.cfg.StatusTimeout.D()); err != nil {
-			return fmt.Errorf("agent: printer %s (%s): %w", name, st.Text(a.cfg.Lang), err)
+			return fmt.Errorf("agent: printer %s (%s): %w", name, a.t(st.Key()), err)
 		}
 	}
 	model := p.cfg.Model
@@ -82,7 +82,7 @@ func (a *Agent) TestPrint(ctx context.Context, name string) error {
 			if st, serr := escpos.QueryStatus(pt, p.cfg.StatusTimeout.D()); serr == nil {
 				err = fmt.Errorf("%w: the printer is ready but did not answer %s; try confirm = \"status\"", err, p.cfg.Confirm)
 			} else {
-				err = fmt.Errorf("%w (%s)", serr, st.Text(a.cfg.Lang))
+				err = fmt.Errorf("%w (%s)", serr, a.t(st.Key()))
 			}
 		}
 	}

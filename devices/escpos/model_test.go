@@ -2,10 +2,12 @@ package escpos_test
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"qcall/assets"
 	"qcall/devices/escpos"
 )
 
@@ -16,7 +18,7 @@ func modelOptions(t *testing.T, name string) escpos.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return escpos.Options{Columns: m.Columns, ChineseMode: m.ChineseMode}
+	return escpos.Options{Labels: assets.T, Columns: m.Columns, ChineseMode: m.ChineseMode}
 }
 
 // TestPrintTicket_models prints the demo ticket for every preset: each has its
@@ -88,26 +90,26 @@ func TestPrintTicket_options(t *testing.T) {
 	}
 	has := func(ops []escpos.Op, line string) bool { return slices.Contains(escpos.Lines(ops), line) }
 
-	if ops, _ := print(escpos.Options{English: escpos.EnglishOff}); has(ops, "5 ahead of you") || has(ops, "Social security card") {
+	if ops, _ := print(escpos.Options{Labels: assets.T, English: escpos.EnglishOff}); has(ops, "5 ahead of you") || has(ops, "Social security card") {
 		t.Error("english = false on 80 mm still prints English lines")
 	}
-	if ops, _ := print(escpos.Options{Columns: 32, English: escpos.EnglishOn}); !has(ops, "5 ahead of you") {
+	if ops, _ := print(escpos.Options{Labels: assets.T, Columns: 32, English: escpos.EnglishOn}); !has(ops, "5 ahead of you") {
 		t.Error("english = true on 58 mm prints no English line")
 	}
-	if ops, job := print(escpos.Options{Cut: escpos.CutNone}); slices.ContainsFunc(ops, func(op escpos.Op) bool { return op.Kind == escpos.OpCut }) ||
+	if ops, job := print(escpos.Options{Labels: assets.T, Cut: escpos.CutNone}); slices.ContainsFunc(ops, func(op escpos.Op) bool { return op.Kind == escpos.OpCut }) ||
 		ops[len(ops)-1].Kind != escpos.OpFeed {
 		t.Errorf("cut none: job ends % x", job[len(job)-4:])
 	}
-	ops, _ := print(escpos.Options{NumberSize: 3})
+	ops, _ := print(escpos.Options{Labels: assets.T, NumberSize: 3})
 	for _, op := range ops {
 		if op.Kind == escpos.OpText && op.Text == "A012" && (op.Style.Width != 3 || op.Style.Height != 3) {
 			t.Errorf("number_size 3: printed %v", op.Style)
 		}
 	}
-	if ops, _ := print(escpos.Options{NoMaterials: true}); has(ops, "请备齐以下材料（一次性告知）：") || has(ops, "2. 一寸近期免冠彩色照片两张") {
+	if ops, _ := print(escpos.Options{Labels: assets.T, NoMaterials: true}); has(ops, "请备齐以下材料（一次性告知）：") || has(ops, "2. 一寸近期免冠彩色照片两张") {
 		t.Error("materials printed with NoMaterials")
 	}
-	ops, _ = print(escpos.Options{Logo: 7})
+	ops, _ = print(escpos.Options{Labels: assets.T, Logo: 7})
 	if i := slices.IndexFunc(ops, func(op escpos.Op) bool { return op.Name == "FS p 7" }); i < 0 || i > 3 {
 		t.Errorf("logo at op %d, want at the top", i)
 	}
@@ -119,7 +121,7 @@ func TestPrintTicket_balancedHeading(t *testing.T) {
 	tk := demoTicket()
 	tk.HallName = "西安市雁塔区人力资源和社会保障服务大厅" // 19 characters, 38 columns
 	var buf bytes.Buffer
-	if err := escpos.PrintTicket(&buf, tk, escpos.Options{Columns: escpos.Columns58mm}); err != nil {
+	if err := escpos.PrintTicket(&buf, tk, escpos.Options{Labels: assets.T, Columns: escpos.Columns58mm}); err != nil {
 		t.Fatal(err)
 	}
 	ops, _ := escpos.Parse(buf.Bytes())
@@ -154,7 +156,7 @@ func TestPrintSlip_windowName(t *testing.T) {
 		"12号窗口":    "受理窗口：2 号窗口（12号窗口）",
 	} {
 		var buf bytes.Buffer
-		if err := escpos.PrintSlip(&buf, escpos.Slip{Code: "R1", Window: 2, WindowName: name}, escpos.Options{}); err != nil {
+		if err := escpos.PrintSlip(&buf, escpos.Slip{Code: "R1", Window: 2, WindowName: name}, escpos.Options{Labels: assets.T}); err != nil {
 			t.Fatal(err)
 		}
 		ops, _ := escpos.Parse(buf.Bytes())
@@ -187,5 +189,56 @@ func TestConfirmRequest(t *testing.T) {
 		if back, err := escpos.ParseConfirm(c.String()); err != nil || back != c {
 			t.Errorf("ParseConfirm(%s) = %v, %v", c, back, err)
 		}
+	}
+}
+
+// TestPrint_labels: the driver prints the labels its caller words, in each
+// language it asks for, and holds no text of its own: without Labels, each
+// label is printed as its catalogue key.
+func TestPrint_labels(t *testing.T) {
+	var asked []string
+	labels := func(lang, key string, args ...any) string {
+		asked = append(asked, lang+" "+key)
+		return "<" + lang + " " + key + fmt.Sprint(args...) + ">"
+	}
+	lines := func(job []byte) []string {
+		t.Helper()
+		ops, err := escpos.Parse(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return escpos.Lines(ops)
+	}
+	var tk, slip bytes.Buffer
+	if err := escpos.PrintTicket(&tk, demoTicket(), escpos.Options{Labels: labels, English: escpos.EnglishOn}); err != nil {
+		t.Fatal(err)
+	}
+	got := lines(tk.Bytes())
+	for _, want := range []string{"<zh-CN printer.ahead5>", "<en printer.ahead5>", "<zh-CN printer.scan>", "<en printer.scan>"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("ticket lacks %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	if err := escpos.PrintSlip(&slip, escpos.Slip{Code: "R1", ServiceName: "社保卡业务"}, escpos.Options{Labels: labels, English: escpos.EnglishOn}); err != nil {
+		t.Fatal(err)
+	}
+	got = lines(slip.Bytes())
+	for _, want := range []string{"<zh-CN printer.slip.title>", "<en printer.slip.title>", "<zh-CN printer.service社保卡业务>", "<zh-CN printer.slip.codeR1>"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("slip lacks %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	for _, a := range asked {
+		if !strings.HasPrefix(a, "zh-CN printer.") && !strings.HasPrefix(a, "en printer.") {
+			t.Errorf("the driver asked for %q", a)
+		}
+	}
+	// Without Labels: the keys, plainly.
+	tk.Reset()
+	if err := escpos.PrintTicket(&tk, escpos.Ticket{Number: "A001"}, escpos.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := lines(tk.Bytes()); !slices.Contains(got, "printer.ahead") || slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, "前面") }) {
+		t.Errorf("without Labels the ticket prints:\n%s", strings.Join(got, "\n"))
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"qcall/assets"
 )
 
 // Errors of the printer's state, returned by QueryStatus and Status.Err; callers
@@ -73,9 +71,10 @@ func (s Status) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Text returns the status for the hall staff in lang, from the printer.status.*
-// catalogue keys: the most urgent problem, or that the printer is ready.
-func (s Status) Text(lang string) string {
+// Key returns the catalogue key (printer.status.*) that words the status for the
+// hall staff: the most urgent problem, or that the printer is ready. The driver
+// holds no text of its own; the caller looks the key up in its catalogue.
+func (s Status) Key() string {
 	key := "printer.status.ok"
 	switch {
 	case s.CoverOpen:
@@ -89,7 +88,7 @@ func (s Status) Text(lang string) string {
 	case s.PaperNearEnd:
 		key = "printer.status.paper_near_end"
 	}
-	return assets.T(lang, key)
+	return key
 }
 
 // Real-time status requests, DLE EOT n (0x10 0x04 n, "Transmit real-time

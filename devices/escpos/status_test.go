@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"qcall/assets"
 	"qcall/devices/escpos"
 	"qcall/devices/internal/ptytest"
 )
@@ -74,8 +75,8 @@ func TestStatus_Err(t *testing.T) {
 			if s := tt.s.String(); s != tt.str {
 				t.Errorf("String() = %q, want %q", s, tt.str)
 			}
-			if s := tt.s.Text("zh-CN"); s != tt.zh {
-				t.Errorf("Text(zh-CN) = %q, want %q", s, tt.zh)
+			if s := assets.T("zh-CN", tt.s.Key()); s != tt.zh {
+				t.Errorf("Key() %q words %q in zh-CN, want %q", tt.s.Key(), s, tt.zh)
 			}
 		})
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"qcall/assets"
 )
 
 // Ticket is what a queue ticket shows. It holds plain values so the driver needs
@@ -41,8 +39,17 @@ type Slip struct {
 	ValidUntil  time.Time // zero leaves the line out
 }
 
+// Labels words the labels a ticket or slip prints: it returns the text of a
+// catalogue key (printer.ahead, printer.slip.title, …) in lang, "zh-CN" or "en",
+// with fmt-style args applied. The driver holds no text of its own: the caller
+// passes its catalogue (the agent passes qcall's, assets.T).
+type Labels func(lang, key string, args ...any) string
+
 // Options tunes the layout to the printer.
 type Options struct {
+	// Labels words the printed labels; nil prints each label's catalogue key
+	// as it is, so that a missing catalogue shows plainly.
+	Labels Labels
 	// Columns is the number of normal-size ASCII characters per line (a Chinese
 	// character takes two): 48 on 80 mm paper (the default when 0), 32 on 58 mm,
 	// 42 on an Epson TM-T88 (Models).
@@ -111,7 +118,7 @@ func (o Options) withDefaults() Options {
 // english reports whether labels get their English line, for a job in lang.
 func (o Options) english(lang string) bool {
 	switch {
-	case assets.Lang(lang) == "en":
+	case strings.HasPrefix(strings.ToLower(strings.TrimSpace(lang)), "en"):
 		return true
 	case o.English == EnglishOn:
 		return true
@@ -138,10 +145,11 @@ const timeLayout = "2006-01-02 15:04"
 // PrintTicket prints t on w as one job: hall name, service, the number as large as
 // the paper allows (GS ! 0x77 for a four-character number), people ahead,
 // estimated wait, issue time, the materials list, the QR code of t.URL, the footer,
-// then it feeds and cuts. Labels come from the printer.* catalogue keys, Chinese
-// first and English under it (see Options.Columns). It returns an error starting
-// with "escpos: " if t has no number, a value does not fit a command, or the write
-// fails; nothing is written unless the whole job was built.
+// then it feeds and cuts. Labels are the printer.* catalogue keys worded by
+// Options.Labels, Chinese first and English under it (see Options.English). It
+// returns an error starting with "escpos: " if t has no number, a value does not
+// fit a command, or the write fails; nothing is written unless the whole job was
+// built.
 func PrintTicket(w io.Writer, t Ticket, opts Options) error {
 	if strings.TrimSpace(t.Number) == "" {
 		return errors.New("escpos: ticket has no number")
@@ -199,16 +207,16 @@ func PrintSlip(w io.Writer, s Slip, opts Options) error {
 	if s.HallName != "" {
 		l.fit(s.HallName, 1, true)
 	}
-	l.fit(assets.T("zh-CN", "printer.slip.title"), 2, true)
+	l.fit(l.label("zh-CN", "printer.slip.title"), 2, true)
 	if l.en {
-		l.fit(assets.T("en", "printer.slip.title"), 1, false)
+		l.fit(l.label("en", "printer.slip.title"), 1, false)
 	}
 	p.LF().Align(Left)
 	if s.Number != "" {
 		l.both("printer.slip.number", s.Number)
 	}
 	if s.ServiceName != "" {
-		l.wrap(assets.T("zh-CN", "printer.service", s.ServiceName), "")
+		l.wrap(l.label("zh-CN", "printer.service", s.ServiceName), "")
 	}
 	if s.Window > 0 {
 		if s.WindowName != "" && !sameWindow(s.Window, s.WindowName) {
@@ -235,13 +243,23 @@ func PrintSlip(w io.Writer, s Slip, opts Options) error {
 
 // layout writes lines that fit the paper width.
 type layout struct {
-	p    *Printer
-	cols int
-	en   bool // print the English line under each label
+	p      *Printer
+	cols   int
+	en     bool   // print the English line under each label
+	labels Labels // nil: the keys themselves
 }
 
 func newLayout(w io.Writer, o Options, en bool) *layout {
-	return &layout{p: NewPrinter(w), cols: o.Columns, en: en}
+	return &layout{p: NewPrinter(w), cols: o.Columns, en: en, labels: o.Labels}
+}
+
+// label returns the text of key in lang from the caller's Labels, or the key
+// itself without them.
+func (l *layout) label(lang, key string, args ...any) string {
+	if l.labels == nil {
+		return key
+	}
+	return l.labels(lang, key, args...)
 }
 
 // sameWindow reports whether a window's name only repeats its number ("2号窗口",
@@ -294,9 +312,10 @@ func (l *layout) number(n string, size int) {
 
 // both prints the zh-CN text of key, then the English text if l.en.
 func (l *layout) both(key string, args ...any) {
-	l.wrap(assets.T("zh-CN", key, args...), "")
+	zh := l.label("zh-CN", key, args...)
+	l.wrap(zh, "")
 	if l.en {
-		if en := assets.T("en", key, args...); en != assets.T("zh-CN", key, args...) {
+		if en := l.label("en", key, args...); en != zh {
 			l.wrap(en, "")
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"qcall/assets"
 	"qcall/devices/escpos"
 	"qcall/devices/internal/ptytest"
 )
@@ -116,6 +117,7 @@ func TestPrintTicket(t *testing.T) {
 		{
 			name:   "80mm bilingual",
 			ticket: demoTicket,
+			opts:   escpos.Options{Labels: assets.T},
 			golden: "ticket.golden",
 			lines: []string{
 				"示范劳动保障服务大厅", "社保卡业务", "Social security card", "A012",
@@ -133,7 +135,7 @@ func TestPrintTicket(t *testing.T) {
 		{
 			name:    "58mm chinese only",
 			ticket:  demoTicket,
-			opts:    escpos.Options{Columns: escpos.Columns58mm, Cut: escpos.CutPartial},
+			opts:    escpos.Options{Labels: assets.T, Columns: escpos.Columns58mm, Cut: escpos.CutPartial},
 			golden:  "ticket58.golden",
 			lines:   []string{"社保卡业务", "A012", "前面还有 5 人", "预计等候约 13 分钟", "扫码查看排队进度"},
 			absent:  []string{"Social security card", "5 ahead of you", "Scan to follow the queue"},
@@ -146,7 +148,7 @@ func TestPrintTicket(t *testing.T) {
 				tk.Lang = "en-GB"
 				return tk
 			},
-			opts:    escpos.Options{Columns: escpos.Columns58mm},
+			opts:    escpos.Options{Labels: assets.T, Columns: escpos.Columns58mm},
 			lines:   []string{"前面还有 5 人", "5 ahead of you", "Scan to follow the queue"},
 			numSize: 8,
 		},
@@ -155,6 +157,7 @@ func TestPrintTicket(t *testing.T) {
 			ticket: func() escpos.Ticket {
 				return escpos.Ticket{Number: "VIP001"}
 			},
+			opts:    escpos.Options{Labels: assets.T},
 			lines:   []string{"VIP001", "前面还有 0 人"},
 			absent:  []string{"预计等候约 0 分钟", "取号时间：0001-01-01 00:00", "请备齐以下材料（一次性告知）："},
 			numSize: 8,
@@ -164,7 +167,7 @@ func TestPrintTicket(t *testing.T) {
 			ticket: func() escpos.Ticket {
 				return escpos.Ticket{Number: "VIP0001"}
 			},
-			opts:    escpos.Options{Columns: escpos.Columns58mm},
+			opts:    escpos.Options{Labels: assets.T, Columns: escpos.Columns58mm},
 			lines:   []string{"VIP0001"},
 			numSize: 4, // 32 / 7
 		},
@@ -224,7 +227,7 @@ func TestPrintTicket_errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := escpos.PrintTicket(&buf, tt.t, escpos.Options{})
+			err := escpos.PrintTicket(&buf, tt.t, escpos.Options{Labels: assets.T})
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("err = %v, want %s", err, tt.want)
 			}
@@ -238,7 +241,7 @@ func TestPrintTicket_errors(t *testing.T) {
 func TestPrintSlip(t *testing.T) {
 	var buf bytes.Buffer
 	s := demoSlip()
-	if err := escpos.PrintSlip(&buf, s, escpos.Options{Cut: escpos.CutPartial}); err != nil {
+	if err := escpos.PrintSlip(&buf, s, escpos.Options{Labels: assets.T, Cut: escpos.CutPartial}); err != nil {
 		t.Fatal(err)
 	}
 	ops := checkJob(t, buf.Bytes(), escpos.CutPartial)
@@ -257,7 +260,7 @@ func TestPrintSlip(t *testing.T) {
 	}
 	golden(t, "slip.golden", buf.Bytes())
 
-	if err := escpos.PrintSlip(&buf, escpos.Slip{Number: "A1"}, escpos.Options{}); err == nil || err.Error() != "escpos: slip has no code" {
+	if err := escpos.PrintSlip(&buf, escpos.Slip{Number: "A1"}, escpos.Options{Labels: assets.T}); err == nil || err.Error() != "escpos: slip has no code" {
 		t.Errorf("slip without code: %v", err)
 	}
 }
@@ -268,11 +271,11 @@ func TestPrintSlip(t *testing.T) {
 func TestPrintTicket_pty(t *testing.T) {
 	pair := ptytest.Open(t)
 	var want bytes.Buffer
-	if err := escpos.PrintTicket(&want, demoTicket(), escpos.Options{}); err != nil {
+	if err := escpos.PrintTicket(&want, demoTicket(), escpos.Options{Labels: assets.T}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- escpos.PrintTicket(pair.Port, demoTicket(), escpos.Options{}) }()
+	go func() { done <- escpos.PrintTicket(pair.Port, demoTicket(), escpos.Options{Labels: assets.T}) }()
 	got := ptytest.ReadFull(t, pair.Device, want.Len(), 5*time.Second)
 	if err := <-done; err != nil {
 		t.Fatal(err)

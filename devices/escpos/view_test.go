@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"qcall/assets"
 	"qcall/devices/escpos"
 )
 
@@ -134,7 +135,7 @@ C 1x1   | tail   (not printed: no LF)
 
 func FuzzRender(f *testing.F) {
 	var tk bytes.Buffer
-	escpos.PrintTicket(&tk, demoTicket(), escpos.Options{})
+	escpos.PrintTicket(&tk, demoTicket(), escpos.Options{Labels: assets.T})
 	f.Add(tk.Bytes())
 	f.Add([]byte{0x1D, 0x28, 0x6B, 0xFF, 0xFF, 49, 80})
 	f.Add([]byte{0x1D, 0x56, 66})

@@ -1,13 +1,27 @@
+// Package voice speaks the hall's calls on a loudspeaker: a Player plays
+// announcement WAVs (composed by package announce) through aplay, or
+// PowerShell on Windows, one at a time.
 package voice
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
 	"sync"
 	"time"
+
+	"qcall/announce"
+)
+
+// Errors returned by Player.Play. Callers branch on them with errors.Is.
+var (
+	// ErrQueueFull: the Player already holds as many waiting WAVs as it may.
+	ErrQueueFull = errors.New("voice: play queue full")
+	// ErrClosed: the Player is closed.
+	ErrClosed = errors.New("voice: player closed")
 )
 
 // DefaultCommand plays a WAV read from standard input on this machine's
@@ -83,9 +97,9 @@ func (p *Player) String() string {
 // full (ErrQueueFull: a hall's calls are better dropped than spoken minutes late)
 // or if the player is closed (ErrClosed).
 func (p *Player) Play(wav []byte) error {
-	d, err := Duration(wav)
+	d, err := announce.Duration(wav)
 	if err != nil {
-		return err
+		return fmt.Errorf("voice: %w", err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

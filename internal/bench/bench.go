@@ -1,4 +1,9 @@
-package main
+// Package bench holds the load commands of qcall ("qcall bench issue",
+// "qcall bench display") and the child processes they run ("qcall
+// bench-server", "bench-issue-client", "bench-clients"). cmd/qcall routes
+// those commands here and gives the one thing this package cannot build
+// itself: a hall started as "qcall serve" starts it (Program).
+package bench
 
 import (
 	"bufio"
@@ -10,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -28,9 +32,29 @@ import (
 	"go.etcd.io/bbolt"
 
 	"qcall/internal/cputime"
+	"qcall/queue"
 )
 
-// runBench measures the hall. "bench issue" issues tickets over HTTP from many
+// Hall is a qcall server a benchmark started in its own process.
+type Hall struct {
+	URL    string        // http://127.0.0.1:port
+	Config *queue.Config // the demo hall's
+	Engine *queue.Engine // read for the state's seq
+	Close  func() error  // stops the server, the engine and the store
+}
+
+// Program is what the benchmarks need of the qcall program, which they cannot
+// import (it is package main).
+type Program struct {
+	// StartHall starts a fresh demo hall in this process, on a free loopback
+	// port, with its data in dir and nothing printed or logged.
+	StartHall func(ctx context.Context, dir string) (*Hall, error)
+	// TuneRuntime sets the runtime as "qcall serve" sets it (its GC target),
+	// so that the baselines run as qcall does.
+	TuneRuntime func()
+}
+
+// Run is "qcall bench issue|display": it measures the hall. "bench issue" issues tickets over HTTP from many
 // clients against a fresh qcall server and against two baselines: (a) a handler
 // that does one bbolt Update (one fsync) per ticket, the naive durable design,
 // and (b) a handler that stores nothing. Each server runs in a process of its
@@ -38,9 +62,9 @@ import (
 // the same for all three, so that no two share a heap or a scheduler. The load
 // goes round by round to each server in turn, so that whatever else the
 // machine does meanwhile falls on all three alike.
-func runBench(ctx context.Context, args []string) error {
+func Run(ctx context.Context, args []string, p Program) error {
 	if len(args) > 0 && args[0] == "display" {
-		return runBenchDisplay(ctx, args[1:])
+		return runBenchDisplay(ctx, args[1:], p)
 	}
 	if len(args) == 0 || args[0] != "issue" {
 		return errors.New("usage: qcall bench issue|display [flags]")
@@ -309,9 +333,10 @@ func (s *benchServer) close() error {
 	return s.cmd.Wait()
 }
 
-// runBenchServer is the server process of "bench issue": --kind qcall is a
-// fresh demo hall in --data, naive and plain are the baselines.
-func runBenchServer(ctx context.Context, args []string) error {
+// RunServer is the server process of "bench issue" (qcall bench-server):
+// --kind qcall is a fresh demo hall in --data, naive and plain are the
+// baselines.
+func RunServer(ctx context.Context, args []string, p Program) error {
 	fs := flag.NewFlagSet("qcall bench-server", flag.ContinueOnError)
 	kind := fs.String("kind", "qcall", "qcall, naive or plain")
 	data := fs.String("data", "", "data folder")
@@ -325,7 +350,7 @@ func runBenchServer(ctx context.Context, args []string) error {
 	services := []string{"none"}
 	switch *kind {
 	case "qcall":
-		m, err := startBenchHall(ctx, *data)
+		m, err := p.StartHall(ctx, *data)
 		if err != nil {
 			return err
 		}
@@ -335,7 +360,7 @@ func runBenchServer(ctx context.Context, args []string) error {
 		}
 		url, stop = m.URL, m.Close
 	case "naive", "plain":
-		setGCPercent() // the runtime as qcall serve sets it, for a fair comparison
+		p.TuneRuntime() // the runtime as qcall serve sets it, for a fair comparison
 		if err := os.MkdirAll(*data, 0o700); err != nil {
 			return err
 		}
@@ -384,19 +409,6 @@ func writeAllocProfile(path string) error {
 	return f.Close()
 }
 
-// startBenchHall starts a fresh demo hall in this process, on a free loopback
-// port, with its data in dir and nothing printed or logged.
-func startBenchHall(ctx context.Context, dir string) (*Main, error) {
-	m := NewMain()
-	m.Addr, m.DataDir, m.Stdout = "127.0.0.1:0", dir, io.Discard
-	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := m.Run(ctx); err != nil {
-		m.Close()
-		return nil, err
-	}
-	return m, nil
-}
-
 // loadFrom runs the load on server s in a client process and reads its result;
 // it adds the CPU time the server spent meanwhile.
 func loadFrom(ctx context.Context, self string, s *benchServer, token string, services []string, dur time.Duration, clients int) (loadResult, error) {
@@ -423,9 +435,10 @@ func loadFrom(ctx context.Context, self string, s *benchServer, token string, se
 	return r, nil
 }
 
-// runBenchIssueClient is the client process of "bench issue": it posts tickets
+// RunIssueClient is the client process of "bench issue" (qcall
+// bench-issue-client): it posts tickets
 // from --clients goroutines for --duration and prints its loadResult as JSON.
-func runBenchIssueClient(ctx context.Context, args []string) error {
+func RunIssueClient(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("qcall bench-issue-client", flag.ContinueOnError)
 	base := fs.String("url", "", "server URL")
 	token := fs.String("token", "", "bearer token")

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -10,12 +10,12 @@ import (
 )
 
 // TestBenchDisplay_SmallRun runs "bench display" with 50 clients and 5 calls:
-// the qcall run and the baseline, with the clients in a qcall process.
+// the qcall run and the baseline, with the clients in a process of their own.
 func TestBenchDisplay_SmallRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	res, err := benchDisplay(ctx, bdOptions{Self: qcallBin, Clients: []int{50}, Calls: 5, Kind: "hall", Out: &out})
+	res, err := benchDisplay(ctx, bdOptions{Self: testBin, StartHall: startTestHall, Clients: []int{50}, Calls: 5, Kind: "hall", Out: &out})
 	t.Logf("\n%s", out.String())
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestBenchDisplay_CountsLostAndGaps(t *testing.T) {
 	}
 	defer bs.close()
 	const n = 20
-	cl, err := bdStartClients(ctx, qcallBin, bs.url, n, true, 300*time.Millisecond)
+	cl, err := bdStartClients(ctx, testBin, bs.url, n, true, 300*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

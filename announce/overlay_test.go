@@ -1,4 +1,4 @@
-package voice_test
+package announce_test
 
 import (
 	"strings"
@@ -6,35 +6,35 @@ import (
 	"testing/fstest"
 	"time"
 
-	"qcall/devices/voice"
+	"qcall/announce"
 )
 
 // TestOverlay_ReplacesOneClip: a hall's own recording of one clip is used in
 // place of the shipped one; the others still come from the shipped set.
 func TestOverlay_ReplacesOneClip(t *testing.T) {
 	base := clipSet(t, mono22k, "zh-CN")
-	plain, err := voice.NewComposer(base, "zh-CN")
+	plain, err := announce.NewComposer(base, "zh-CN")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The hall's chime is 22050 frames (1 s) long.
 	top := fstest.MapFS{"zh-CN/chime.wav": {Data: makeWAV(t, mono22k, constant(mono22k, 22050, 9))}}
-	own, err := voice.NewComposer(voice.Overlay(top, base), "zh-CN")
+	own, err := announce.NewComposer(announce.Overlay(top, base), "zh-CN")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, _ := plain.Compose("zh-CN", "A012", 3)
 	b, _ := own.Compose("zh-CN", "A012", 3)
-	da, _ := voice.Duration(a)
-	db, _ := voice.Duration(b)
+	da, _ := announce.Duration(a)
+	db, _ := announce.Duration(b)
 	// The shipped chime of clipSet is 40 frames: the call grows by the difference.
 	want := time.Duration(22050-40) * time.Second / 22050
 	if got := db - da; got < want-time.Millisecond || got > want+time.Millisecond {
 		t.Fatalf("the call grew by %v, want %v", got, want)
 	}
 	// A recording in another format is refused, naming it.
-	top["zh-CN/hao.wav"] = &fstest.MapFile{Data: makeWAV(t, voice.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, constant(mono22k, 100, 1))}
-	if _, err := voice.NewComposer(voice.Overlay(top, base), "zh-CN"); err == nil || !strings.Contains(err.Error(), "zh-CN/hao.wav") {
+	top["zh-CN/hao.wav"] = &fstest.MapFile{Data: makeWAV(t, announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, constant(mono22k, 100, 1))}
+	if _, err := announce.NewComposer(announce.Overlay(top, base), "zh-CN"); err == nil || !strings.Contains(err.Error(), "zh-CN/hao.wav") {
 		t.Fatalf("a 44.1 kHz clip among 22.05 kHz ones: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package voice
+package announce
 
 import (
 	"bytes"
@@ -35,10 +35,10 @@ func (w *writeSeeker) Seek(offset int64, whence int) (int64, error) {
 	case io.SeekEnd:
 		base = int64(len(w.buf))
 	default:
-		return 0, errors.New("voice: bad whence")
+		return 0, errors.New("announce: bad whence")
 	}
 	if base+offset < 0 {
-		return 0, errors.New("voice: seek before start")
+		return 0, errors.New("announce: seek before start")
 	}
 	w.pos = int(base + offset)
 	return int64(w.pos), nil

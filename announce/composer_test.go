@@ -1,4 +1,4 @@
-package voice_test
+package announce_test
 
 import (
 	"bytes"
@@ -14,20 +14,20 @@ import (
 
 	"github.com/go-audio/wav"
 
+	"qcall/announce"
 	"qcall/assets"
-	"qcall/devices/voice"
 )
 
-var mono22k = voice.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 1}
+var mono22k = announce.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 1}
 
 // clipSet makes a clip set for langs in format f in which clip number i of a
 // language (in Clips order) is 40+7i frames of the constant sample i+1, so a
 // composed call shows which clips it holds, in which order.
-func clipSet(tb testing.TB, f voice.Format, langs ...string) fstest.MapFS {
+func clipSet(tb testing.TB, f announce.Format, langs ...string) fstest.MapFS {
 	tb.Helper()
 	m := fstest.MapFS{}
 	for _, lang := range langs {
-		names, err := voice.Clips(lang)
+		names, err := announce.Clips(lang)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -38,13 +38,13 @@ func clipSet(tb testing.TB, f voice.Format, langs ...string) fstest.MapFS {
 	return m
 }
 
-func clipSamples(f voice.Format, i int) []int { return constant(f, 40+7*i, i+1) }
+func clipSamples(f announce.Format, i int) []int { return constant(f, 40+7*i, i+1) }
 
 // wantCall returns the samples a call of seq must hold in format f: the clips of
 // clipSet with Gap of silence between two.
-func wantCall(tb testing.TB, f voice.Format, lang string, seq []string) []int {
+func wantCall(tb testing.TB, f announce.Format, lang string, seq []string) []int {
 	tb.Helper()
-	names, err := voice.Clips(lang)
+	names, err := announce.Clips(lang)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func wantCall(tb testing.TB, f voice.Format, lang string, seq []string) []int {
 	if f.BitDepth == 8 {
 		silence = 128
 	}
-	gap := constant(f, f.SampleRate*int(voice.Gap/time.Millisecond)/1000, silence)
+	gap := constant(f, f.SampleRate*int(announce.Gap/time.Millisecond)/1000, silence)
 	var out []int
 	for k, name := range seq {
 		if k > 0 {
@@ -66,7 +66,7 @@ func wantCall(tb testing.TB, f voice.Format, lang string, seq []string) []int {
 func TestComposer_Compose(t *testing.T) {
 	tests := []struct {
 		name   string
-		format voice.Format
+		format announce.Format
 		lang   string
 		number string
 		window int
@@ -75,13 +75,13 @@ func TestComposer_Compose(t *testing.T) {
 		{"en A012 window 3", mono22k, "en", "A012", 3},
 		{"zh-CN window 25", mono22k, "zh-CN", "Z9", 25},
 		{"en window 12", mono22k, "en", "b100", 12},
-		{"44.1 kHz stereo", voice.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 2}, "zh-CN", "K55", 7},
-		{"8 kHz 8-bit", voice.Format{SampleRate: 8000, BitDepth: 8, NumChannels: 1}, "en", "Q8", 4},
-		{"48 kHz 24-bit", voice.Format{SampleRate: 48000, BitDepth: 24, NumChannels: 1}, "zh-CN", "M0", 10},
+		{"44.1 kHz stereo", announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 2}, "zh-CN", "K55", 7},
+		{"8 kHz 8-bit", announce.Format{SampleRate: 8000, BitDepth: 8, NumChannels: 1}, "en", "Q8", 4},
+		{"48 kHz 24-bit", announce.Format{SampleRate: 48000, BitDepth: 24, NumChannels: 1}, "zh-CN", "M0", 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := voice.NewComposer(clipSet(t, tt.format, tt.lang), tt.lang)
+			c, err := announce.NewComposer(clipSet(t, tt.format, tt.lang), tt.lang)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +89,7 @@ func TestComposer_Compose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seq, err := voice.Sequence(tt.lang, tt.number, tt.window)
+			seq, err := announce.Sequence(tt.lang, tt.number, tt.window)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestComposer_Compose(t *testing.T) {
 			if !d.IsValidFile() {
 				t.Fatalf("not a valid WAV: %v", d.Err())
 			}
-			gotFormat := voice.Format{SampleRate: int(d.SampleRate), BitDepth: int(d.BitDepth), NumChannels: int(d.NumChans)}
+			gotFormat := announce.Format{SampleRate: int(d.SampleRate), BitDepth: int(d.BitDepth), NumChannels: int(d.NumChans)}
 			if gotFormat != tt.format || d.WavAudioFormat != 1 {
 				t.Errorf("format %s (WAV format %d), want %s (1)", gotFormat, d.WavAudioFormat, tt.format)
 			}
@@ -109,20 +109,20 @@ func TestComposer_Compose(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !slices.Equal(buf.Data, want) {
-				t.Errorf("samples differ from clips %v with %v gaps: got %d samples, want %d", seq, voice.Gap, len(buf.Data), len(want))
+				t.Errorf("samples differ from clips %v with %v gaps: got %d samples, want %d", seq, announce.Gap, len(buf.Data), len(want))
 			}
 
 			// The duration is that of the clips and the gaps.
 			var frames int
 			for _, s := range seq {
-				names, _ := voice.Clips(tt.lang)
+				names, _ := announce.Clips(tt.lang)
 				frames += len(clipSamples(tt.format, slices.Index(names, s))) / tt.format.NumChannels
 			}
 			wantDur := time.Duration(frames)*time.Second/time.Duration(tt.format.SampleRate) +
-				time.Duration(len(seq)-1)*voice.Gap
+				time.Duration(len(seq)-1)*announce.Gap
 			for by, dur := range map[string]func() (time.Duration, error){
 				"go-audio": wav.NewDecoder(bytes.NewReader(got)).Duration,
-				"voice":    func() (time.Duration, error) { return voice.Duration(got) },
+				"voice":    func() (time.Duration, error) { return announce.Duration(got) },
 			} {
 				gotDur, err := dur()
 				if err != nil {
@@ -137,7 +137,7 @@ func TestComposer_Compose(t *testing.T) {
 }
 
 func TestComposer_ComposeErrors(t *testing.T) {
-	c, err := voice.NewComposer(clipSet(t, mono22k, "zh-CN"), "zh-CN")
+	c, err := announce.NewComposer(clipSet(t, mono22k, "zh-CN"), "zh-CN")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +146,11 @@ func TestComposer_ComposeErrors(t *testing.T) {
 		window             int
 		want               error
 	}{
-		{"bad character", "zh-CN", "A#1", 1, voice.ErrBadNumber},
-		{"empty number", "zh-CN", "", 1, voice.ErrBadNumber},
-		{"window 0", "zh-CN", "A1", 0, voice.ErrBadWindow},
-		{"language not loaded", "en", "A1", 1, voice.ErrNoLanguage},
-		{"unknown language", "fr", "A1", 1, voice.ErrNoLanguage},
+		{"bad character", "zh-CN", "A#1", 1, announce.ErrBadNumber},
+		{"empty number", "zh-CN", "", 1, announce.ErrBadNumber},
+		{"window 0", "zh-CN", "A1", 0, announce.ErrBadWindow},
+		{"language not loaded", "en", "A1", 1, announce.ErrNoLanguage},
+		{"unknown language", "fr", "A1", 1, announce.ErrNoLanguage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,13 +169,13 @@ func TestNewComposer_Errors(t *testing.T) {
 		says  []string
 	}{
 		{"mismatched sample rate", func(m fstest.MapFS) {
-			m["zh-CN/hao.wav"].Data = makeWAV(t, voice.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, constant(mono22k, 50, 3))
+			m["zh-CN/hao.wav"].Data = makeWAV(t, announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, constant(mono22k, 50, 3))
 		}, []string{"zh-CN/hao.wav", "44100 Hz 16-bit mono", "zh-CN/chime.wav is 22050 Hz 16-bit mono"}},
 		{"mismatched channels", func(m fstest.MapFS) {
-			m["en/7.wav"].Data = makeWAV(t, voice.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 2}, constant(mono22k, 50, 3))
+			m["en/7.wav"].Data = makeWAV(t, announce.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 2}, constant(mono22k, 50, 3))
 		}, []string{"en/7.wav", "stereo"}},
 		{"mismatched bit depth", func(m fstest.MapFS) {
-			m["en/goto.wav"].Data = makeWAV(t, voice.Format{SampleRate: 22050, BitDepth: 8, NumChannels: 1}, constant(mono22k, 50, 3))
+			m["en/goto.wav"].Data = makeWAV(t, announce.Format{SampleRate: 22050, BitDepth: 8, NumChannels: 1}, constant(mono22k, 50, 3))
 		}, []string{"en/goto.wav", "8-bit"}},
 		{"missing clip", func(m fstest.MapFS) { delete(m, "zh-CN/Q.wav") }, []string{"zh-CN/Q.wav"}},
 		{"not a WAV", func(m fstest.MapFS) { m["zh-CN/banli.wav"].Data = []byte("ID3 an mp3, really") }, []string{"zh-CN/banli.wav"}},
@@ -183,20 +183,20 @@ func TestNewComposer_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := clipSet(t, mono22k, voice.Languages...)
+			m := clipSet(t, mono22k, announce.Languages...)
 			tt.clips(m)
-			c, err := voice.NewComposer(m)
+			c, err := announce.NewComposer(m)
 			if err == nil {
 				t.Fatalf("NewComposer = %v, want an error", c)
 			}
-			for _, s := range append([]string{"voice: "}, tt.says...) {
+			for _, s := range append([]string{"announce: "}, tt.says...) {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q does not say %q", err, s)
 				}
 			}
 		})
 	}
-	if _, err := voice.NewComposer(fstest.MapFS{}, "fr"); !errors.Is(err, voice.ErrNoLanguage) {
+	if _, err := announce.NewComposer(fstest.MapFS{}, "fr"); !errors.Is(err, announce.ErrNoLanguage) {
 		t.Errorf("NewComposer(fr) error %v, want ErrNoLanguage", err)
 	}
 }
@@ -204,7 +204,7 @@ func TestNewComposer_Errors(t *testing.T) {
 // TestComposer_Concurrent composes from several goroutines at once (run with
 // -race) and checks they all get the same bytes.
 func TestComposer_Concurrent(t *testing.T) {
-	c, err := voice.NewComposer(clipSet(t, mono22k, voice.Languages...))
+	c, err := announce.NewComposer(clipSet(t, mono22k, announce.Languages...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,17 +232,17 @@ func TestComposer_Embedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := voice.NewComposer(clips)
+	c, err := announce.NewComposer(clips)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var total int
-	for _, lang := range voice.Languages {
+	for _, lang := range announce.Languages {
 		t.Run(lang, func(t *testing.T) {
 			if f, err := c.Format(lang); err != nil || f != mono22k {
 				t.Errorf("Format = %s, %v; want %s", f, err, mono22k)
 			}
-			names, _ := voice.Clips(lang)
+			names, _ := announce.Clips(lang)
 			clipDur := make(map[string]time.Duration)
 			for _, name := range names {
 				b, err := fs.ReadFile(clips, path.Join(lang, name+".wav"))
@@ -250,7 +250,7 @@ func TestComposer_Embedded(t *testing.T) {
 					t.Fatal(err)
 				}
 				total += len(b)
-				if clipDur[name], err = voice.Duration(b); err != nil {
+				if clipDur[name], err = announce.Duration(b); err != nil {
 					t.Fatal(name, err)
 				}
 				if clipDur[name] > 2*time.Second {
@@ -265,12 +265,12 @@ func TestComposer_Embedded(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				seq, _ := voice.Sequence(lang, call.number, call.window)
-				want := time.Duration(len(seq)-1) * voice.Gap
+				seq, _ := announce.Sequence(lang, call.number, call.window)
+				want := time.Duration(len(seq)-1) * announce.Gap
 				for _, s := range seq {
 					want += clipDur[s]
 				}
-				d, err := voice.Duration(got)
+				d, err := announce.Duration(got)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -290,7 +290,7 @@ func BenchmarkComposer_Compose(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := voice.NewComposer(clips)
+	c, err := announce.NewComposer(clips)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -302,7 +302,7 @@ func BenchmarkComposer_Compose(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	if d, err := voice.Duration(wavBytes); err != nil || d < time.Second {
+	if d, err := announce.Duration(wavBytes); err != nil || d < time.Second {
 		b.Fatalf("composed %v, %v", d, err)
 	}
 }

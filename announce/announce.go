@@ -1,6 +1,8 @@
-// Package voice speaks the call of a ticket on the hall's loudspeaker: a Composer
-// joins recorded clips (a chime, words, letters and digits, one WAV each) into one
-// announcement WAV, and a Player plays announcements through aplay one at a time.
+// Package announce composes the spoken call of a ticket: a Composer joins
+// recorded clips (a chime, words, letters and digits, one WAV each) into one
+// announcement WAV. The server serves it to the hall screens (display,
+// /api/voice/…) and the device agent plays it on a sound card (devices/voice's
+// Player); both use this package, so that neither depends on the other.
 //
 // The clips live in one directory per language, <lang>/<clip>.wav, with the names
 // Clips lists; the built-in set is assets/voice/, made by
@@ -16,7 +18,7 @@
 // since no hall has that many windows and 百 would need more clips); in English it
 // is read digit by digit (12 → "one two"), which keeps the English set to ten
 // digit clips.
-package voice
+package announce
 
 import (
 	"bytes"
@@ -29,21 +31,17 @@ import (
 	"github.com/go-audio/wav"
 )
 
-// Errors returned by Sequence, Composer and Player. Callers branch on them with
+// Errors returned by Sequence and Composer. Callers branch on them with
 // errors.Is; the returned errors wrap them with the offending value.
 var (
 	// ErrBadNumber: the ticket number is empty, too long, or has a character that
 	// is neither a letter A–Z nor a digit.
-	ErrBadNumber = errors.New("voice: bad ticket number")
+	ErrBadNumber = errors.New("announce: bad ticket number")
 	// ErrBadWindow: the window number is below 1.
-	ErrBadWindow = errors.New("voice: bad window number")
+	ErrBadWindow = errors.New("announce: bad window number")
 	// ErrNoLanguage: no clips for the language (not one of Languages, or the
 	// Composer was not given it).
-	ErrNoLanguage = errors.New("voice: no clips for language")
-	// ErrQueueFull: the Player already holds as many waiting WAVs as it may.
-	ErrQueueFull = errors.New("voice: play queue full")
-	// ErrClosed: the Player is closed.
-	ErrClosed = errors.New("voice: player closed")
+	ErrNoLanguage = errors.New("announce: no clips for language")
 )
 
 // Languages lists the languages with a clip set, the default first.
@@ -208,10 +206,10 @@ func Duration(wavBytes []byte) (time.Duration, error) {
 		return 0, err
 	}
 	if err := errors.Join(d.FwdToPCM(), d.Err()); err != nil {
-		return 0, fmt.Errorf("voice: no PCM data: %w", err)
+		return 0, fmt.Errorf("announce: no PCM data: %w", err)
 	}
 	if d.PCMChunk == nil {
-		return 0, errors.New("voice: no PCM data chunk")
+		return 0, errors.New("announce: no PCM data chunk")
 	}
 	return f.duration(f.frames(d.PCMSize)), nil
 }
@@ -221,7 +219,7 @@ func Duration(wavBytes []byte) (time.Duration, error) {
 func header(d *wav.Decoder) (Format, error) {
 	d.ReadInfo()
 	if err := d.Err(); err != nil {
-		return Format{}, fmt.Errorf("voice: not a WAV: %w", err)
+		return Format{}, fmt.Errorf("announce: not a WAV: %w", err)
 	}
 	f := Format{SampleRate: int(d.SampleRate), BitDepth: int(d.BitDepth), NumChannels: int(d.NumChans)}
 	// 1 is WAVE_FORMAT_PCM; 0xFFFE, WAVE_FORMAT_EXTENSIBLE, is PCM too below 32
@@ -229,11 +227,11 @@ func header(d *wav.Decoder) (Format, error) {
 	pcm := d.WavAudioFormat == 1 || d.WavAudioFormat == 0xFFFE && f.BitDepth < 32
 	switch {
 	case !pcm:
-		return f, fmt.Errorf("voice: WAV format %#x is not integer PCM", d.WavAudioFormat)
+		return f, fmt.Errorf("announce: WAV format %#x is not integer PCM", d.WavAudioFormat)
 	case f.BitDepth != 8 && f.BitDepth != 16 && f.BitDepth != 24 && f.BitDepth != 32:
-		return f, fmt.Errorf("voice: %d-bit samples are not supported", f.BitDepth)
+		return f, fmt.Errorf("announce: %d-bit samples are not supported", f.BitDepth)
 	case f.NumChannels < 1 || f.SampleRate < 1:
-		return f, fmt.Errorf("voice: bad WAV header: %s", f)
+		return f, fmt.Errorf("announce: bad WAV header: %s", f)
 	}
 	return f, nil
 }

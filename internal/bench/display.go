@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -70,7 +70,7 @@ var bdKinds = map[string]struct {
 }
 
 // runBenchDisplay is "qcall bench display".
-func runBenchDisplay(ctx context.Context, args []string) error {
+func runBenchDisplay(ctx context.Context, args []string, p Program) error {
 	fs := flag.NewFlagSet("qcall bench display", flag.ContinueOnError)
 	clients := fs.String("clients", "1000,10000", "comma-separated numbers of websocket clients, one run each")
 	calls := fs.Int("calls", 50, "calls per run")
@@ -79,7 +79,7 @@ func runBenchDisplay(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	o := bdOptions{Calls: *calls, Kind: *kind, Out: os.Stdout, CPUProfile: *cpuprofile}
+	o := bdOptions{Calls: *calls, Kind: *kind, Out: os.Stdout, CPUProfile: *cpuprofile, StartHall: p.StartHall}
 	for f := range strings.SplitSeq(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
@@ -111,6 +111,8 @@ type bdOptions struct {
 	Out        io.Writer     // the table; nil: none
 	Timeout    time.Duration // for an event to reach every client; default bdDefaultTimeout
 	CPUProfile string        // profile the qcall server during the calls of the largest N
+	// StartHall starts the qcall server of each run (Program.StartHall).
+	StartHall func(ctx context.Context, dir string) (*Hall, error)
 }
 
 // bdRun is one run: the qcall hub or the baseline, with N clients.
@@ -235,7 +237,7 @@ func bdQcall(ctx context.Context, o bdOptions, n int, cpuprofile string) (r bdRu
 		return r, err
 	}
 	defer os.RemoveAll(dir)
-	m, err := startBenchHall(ctx, filepath.Join(dir, "hall"))
+	m, err := o.StartHall(ctx, filepath.Join(dir, "hall"))
 	if err != nil {
 		return r, err
 	}
@@ -701,10 +703,10 @@ func (b *bdBroadcast) close() {
 	b.mu.Unlock()
 }
 
-// runBenchClients is the client process of "bench display" (qcall
+// RunClients is the client process of "bench display" (qcall
 // bench-clients): it opens --n websocket connections to --url and answers the
 // parent's commands on stdin (see the protocol above).
-func runBenchClients(ctx context.Context, args []string) error {
+func RunClients(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("qcall bench-clients", flag.ContinueOnError)
 	url := fs.String("url", "", "websocket URL, with its query")
 	n := fs.Int("n", 1000, "connections")

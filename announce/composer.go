@@ -1,4 +1,4 @@
-package voice
+package announce
 
 import (
 	"bytes"
@@ -58,16 +58,16 @@ func readSet(clips fs.FS, lang string) (*clipSet, error) {
 		file := path.Join(lang, name+".wav")
 		b, err := fs.ReadFile(clips, file)
 		if err != nil {
-			return nil, fmt.Errorf("voice: read clip: %w", err)
+			return nil, fmt.Errorf("announce: read clip: %w", err)
 		}
 		f, samples, err := decode(b)
 		if err != nil {
-			return nil, fmt.Errorf("voice: clip %s: %w", file, err)
+			return nil, fmt.Errorf("announce: clip %s: %w", file, err)
 		}
 		if first == "" {
 			first, set.format = file, f
 		} else if f != set.format {
-			return nil, fmt.Errorf("voice: clip %s is %s, but %s is %s: all clips of a language need one format",
+			return nil, fmt.Errorf("announce: clip %s is %s, but %s is %s: all clips of a language need one format",
 				file, f, first, set.format)
 		}
 		set.clips[name] = samples
@@ -124,7 +124,7 @@ func (c *Composer) Compose(lang, number string, window int) ([]byte, error) {
 	f := set.format
 	width := f.BitDepth / 8
 	if width < 1 || width > 4 {
-		return nil, fmt.Errorf("voice: encode: can't add frames of bit size %d", f.BitDepth)
+		return nil, fmt.Errorf("announce: encode: can't add frames of bit size %d", f.BitDepth)
 	}
 	silence := 0
 	if f.BitDepth == 8 {

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"qcall/devices/voice"
+	"qcall/announce"
 )
 
 func TestHub_Voice(t *testing.T) {
@@ -35,7 +35,7 @@ func TestHub_Voice(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "audio/wav" {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		d, err := voice.Duration(b)
+		d, err := announce.Duration(b)
 		if err != nil || d <= 0 {
 			t.Fatalf("%s: duration %v, %v", path, d, err)
 		}

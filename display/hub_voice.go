@@ -12,13 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"qcall/devices/voice"
+	"qcall/announce"
 	"qcall/queue"
 )
 
 // ServeVoice serves GET /api/voice/{lang}/{number}/{window}[.wav]: the WAV
 // announcement of ticket number called to window, in lang (zh-CN or en),
-// composed by devices/voice. It is public and the same for the same address,
+// composed by package announce. It is public and the same for the same address,
 // so it may be cached (Cache-Control public, ETag; HEAD and Range work). An
 // unknown language, a window the hall does not have, or a number that is not
 // one of its services' (hallAnnounces) is 404: only what the hall could call
@@ -50,7 +50,7 @@ func (h *Hub) ServeVoice(w http.ResponseWriter, r *http.Request) {
 		return h.voice.Compose(lang, number, window)
 	})
 	switch {
-	case errors.Is(err, voice.ErrBadNumber), errors.Is(err, voice.ErrBadWindow), errors.Is(err, voice.ErrNoLanguage):
+	case errors.Is(err, announce.ErrBadNumber), errors.Is(err, announce.ErrBadWindow), errors.Is(err, announce.ErrNoLanguage):
 		h.fail(w, r, errorf(codeNotFound, "no such announcement"))
 		return
 	case err != nil:

@@ -1,4 +1,10 @@
-package agent
+// Package devsim plays a hall's serial devices on pseudo-terminal pairs, for
+// `qcall devsim` and the tests: ESC/POS printers (status answers, jobs cut
+// apart, paper running out), LED window bars (each frame decoded) and
+// satisfaction keypads (key presses sent). The device agent opens each device's
+// Path as it would open /dev/ttyUSB0; nothing of the agent is in here, so the
+// production agent carries no simulator. Linux only (pseudo-terminals).
+package devsim
 
 import (
 	"bytes"
@@ -16,19 +22,19 @@ import (
 	"qcall/devices/led"
 )
 
-// SimKind is what a simulated device plays.
-type SimKind string
+// Kind is what a simulated device plays.
+type Kind string
 
 // The simulated devices.
 const (
-	SimPrinter SimKind = "printer" // answers DLE EOT, shows each job up to its cut
-	SimLED     SimKind = "led"     // decodes each frame
-	SimKeypad  SimKind = "keypad"  // sends key presses
+	Printer Kind = "printer" // answers DLE EOT, shows each job up to its cut
+	LED     Kind = "led"     // decodes each frame
+	Keypad  Kind = "keypad"  // sends key presses
 )
 
-// SimSpec is one simulated device.
-type SimSpec struct {
-	Kind   SimKind
+// Spec is one simulated device.
+type Spec struct {
+	Kind   Kind
 	Name   string    // the device name in the agent configuration
 	Window int       // LED and keypad: their window
 	Kiosks []string  // printer: the kiosks it prints for
@@ -36,19 +42,19 @@ type SimSpec struct {
 	Frame  led.Frame // LED: the frame it decodes
 }
 
-// SimOptions configure a Sim.
-type SimOptions struct {
-	Devices []SimSpec
+// Options configure a Sim.
+type Options struct {
+	Devices []Spec
 	// LinkDir, when set, gets a symbolic link per device, named after it, to
 	// its pseudo-terminal: Plug re-points it, as udev's /dev/serial/by-id
 	// links follow a USB adapter plugged in again.
 	LinkDir string
 	// OnEvent is told what each device receives, one call at a time.
-	OnEvent func(SimEvent)
+	OnEvent func(Event)
 }
 
-// SimEvent is something a simulated device received or did.
-type SimEvent struct {
+// Event is something a simulated device received or did.
+type Event struct {
 	Device string
 	Kind   string // ticket (a job up to its cut; Text is escpos.Render's), led (Text decoded), status (a status query), bytes (a keypad or LED got bytes it does not expect), plug, unplug
 	Text   string
@@ -107,7 +113,7 @@ func (st PrinterState) answer(n byte) byte {
 // `qcall devsim` and the tests: the agent opens each device's Path as a
 // serial port.
 type Sim struct {
-	opts SimOptions
+	opts Options
 	evMu sync.Mutex // serializes OnEvent
 
 	mu      sync.Mutex // guards devs' state below and changed
@@ -117,7 +123,7 @@ type Sim struct {
 }
 
 type simDev struct {
-	spec SimSpec
+	spec Spec
 	gen  int      // bumped by Plug; a reader of an older pair stops
 	dev  *os.File // far end, read by the reader goroutine
 	tty  *os.File // kept open, so that the far end does not hang up while the agent reopens
@@ -137,13 +143,13 @@ type simDev struct {
 	received   int // bytes
 }
 
-// OpenSim opens a pseudo-terminal pair per device and starts playing them.
-func OpenSim(opts SimOptions) (*Sim, error) {
+// Open opens a pseudo-terminal pair per device and starts playing them.
+func Open(opts Options) (*Sim, error) {
 	s := &Sim{opts: opts, changed: make(chan struct{})}
 	for _, spec := range opts.Devices {
 		if spec.Name == "" || s.dev(spec.Name) != nil {
 			s.Close()
-			return nil, fmt.Errorf("agent: sim: bad or repeated device name %q", spec.Name)
+			return nil, fmt.Errorf("devsim: bad or repeated device name %q", spec.Name)
 		}
 		d := &simDev{spec: spec}
 		s.devs = append(s.devs, d)
@@ -151,7 +157,7 @@ func OpenSim(opts SimOptions) (*Sim, error) {
 			s.Close()
 			return nil, err
 		}
-		if spec.Kind == SimPrinter {
+		if spec.Kind == Printer {
 			go s.engine(d)
 		}
 	}
@@ -171,12 +177,12 @@ func (s *Sim) mustDev(name string) (*simDev, error) {
 	if d := s.dev(name); d != nil {
 		return d, nil
 	}
-	return nil, fmt.Errorf("agent: sim: no device %q", name)
+	return nil, fmt.Errorf("devsim: no device %q", name)
 }
 
 // Devices returns the devices' specs.
-func (s *Sim) Devices() []SimSpec {
-	specs := make([]SimSpec, len(s.devs))
+func (s *Sim) Devices() []Spec {
+	specs := make([]Spec, len(s.devs))
 	for i, d := range s.devs {
 		specs[i] = d.spec
 	}
@@ -217,7 +223,7 @@ func (s *Sim) plug(d *simDev) error {
 	if err != nil {
 		dev.Close()
 		tty.Close()
-		return fmt.Errorf("agent: sim: %w", err)
+		return fmt.Errorf("devsim: %w", err)
 	}
 	s.mu.Lock()
 	d.gen++
@@ -229,10 +235,10 @@ func (s *Sim) plug(d *simDev) error {
 		tmp := link + ".new"
 		os.Remove(tmp)
 		if err := os.Symlink(tty.Name(), tmp); err != nil {
-			return fmt.Errorf("agent: sim: link: %w", err)
+			return fmt.Errorf("devsim: link: %w", err)
 		}
 		if err := os.Rename(tmp, link); err != nil {
-			return fmt.Errorf("agent: sim: link: %w", err)
+			return fmt.Errorf("devsim: link: %w", err)
 		}
 	}
 	go s.read(d, gen, dev)
@@ -247,7 +253,7 @@ func (s *Sim) Unplug(name string) error {
 		return err
 	}
 	s.detach(d)
-	s.emit(SimEvent{Device: name, Kind: "unplug"})
+	s.emit(Event{Device: name, Kind: "unplug"})
 	return nil
 }
 
@@ -276,7 +282,7 @@ func (s *Sim) Plug(name string) error {
 	if err := s.plug(d); err != nil {
 		return err
 	}
-	s.emit(SimEvent{Device: name, Kind: "plug", Text: d.path})
+	s.emit(Event{Device: name, Kind: "plug", Text: d.path})
 	return nil
 }
 
@@ -382,7 +388,7 @@ func (s *Sim) Text(name string) string {
 // as the default keymap expects.
 func (s *Sim) Press(name string, score int) error {
 	if score < 1 || score > 4 {
-		return fmt.Errorf("agent: sim: score %d not in 1–4", score)
+		return fmt.Errorf("devsim: score %d not in 1–4", score)
 	}
 	return s.Send(name, []byte(strconv.Itoa(score)))
 }
@@ -394,7 +400,7 @@ func (s *Sim) plugged(name string) (dev, tty *os.File, err error) {
 	defer s.mu.Unlock()
 	d := s.dev(name)
 	if d == nil || d.dev == nil {
-		return nil, nil, fmt.Errorf("agent: sim: %s is not plugged", name)
+		return nil, nil, fmt.Errorf("devsim: %s is not plugged", name)
 	}
 	return d.dev, d.tty, nil
 }
@@ -435,7 +441,7 @@ func (s *Sim) note() {
 	s.changed = make(chan struct{})
 }
 
-func (s *Sim) emit(ev SimEvent) {
+func (s *Sim) emit(ev Event) {
 	s.mu.Lock()
 	s.note()
 	s.mu.Unlock()
@@ -466,14 +472,14 @@ func (s *Sim) read(d *simDev, gen int, dev *os.File) {
 				return
 			}
 			switch d.spec.Kind {
-			case SimPrinter:
+			case Printer:
 				d.proc.Lock()
 				s.printerBytes(d, dev, buf[:n])
 				d.proc.Unlock()
-			case SimLED:
+			case LED:
 				lb = s.ledBytes(d, append(lb, buf[:n]...))
 			default:
-				s.emit(SimEvent{Device: d.spec.Name, Kind: "bytes", Raw: slices.Clone(buf[:n]), Text: fmt.Sprintf("% x", buf[:n])})
+				s.emit(Event{Device: d.spec.Name, Kind: "bytes", Raw: slices.Clone(buf[:n]), Text: fmt.Sprintf("% x", buf[:n])})
 			}
 		}
 		if err != nil {
@@ -600,7 +606,7 @@ func (s *Sim) printerByte(d *simDev, dev *os.File, c byte) {
 		if !silent {
 			dev.Write(answer)
 		}
-		s.emit(SimEvent{Device: d.spec.Name, Kind: "status"})
+		s.emit(Event{Device: d.spec.Name, Kind: "status"})
 		return
 	}
 	if cutAt(pr.job) {
@@ -620,7 +626,7 @@ func (s *Sim) endJob(d *simDev, job []byte) {
 		d.state.Silent = true
 	}
 	s.mu.Unlock()
-	s.emit(SimEvent{Device: d.spec.Name, Kind: "ticket", Text: text, Raw: job})
+	s.emit(Event{Device: d.spec.Name, Kind: "ticket", Text: text, Raw: job})
 }
 
 // inOrderRequest reports whether job ends with GS r 1 (answered with the paper
@@ -663,13 +669,13 @@ func (s *Sim) ledBytes(d *simDev, b []byte) []byte {
 			i := bytes.Index(b, f.Prefix)
 			if i < 0 {
 				if len(b) >= len(f.Prefix) {
-					s.emit(SimEvent{Device: d.spec.Name, Kind: "bytes", Raw: slices.Clone(b), Text: fmt.Sprintf("% x", b)})
+					s.emit(Event{Device: d.spec.Name, Kind: "bytes", Raw: slices.Clone(b), Text: fmt.Sprintf("% x", b)})
 					return nil
 				}
 				return b
 			}
 			if i > 0 {
-				s.emit(SimEvent{Device: d.spec.Name, Kind: "bytes", Raw: slices.Clone(b[:i]), Text: fmt.Sprintf("% x", b[:i])})
+				s.emit(Event{Device: d.spec.Name, Kind: "bytes", Raw: slices.Clone(b[:i]), Text: fmt.Sprintf("% x", b[:i])})
 				b = b[i:]
 			}
 		}
@@ -691,28 +697,28 @@ func (s *Sim) ledBytes(d *simDev, b []byte) []byte {
 		s.mu.Lock()
 		d.texts = append(d.texts, msg.Text)
 		s.mu.Unlock()
-		s.emit(SimEvent{Device: d.spec.Name, Kind: "led", Text: msg.Text, Raw: slices.Clone(b[:found])})
+		s.emit(Event{Device: d.spec.Name, Kind: "led", Text: msg.Text, Raw: slices.Clone(b[:found])})
 		b = b[found:]
 	}
 	return nil
 }
 
-// DefaultSimFrame is the LED frame of the simulator's bars: STX, address,
+// DefaultFrame is the LED frame of the simulator's bars: STX, address,
 // GB18030 text, xor, ETX (devices/led README, example 1).
-func DefaultSimFrame(address int) led.Frame {
+func DefaultFrame(address int) led.Frame {
 	return led.Frame{Prefix: []byte{0x02}, HasAddress: true, Address: address, Checksum: led.ChecksumXOR, Suffix: []byte{0x03}}
 }
 
-// SimDevices returns the devices of a hall on a laptop: one printer for
+// Devices returns the devices of a hall on a laptop: one printer for
 // kiosk-1's tickets and the windows' return slips, and per window an LED bar
 // and a keypad.
-func SimDevices(windows []int) []SimSpec {
-	specs := []SimSpec{{Kind: SimPrinter, Name: "printer-1", Kiosks: []string{"kiosk-1"}, Slips: windows}}
+func Devices(windows []int) []Spec {
+	specs := []Spec{{Kind: Printer, Name: "printer-1", Kiosks: []string{"kiosk-1"}, Slips: windows}}
 	for _, w := range windows {
-		specs = append(specs, SimSpec{Kind: SimLED, Name: fmt.Sprintf("led-%d", w), Window: w, Frame: DefaultSimFrame(w)})
+		specs = append(specs, Spec{Kind: LED, Name: fmt.Sprintf("led-%d", w), Window: w, Frame: DefaultFrame(w)})
 	}
 	for _, w := range windows {
-		specs = append(specs, SimSpec{Kind: SimKeypad, Name: fmt.Sprintf("keypad-%d", w), Window: w})
+		specs = append(specs, Spec{Kind: Keypad, Name: fmt.Sprintf("keypad-%d", w), Window: w})
 	}
 	return specs
 }
@@ -728,16 +734,16 @@ func (s *Sim) ConfigText(server, token, data string) string {
 	for _, d := range s.devs {
 		sp := d.spec
 		switch sp.Kind {
-		case SimPrinter:
+		case Printer:
 			fmt.Fprintf(&b, "\n[[printer]]\n  name = %q\n  port = %q\n  baud = 115200\n", sp.Name, s.Path(sp.Name))
 			fmt.Fprintf(&b, "  kiosks = [%s]\n  windows = [%s]\n  retry = \"500ms\"\n  poll = \"5s\"\n", quoteList(sp.Kiosks), intList(sp.Slips))
-		case SimLED:
+		case LED:
 			fmt.Fprintf(&b, "\n[[led]]\n  name = %q\n  port = %q\n  baud = 9600\n  window = %d\n", sp.Name, s.Path(sp.Name), sp.Window)
 			f := sp.Frame
 			fmt.Fprintf(&b, "  [led.frame]\n    prefix = [%s]\n    has_address = %t\n    address = 0x%02X\n    length = %t\n"+
 				"    encoding = %q\n    checksum = %q\n    suffix = [%s]\n",
 				hexList(f.Prefix), f.HasAddress, f.Address, f.Length, or(f.Encoding, led.GB18030), f.Checksum, hexList(f.Suffix))
-		case SimKeypad:
+		case Keypad:
 			fmt.Fprintf(&b, "\n[[keypad]]\n  name = %q\n  port = %q\n  baud = 9600\n  window = %d\n", sp.Name, s.Path(sp.Name), sp.Window)
 		}
 	}
@@ -747,7 +753,7 @@ func (s *Sim) ConfigText(server, token, data string) string {
 // WriteConfig writes ConfigText to path.
 func (s *Sim) WriteConfig(path, server, token, data string) error {
 	if path == "" {
-		return errors.New("agent: sim: no configuration path")
+		return errors.New("devsim: no configuration path")
 	}
 	return os.WriteFile(path, []byte(s.ConfigText(server, token, data)), 0o600)
 }
@@ -766,6 +772,15 @@ func intList(ns []int) string {
 		q[i] = strconv.Itoa(n)
 	}
 	return strings.Join(q, ", ")
+}
+
+// or returns v, or def when v is the zero value.
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 func hexList(b []byte) string {

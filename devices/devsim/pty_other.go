@@ -1,6 +1,6 @@
 //go:build !linux
 
-package agent
+package devsim
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 // openPTY is Linux only: the device simulator needs pseudo-terminals.
 func openPTY() (dev, tty *os.File, err error) {
-	return nil, nil, errors.New("agent: the device simulator needs Linux pseudo-terminals")
+	return nil, nil, errors.New("devsim: the device simulator needs Linux pseudo-terminals")
 }
 
 func releaseTTY(f *os.File) error { return nil }

@@ -1,4 +1,4 @@
-package voice_test
+package announce_test
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 	"github.com/go-audio/audio"
 	"github.com/go-audio/wav"
 
-	"qcall/devices/voice"
+	"qcall/announce"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -35,7 +35,7 @@ func TestSequence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := voice.Sequence(tt.lang, tt.number, tt.window)
+			got, err := announce.Sequence(tt.lang, tt.number, tt.window)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,12 +50,12 @@ func TestSequence(t *testing.T) {
 // differ, in testdata/sequence.golden (go test -update rewrites it).
 func TestSequence_Golden(t *testing.T) {
 	var b strings.Builder
-	for _, lang := range voice.Languages {
+	for _, lang := range announce.Languages {
 		for _, c := range []struct {
 			number string
 			window int
 		}{{"A012", 3}, {"Z999", 9}, {"W100", 10}, {"C1", 11}, {"C2", 12}, {"D3", 20}, {"E4", 21}, {"F5", 99}, {"G6", 100}, {"H7", 123}} {
-			seq, err := voice.Sequence(lang, c.number, c.window)
+			seq, err := announce.Sequence(lang, c.number, c.window)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,24 +84,24 @@ func TestSequence_Errors(t *testing.T) {
 		want               error
 		says               string
 	}{
-		{"empty number", "zh-CN", "", 1, voice.ErrBadNumber, "empty"},
-		{"dash", "zh-CN", "A-12", 1, voice.ErrBadNumber, `'-' is not a letter`},
-		{"space", "en", "A 12", 1, voice.ErrBadNumber, `' '`},
-		{"full-width digit", "zh-CN", "A０1", 1, voice.ErrBadNumber, `'０'`},
-		{"han", "zh-CN", "号1", 1, voice.ErrBadNumber, `'号'`},
-		{"too long", "en", "A0123456789012", 1, voice.ErrBadNumber, "longer than"},
-		{"window 0", "zh-CN", "A012", 0, voice.ErrBadWindow, "0"},
-		{"negative window", "en", "A012", -2, voice.ErrBadWindow, "-2"},
-		{"unknown language", "fr", "A012", 1, voice.ErrNoLanguage, `"fr"`},
+		{"empty number", "zh-CN", "", 1, announce.ErrBadNumber, "empty"},
+		{"dash", "zh-CN", "A-12", 1, announce.ErrBadNumber, `'-' is not a letter`},
+		{"space", "en", "A 12", 1, announce.ErrBadNumber, `' '`},
+		{"full-width digit", "zh-CN", "A０1", 1, announce.ErrBadNumber, `'０'`},
+		{"han", "zh-CN", "号1", 1, announce.ErrBadNumber, `'号'`},
+		{"too long", "en", "A0123456789012", 1, announce.ErrBadNumber, "longer than"},
+		{"window 0", "zh-CN", "A012", 0, announce.ErrBadWindow, "0"},
+		{"negative window", "en", "A012", -2, announce.ErrBadWindow, "-2"},
+		{"unknown language", "fr", "A012", 1, announce.ErrNoLanguage, `"fr"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			seq, err := voice.Sequence(tt.lang, tt.number, tt.window)
+			seq, err := announce.Sequence(tt.lang, tt.number, tt.window)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Sequence(%q, %q, %d) = %v, %v; want %v", tt.lang, tt.number, tt.window, seq, err, tt.want)
 			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "voice: ") || !strings.Contains(msg, tt.says) {
-				t.Errorf("error %q: want it to start with \"voice: \" and say %q", msg, tt.says)
+			if msg := err.Error(); !strings.HasPrefix(msg, "announce: ") || !strings.Contains(msg, tt.says) {
+				t.Errorf("error %q: want it to start with \"announce: \" and say %q", msg, tt.says)
 			}
 		})
 	}
@@ -110,9 +110,9 @@ func TestSequence_Errors(t *testing.T) {
 // TestClips checks that every clip a call can use is in its language's list,
 // once.
 func TestClips(t *testing.T) {
-	for _, lang := range voice.Languages {
+	for _, lang := range announce.Languages {
 		t.Run(lang, func(t *testing.T) {
-			clips, err := voice.Clips(lang)
+			clips, err := announce.Clips(lang)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func TestClips(t *testing.T) {
 			letters := "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 			for w := 1; w <= 120; w++ {
 				i := w % (len(letters) - 3)
-				seq, err := voice.Sequence(lang, letters[i:i+4], w)
+				seq, err := announce.Sequence(lang, letters[i:i+4], w)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -141,7 +141,7 @@ func TestClips(t *testing.T) {
 			}
 		})
 	}
-	if _, err := voice.Clips("fr"); !errors.Is(err, voice.ErrNoLanguage) {
+	if _, err := announce.Clips("fr"); !errors.Is(err, announce.ErrNoLanguage) {
 		t.Errorf("Clips(fr) error %v, want ErrNoLanguage", err)
 	}
 }
@@ -149,18 +149,18 @@ func TestClips(t *testing.T) {
 func TestDuration(t *testing.T) {
 	tests := []struct {
 		name   string
-		format voice.Format
+		format announce.Format
 		frames int
 		want   time.Duration
 	}{
-		{"22050 Hz mono 16-bit", voice.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 1}, 22050, time.Second},
-		{"44100 Hz stereo 16-bit", voice.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 2}, 11025, 250 * time.Millisecond},
-		{"8000 Hz mono 8-bit", voice.Format{SampleRate: 8000, BitDepth: 8, NumChannels: 1}, 800, 100 * time.Millisecond},
-		{"48000 Hz mono 24-bit", voice.Format{SampleRate: 48000, BitDepth: 24, NumChannels: 1}, 24000, 500 * time.Millisecond},
+		{"22050 Hz mono 16-bit", announce.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 1}, 22050, time.Second},
+		{"44100 Hz stereo 16-bit", announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 2}, 11025, 250 * time.Millisecond},
+		{"8000 Hz mono 8-bit", announce.Format{SampleRate: 8000, BitDepth: 8, NumChannels: 1}, 800, 100 * time.Millisecond},
+		{"48000 Hz mono 24-bit", announce.Format{SampleRate: 48000, BitDepth: 24, NumChannels: 1}, 24000, 500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := voice.Duration(makeWAV(t, tt.format, constant(tt.format, tt.frames, 9)))
+			got, err := announce.Duration(makeWAV(t, tt.format, constant(tt.format, tt.frames, 9)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,16 +170,16 @@ func TestDuration(t *testing.T) {
 		})
 	}
 	for _, junk := range [][]byte{nil, []byte("RIFF"), []byte("not a wav file at all, just text")} {
-		if d, err := voice.Duration(junk); err == nil || !strings.HasPrefix(err.Error(), "voice: ") {
-			t.Errorf("Duration(%q) = %v, %v; want a voice: error", junk, d, err)
+		if d, err := announce.Duration(junk); err == nil || !strings.HasPrefix(err.Error(), "announce: ") {
+			t.Errorf("Duration(%q) = %v, %v; want an announce: error", junk, d, err)
 		}
 	}
 }
 
 func ExampleSequence() {
-	seq, _ := voice.Sequence("zh-CN", "A012", 12)
+	seq, _ := announce.Sequence("zh-CN", "A012", 12)
 	fmt.Println(strings.Join(seq, " "))
-	seq, _ = voice.Sequence("en", "A012", 12)
+	seq, _ = announce.Sequence("en", "A012", 12)
 	fmt.Println(strings.Join(seq, " "))
 	// Output:
 	// chime please A 0 1 2 hao dao shi 2 window banli
@@ -187,7 +187,7 @@ func ExampleSequence() {
 }
 
 // makeWAV encodes samples (interleaved) as a WAV of format f with go-audio/wav.
-func makeWAV(tb testing.TB, f voice.Format, samples []int) []byte {
+func makeWAV(tb testing.TB, f announce.Format, samples []int) []byte {
 	tb.Helper()
 	var out memFile
 	enc := wav.NewEncoder(&out, f.SampleRate, f.BitDepth, f.NumChannels, 1)
@@ -232,7 +232,7 @@ func (m *memFile) Seek(offset int64, whence int) (int64, error) {
 }
 
 // constant returns frames frames of format f whose every sample is v.
-func constant(f voice.Format, frames, v int) []int {
+func constant(f announce.Format, frames, v int) []int {
 	s := make([]int, frames*f.NumChannels)
 	for i := range s {
 		s[i] = v

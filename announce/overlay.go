@@ -1,4 +1,4 @@
-package voice
+package announce
 
 import (
 	"errors"
