@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-audio/audio"
-	"github.com/go-audio/wav"
-
 	"qcall/announce"
+	"qcall/internal/wavtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -160,7 +157,7 @@ func TestDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := announce.Duration(makeWAV(t, tt.format, constant(tt.format, tt.frames, 9)))
+			got, err := announce.Duration(wavtest.Make(t, tt.format, wavtest.Constant(tt.format, tt.frames, 9)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,58 +181,4 @@ func ExampleSequence() {
 	// Output:
 	// chime please A 0 1 2 hao dao shi 2 window banli
 	// chime ticket A 0 1 2 goto 1 2
-}
-
-// makeWAV encodes samples (interleaved) as a WAV of format f with go-audio/wav.
-func makeWAV(tb testing.TB, f announce.Format, samples []int) []byte {
-	tb.Helper()
-	var out memFile
-	enc := wav.NewEncoder(&out, f.SampleRate, f.BitDepth, f.NumChannels, 1)
-	buf := &audio.IntBuffer{
-		Data:           samples,
-		Format:         &audio.Format{NumChannels: f.NumChannels, SampleRate: f.SampleRate},
-		SourceBitDepth: f.BitDepth,
-	}
-	if err := enc.Write(buf); err != nil {
-		tb.Fatal(err)
-	}
-	if err := enc.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return out.b
-}
-
-// memFile is the io.WriteSeeker the go-audio encoder needs, in memory.
-type memFile struct {
-	b   []byte
-	pos int64
-}
-
-func (m *memFile) Write(p []byte) (int, error) {
-	if end := int(m.pos) + len(p); end > len(m.b) {
-		m.b = append(m.b, make([]byte, end-len(m.b))...)
-	}
-	n := copy(m.b[m.pos:], p)
-	m.pos += int64(n)
-	return n, nil
-}
-
-func (m *memFile) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekCurrent:
-		offset += m.pos
-	case io.SeekEnd:
-		offset += int64(len(m.b))
-	}
-	m.pos = offset
-	return offset, nil
-}
-
-// constant returns frames frames of format f whose every sample is v.
-func constant(f announce.Format, frames, v int) []int {
-	s := make([]int, frames*f.NumChannels)
-	for i := range s {
-		s[i] = v
-	}
-	return s
 }

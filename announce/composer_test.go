@@ -16,6 +16,7 @@ import (
 
 	"qcall/announce"
 	"qcall/assets"
+	"qcall/internal/wavtest"
 )
 
 var mono22k = announce.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 1}
@@ -32,13 +33,13 @@ func clipSet(tb testing.TB, f announce.Format, langs ...string) fstest.MapFS {
 			tb.Fatal(err)
 		}
 		for i, name := range names {
-			m[path.Join(lang, name+".wav")] = &fstest.MapFile{Data: makeWAV(tb, f, clipSamples(f, i))}
+			m[path.Join(lang, name+".wav")] = &fstest.MapFile{Data: wavtest.Make(tb, f, clipSamples(f, i))}
 		}
 	}
 	return m
 }
 
-func clipSamples(f announce.Format, i int) []int { return constant(f, 40+7*i, i+1) }
+func clipSamples(f announce.Format, i int) []int { return wavtest.Constant(f, 40+7*i, i+1) }
 
 // wantCall returns the samples a call of seq must hold in format f: the clips of
 // clipSet with Gap of silence between two.
@@ -52,7 +53,7 @@ func wantCall(tb testing.TB, f announce.Format, lang string, seq []string) []int
 	if f.BitDepth == 8 {
 		silence = 128
 	}
-	gap := constant(f, f.SampleRate*int(announce.Gap/time.Millisecond)/1000, silence)
+	gap := wavtest.Constant(f, f.SampleRate*int(announce.Gap/time.Millisecond)/1000, silence)
 	var out []int
 	for k, name := range seq {
 		if k > 0 {
@@ -169,17 +170,17 @@ func TestNewComposer_Errors(t *testing.T) {
 		says  []string
 	}{
 		{"mismatched sample rate", func(m fstest.MapFS) {
-			m["zh-CN/hao.wav"].Data = makeWAV(t, announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, constant(mono22k, 50, 3))
+			m["zh-CN/hao.wav"].Data = wavtest.Make(t, announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, wavtest.Constant(mono22k, 50, 3))
 		}, []string{"zh-CN/hao.wav", "44100 Hz 16-bit mono", "zh-CN/chime.wav is 22050 Hz 16-bit mono"}},
 		{"mismatched channels", func(m fstest.MapFS) {
-			m["en/7.wav"].Data = makeWAV(t, announce.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 2}, constant(mono22k, 50, 3))
+			m["en/7.wav"].Data = wavtest.Make(t, announce.Format{SampleRate: 22050, BitDepth: 16, NumChannels: 2}, wavtest.Constant(mono22k, 50, 3))
 		}, []string{"en/7.wav", "stereo"}},
 		{"mismatched bit depth", func(m fstest.MapFS) {
-			m["en/goto.wav"].Data = makeWAV(t, announce.Format{SampleRate: 22050, BitDepth: 8, NumChannels: 1}, constant(mono22k, 50, 3))
+			m["en/goto.wav"].Data = wavtest.Make(t, announce.Format{SampleRate: 22050, BitDepth: 8, NumChannels: 1}, wavtest.Constant(mono22k, 50, 3))
 		}, []string{"en/goto.wav", "8-bit"}},
 		{"missing clip", func(m fstest.MapFS) { delete(m, "zh-CN/Q.wav") }, []string{"zh-CN/Q.wav"}},
 		{"not a WAV", func(m fstest.MapFS) { m["zh-CN/banli.wav"].Data = []byte("ID3 an mp3, really") }, []string{"zh-CN/banli.wav"}},
-		{"no sound", func(m fstest.MapFS) { m["en/ticket.wav"].Data = makeWAV(t, mono22k, nil) }, []string{"en/ticket.wav", "no sound"}},
+		{"no sound", func(m fstest.MapFS) { m["en/ticket.wav"].Data = wavtest.Make(t, mono22k, nil) }, []string{"en/ticket.wav", "no sound"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"qcall/announce"
+	"qcall/internal/wavtest"
 )
 
 // TestOverlay_ReplacesOneClip: a hall's own recording of one clip is used in
@@ -18,7 +19,7 @@ func TestOverlay_ReplacesOneClip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The hall's chime is 22050 frames (1 s) long.
-	top := fstest.MapFS{"zh-CN/chime.wav": {Data: makeWAV(t, mono22k, constant(mono22k, 22050, 9))}}
+	top := fstest.MapFS{"zh-CN/chime.wav": {Data: wavtest.Make(t, mono22k, wavtest.Constant(mono22k, 22050, 9))}}
 	own, err := announce.NewComposer(announce.Overlay(top, base), "zh-CN")
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func TestOverlay_ReplacesOneClip(t *testing.T) {
 		t.Fatalf("the call grew by %v, want %v", got, want)
 	}
 	// A recording in another format is refused, naming it.
-	top["zh-CN/hao.wav"] = &fstest.MapFile{Data: makeWAV(t, announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, constant(mono22k, 100, 1))}
+	top["zh-CN/hao.wav"] = &fstest.MapFile{Data: wavtest.Make(t, announce.Format{SampleRate: 44100, BitDepth: 16, NumChannels: 1}, wavtest.Constant(mono22k, 100, 1))}
 	if _, err := announce.NewComposer(announce.Overlay(top, base), "zh-CN"); err == nil || !strings.Contains(err.Error(), "zh-CN/hao.wav") {
 		t.Fatalf("a 44.1 kHz clip among 22.05 kHz ones: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"qcall/devices/voice"
+	"qcall/internal/wavtest"
 )
 
 // marks reads the lines the test commands append to dir/marks.
@@ -68,7 +69,7 @@ rmdir "$1/lock"`
 	p := voice.NewPlayer(voice.PlayerConfig{Command: []string{"sh", "-c", script, "sh", dir}, OnError: errs.add})
 	var want []string
 	for i := range 6 {
-		wavBytes := makeWAV(t, mono22k, constant(mono22k, 100*(i+1), i))
+		wavBytes := wavtest.Make(t, mono22k, wavtest.Constant(mono22k, 100*(i+1), i))
 		if err := p.Play(wavBytes); err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func TestPlayer_QueueFull(t *testing.T) {
 	defer g.Close()
 	const script = `echo start >>"$1/marks"; read line <"$1/gate"; cat >/dev/null; echo end >>"$1/marks"`
 	p := voice.NewPlayer(voice.PlayerConfig{Command: []string{"sh", "-c", script, "sh", dir}, QueueLen: 2})
-	w := makeWAV(t, mono22k, constant(mono22k, 10, 1))
+	w := wavtest.Make(t, mono22k, wavtest.Constant(mono22k, 10, 1))
 
 	if err := p.Play(w); err != nil {
 		t.Fatal(err)
@@ -138,13 +139,13 @@ func TestPlayer_Closed(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := p.Play(makeWAV(t, mono22k, constant(mono22k, 10, 1))); !errors.Is(err, voice.ErrClosed) {
+	if err := p.Play(wavtest.Make(t, mono22k, wavtest.Constant(mono22k, 10, 1))); !errors.Is(err, voice.ErrClosed) {
 		t.Errorf("Play after Close: %v, want ErrClosed", err)
 	}
 }
 
 func TestPlayer_Errors(t *testing.T) {
-	w := makeWAV(t, mono22k, constant(mono22k, 10, 1))
+	w := wavtest.Make(t, mono22k, wavtest.Constant(mono22k, 10, 1))
 	tests := []struct {
 		name    string
 		command []string
