@@ -3,9 +3,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,30 +20,7 @@ import (
 // not see at the normal level).
 func agRunLogged(t *testing.T, text string, opts agent.Options) (*agent.Agent, *agLog) {
 	t.Helper()
-	cfg, err := agent.ParseConfig(text)
-	if err != nil {
-		t.Fatalf("agent configuration: %v\n%s", err, text)
-	}
-	logs := &agLog{}
-	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := agent.Open(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		a.Close()
-		if t.Failed() {
-			t.Logf("agent log:\n%s", logs.String())
-		}
-	})
+	a, logs, _ := agRunOpts(t, text, opts)
 	return a, logs
 }
 

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,42 +19,6 @@ import (
 
 // The printer's part of a real installation against a real hall: the
 // server's clock, tickets too old to print, two agents printing one kiosk.
-
-// agRunOpts runs an agent as agRun does, with opts, and returns its log too.
-func agRunOpts(t *testing.T, text string, opts agent.Options) (*agent.Agent, *agLog, func()) {
-	t.Helper()
-	cfg, err := agent.ParseConfig(text)
-	if err != nil {
-		t.Fatalf("agent configuration: %v\n%s", err, text)
-	}
-	logs := &agLog{}
-	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := agent.Open(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.Run(ctx)
-	}()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			a.Close()
-		})
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("agent log:\n%s", logs.String())
-		}
-	})
-	return a, logs, stop
-}
 
 // TestAgent_ClockAhead: an agent PC whose clock is 10 minutes fast still
 // prints the tickets issued now (max_age goes by the server's clock), and says

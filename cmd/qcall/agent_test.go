@@ -70,15 +70,18 @@ func (l *agLog) String() string {
 }
 
 // agRun runs an agent with configuration text in the test process until
-// the returned stop is called (or the test ends).
-func agRun(t *testing.T, text string) (*agent.Agent, func()) {
+// agRunOpts runs an agent in the test process with opts, its log (debug
+// lines too) shown when the test fails; stop ends it (at the latest at the
+// test's cleanup).
+func agRunOpts(t *testing.T, text string, opts agent.Options) (*agent.Agent, *agLog, func()) {
 	t.Helper()
 	cfg, err := agent.ParseConfig(text)
 	if err != nil {
 		t.Fatalf("agent configuration: %v\n%s", err, text)
 	}
 	logs := &agLog{}
-	a, err := agent.Open(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := agent.Open(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +105,13 @@ func agRun(t *testing.T, text string) (*agent.Agent, func()) {
 			t.Logf("agent log:\n%s", logs.String())
 		}
 	})
+	return a, logs, stop
+}
+
+// the returned stop is called (or the test ends).
+func agRun(t *testing.T, text string) (*agent.Agent, func()) {
+	t.Helper()
+	a, _, stop := agRunOpts(t, text, agent.Options{})
 	return a, stop
 }
 
