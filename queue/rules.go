@@ -70,15 +70,19 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 }
 
 // issuing reports whether svc issues tickets now: between opening and its cut-off.
-func (t *tx) issuing(svc *Service) bool {
-	h := t.s.Config.Hall
+func (t *tx) issuing(svc *Service) bool { return t.s.issuingAt(svc, t.clock()) }
+
+// issuingAt reports whether svc issues tickets at minute of the day mins, by
+// the hours: from the hall's opening to the service's cut-off (the hall's
+// when it has none of its own). The daily quota is the caller's to check.
+func (s *State) issuingAt(svc *Service, mins int) bool {
+	h := s.Config.Hall
 	open, _ := clockMinutes(h.Open)
 	cut, _ := clockMinutes(h.IssueCutoff)
 	if svc.IssueCutoff != "" {
 		cut, _ = clockMinutes(svc.IssueCutoff)
 	}
-	now := t.clock()
-	return now >= open && now < cut
+	return mins >= open && mins < cut
 }
 
 // afterCutoff reports whether the hall has stopped issuing for the day (延时服务).
@@ -227,10 +231,28 @@ func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishO
 }
 
 // endOfDay is the last instant of the business day days after today.
-func (t *tx) endOfDay(days int) time.Time {
-	l := t.now.In(t.e.loc)
-	y, m, d := l.Date()
-	return time.Date(y, m, d+days+1, 0, 0, 0, 0, t.e.loc).Add(-time.Second)
+func (t *tx) endOfDay(days int) time.Time { return endOfDay(t.now, days, t.e.loc) }
+
+// endOfDay is the last second of the day days after tm's day, in loc: every
+// deadline of the hall (case due dates, return slips) ends there.
+func endOfDay(tm time.Time, days int, loc *time.Location) time.Time {
+	y, m, d := tm.In(loc).Date()
+	return time.Date(y, m, d+days+1, 0, 0, 0, 0, loc).Add(-time.Second)
+}
+
+// ParseDue reads the due date of a case deadline as a person gives it: an
+// RFC 3339 time, or a date YYYY-MM-DD, which is the end of that day in the
+// hall's time zone, as the engine's own deadlines. Anything else is
+// ErrInvalid.
+func (e *Engine) ParseDue(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, e.loc)
+	if err != nil {
+		return time.Time{}, Errorf(ErrInvalid.Code, "due %q must be true, an RFC 3339 time or a date YYYY-MM-DD", s)
+	}
+	return endOfDay(d, 0, e.loc), nil
 }
 
 // NoShow skips the called ticket whose citizen did not come. It goes back to the
