@@ -104,7 +104,25 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = map[EventType]eventSpec{
+var eventSpecs = mergeSpecs(hallEvents, expressEvents)
+
+// mergeSpecs joins the declarations of the workflows' files.
+func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
+	out := map[EventType]eventSpec{}
+	for _, m := range all {
+		for t, s := range m {
+			if _, ok := out[t]; ok {
+				panic(fmt.Sprintf("queue: event type %s declared twice", t))
+			}
+			out[t] = s
+		}
+	}
+	return out
+}
+
+// hallEvents are the declarations of the events not yet in a workflow's own
+// file.
+var hallEvents = map[EventType]eventSpec{
 	EvConfigChanged: {public: []string{"config"}, director: true,
 		more: func(_ *State, _ *Event, a *Audience) { a.AllWindows = true }},
 	EvDayOpened: {public: []string{"day"}, director: true},
@@ -122,10 +140,6 @@ var eventSpecs = map[EventType]eventSpec{
 	EvTicketReturned:  {public: []string{"number", "service"}},
 	EvTicketRejected:  {public: []string{"number", "service"}, director: true},
 	EvTicketCancelled: {public: []string{}},
-
-	EvExpressAsked:    {public: []string{"number", "service"}, director: true},
-	EvExpressApproved: {public: []string{"number"}, director: true, more: expressAsker},
-	EvExpressDenied:   {public: []string{"number"}, director: true, more: expressAsker},
 
 	EvRatingGiven: {public: []string{"number", "service", "score", "staff"}},
 
@@ -147,14 +161,6 @@ var eventSpecs = map[EventType]eventSpec{
 	EvCaseDone:     {public: []string{"number", "notified"}, director: true},
 	EvDeviceStatus: {public: []string{"device", "status", "note", "kiosks"}, director: true},
 	EvEventsLost:   {public: []string{"count", "note"}, director: true},
-}
-
-// expressAsker adds the window that asked for an express decision: its
-// terminal hears the answer.
-func expressAsker(s *State, e *Event, a *Audience) {
-	if x := s.Express[e.Express]; x != nil && x.Window != 0 {
-		a.Terminals = append(a.Terminals, x.Window)
-	}
 }
 
 // backupWindows adds the windows that serve the service as B: their terminals

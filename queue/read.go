@@ -164,11 +164,7 @@ func (e *Engine) Pending(ctx context.Context) (Pending, error) {
 // director console's work.
 func (s *State) Pending() Pending {
 	p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
-	for _, id := range sortedKeys(s.Express) {
-		if x := s.Express[id]; x.State == "pending" {
-			p.Express = append(p.Express, *x)
-		}
-	}
+	p.Express = s.pendingExpress()
 	for _, id := range sortedKeys(s.Refusals) {
 		if r := s.Refusals[id]; r.AckedBy == "" {
 			p.Refusals = append(p.Refusals, *r)
