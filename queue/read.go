@@ -165,11 +165,7 @@ func (e *Engine) Pending(ctx context.Context) (Pending, error) {
 func (s *State) Pending() Pending {
 	p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
 	p.Express = s.pendingExpress()
-	for _, id := range sortedKeys(s.Refusals) {
-		if r := s.Refusals[id]; r.AckedBy == "" {
-			p.Refusals = append(p.Refusals, *r)
-		}
-	}
+	p.Refusals = s.pendingRefusals()
 	for _, id := range sortedKeys(s.Cases) {
 		if c := s.Cases[id]; c.Done.IsZero() {
 			p.Cases = append(p.Cases, *c)

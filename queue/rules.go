@@ -381,27 +381,6 @@ func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (T
 	})
 }
 
-// Reject refuses the matter of the ticket in hand, with the reason and its legal
-// basis, filed for the duty director (否定报备).
-func (e *Engine) Reject(ctx context.Context, actor string, window int, reason, basis string) (RefusalView, error) {
-	return call(ctx, e, actor, func(t *tx) (RefusalView, error) {
-		_, tk, err := t.current(window, TicketCalled, TicketServing)
-		if err != nil {
-			return RefusalView{}, err
-		}
-		if reason, err = cleanText(reason, "reason", true); err != nil {
-			return RefusalView{}, err
-		}
-		if basis, err = cleanText(basis, "basis", true); err != nil {
-			return RefusalView{}, err
-		}
-		id := newCode(8, func(s string) bool { return t.s.Refusals[s] != nil })
-		t.emit(Event{Type: EvTicketRejected, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
-			Refusal: id, Reason: reason, Basis: basis})
-		return t.s.RefusalView(id), nil
-	})
-}
-
 // Rate records the citizen's rating (4 非常满意 … 1 不满意) of the last ticket
 // finished at the window; each ticket is rated once.
 func (e *Engine) Rate(ctx context.Context, actor string, window, score int) (TicketView, error) {
@@ -585,21 +564,6 @@ func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, se
 			t.emit(Event{Type: EvTempOpened, Window: window, Services: slices.Compact(slices.Sorted(slices.Values(services)))})
 		}
 		return t.s.WindowView(window), nil
-	})
-}
-
-// AckRefusal records that the duty director has seen a filed refusal.
-func (e *Engine) AckRefusal(ctx context.Context, actor, id string) (RefusalView, error) {
-	return call(ctx, e, actor, func(t *tx) (RefusalView, error) {
-		r := t.s.Refusals[id]
-		if r == nil {
-			return RefusalView{}, ErrUnknownRefusal
-		}
-		if r.AckedBy != "" {
-			return RefusalView{}, ErrAlreadyDecided
-		}
-		t.emit(Event{Type: EvRefusalAcked, Refusal: id, Ticket: r.Ticket, Number: r.Number, Window: r.Window})
-		return t.s.RefusalView(id), nil
 	})
 }
 

@@ -111,22 +111,6 @@ type Slip struct {
 	Used       bool      `json:"used,omitempty"`
 }
 
-// Refusal is a filed refusal (否定报备): the matter was refused at the window,
-// with the reason and the legal basis, for the duty director to acknowledge.
-type Refusal struct {
-	ID      string    `json:"id"`
-	Ticket  string    `json:"ticket"`
-	Number  string    `json:"number"`
-	Service string    `json:"service"`
-	Window  int       `json:"window"`
-	Staff   string    `json:"staff"`
-	Reason  string    `json:"reason"`
-	Basis   string    `json:"basis"`
-	At      time.Time `json:"at"`
-	AckedBy string    `json:"acked_by,omitempty"`
-	AckedAt time.Time `json:"acked_at,omitzero"`
-}
-
 // Case is a matter accepted at the window and finished later (限时办结).
 type Case struct {
 	ID       string    `json:"id"`
@@ -396,11 +380,7 @@ func (s *State) apply(e *Event) {
 			}
 		}
 		s.expressDayOpened()
-		for id, r := range s.Refusals {
-			if r.AckedBy != "" {
-				delete(s.Refusals, id)
-			}
-		}
+		s.refusalDayOpened()
 		for id, c := range s.Cases {
 			if !c.Done.IsZero() {
 				delete(s.Cases, id)
@@ -493,11 +473,8 @@ func (s *State) apply(e *Event) {
 		}
 		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, sl.Window, e.At, e.Seq, 0, 0
 		s.setState(t, TicketWaiting)
-	case EvTicketRejected:
-		s.window(e.Window).Current = ""
-		s.setState(t, TicketRejected)
-		s.Refusals[e.Refusal] = &Refusal{ID: e.Refusal, Ticket: t.ID, Number: t.Number, Service: t.Service,
-			Window: e.Window, Staff: t.Staff, Reason: e.Reason, Basis: e.Basis, At: e.At}
+	case EvTicketRejected, EvRefusalAcked:
+		s.applyRefusal(e, t)
 	case EvTicketCancelled:
 		if t.Window != 0 && s.window(t.Window).Current == t.ID {
 			s.window(t.Window).Current = ""
@@ -529,9 +506,6 @@ func (s *State) apply(e *Event) {
 		s.window(e.Window).UncoveredSince = e.At
 	case EvPostCovered:
 		s.window(e.Window).UncoveredSince = time.Time{}
-	case EvRefusalAcked:
-		r := s.Refusals[e.Refusal]
-		r.AckedBy, r.AckedAt = e.Actor, e.At
 	case EvCaseWarned:
 		s.Cases[e.Case].Warned = true
 	case EvCaseDone:

@@ -320,17 +320,6 @@ func (s *State) SlipView(id string) SlipView {
 		Missing: slices.Clone(sl.Missing), ValidUntil: sl.ValidUntil, Used: sl.Used}
 }
 
-// RefusalView is a filed refusal as the API shows it.
-type RefusalView = Refusal
-
-// RefusalView returns a copy of refusal id.
-func (s *State) RefusalView(id string) RefusalView {
-	if r := s.Refusals[id]; r != nil {
-		return *r
-	}
-	return RefusalView{}
-}
-
 // StaffView is what the public may know of a staff member (公示).
 type StaffView struct {
 	JobNo  string `json:"job_no"`
