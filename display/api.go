@@ -411,8 +411,8 @@ func (a *API) rate(c *apiCall) error {
 		return err
 	}
 	d := c.who.device
-	if d != nil && d.Role == queue.RoleEvaluator && in.Window == 0 {
-		in.Window = d.Window
+	if d != nil {
+		in.Window = d.RatingWindow(in.Window)
 	}
 	if in.Window == 0 || in.Score == 0 {
 		return errorf(queue.ErrInvalid.Code, "window and score are required")
@@ -553,16 +553,9 @@ func (a *API) dueOption(ctx context.Context, raw json.RawMessage) (queue.FinishO
 	if err := json.Unmarshal(raw, &str); err != nil {
 		return o, errorf(queue.ErrInvalid.Code, "due must be true, an RFC 3339 time or a date YYYY-MM-DD")
 	}
-	if t, err := time.Parse(time.RFC3339, str); err == nil {
-		o.Due = t
-		return o, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, str, a.eng.Location())
-	if err != nil {
-		return o, errorf(queue.ErrInvalid.Code, "due %q must be true, an RFC 3339 time or a date YYYY-MM-DD", str)
-	}
-	o.Due = d.AddDate(0, 0, 1).Add(-time.Second) // the last second of that day, as the engine's own deadlines
-	return o, nil
+	due, err := a.eng.ParseDue(str)
+	o.Due = due
+	return o, err
 }
 
 // POST /api/windows/{id}/no-show {}
@@ -809,7 +802,7 @@ func (a *API) events(c *apiCall) error {
 	}
 	next := after
 	for i := range evs {
-		evs[i].IDHash = ""
+		evs[i] = evs[i].ForClients()
 		next = evs[i].Seq
 	}
 	return sendJSON(c.w, http.StatusOK, map[string]any{"events": evs, "next": next})

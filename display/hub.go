@@ -116,16 +116,15 @@ type Hub struct {
 	// logMu guards the event log and what annotating it needs. The engine's
 	// committer takes it in Publish, so nobody may wait for the engine while
 	// holding it.
-	logMu      sync.Mutex
-	events     []*hubEvent    // the last RingSize events fanned out and every one after; seqs contiguous
-	next       uint64         // seq of the next event to log
-	merged     bool           // Start has loaded the history: Publish logs
-	early      []*hubEvent    // published before the history was loaded
-	held       []*hubEvent    // published after a gap, until the missing events are read from the store
-	grew       chan struct{}  // closed (and replaced) whenever the log grows or an event is held
-	ready      bool           // Start has annotated the backlog; events are annotated as logged
-	cfg        *queue.Config  // the public configuration as of the newest event annotated
-	expressWin map[string]int // pending express request → the window that asked
+	logMu  sync.Mutex
+	events []*hubEvent   // the last RingSize events fanned out and every one after; seqs contiguous
+	next   uint64        // seq of the next event to log
+	merged bool          // Start has loaded the history: Publish logs
+	early  []*hubEvent   // published before the history was loaded
+	held   []*hubEvent   // published after a gap, until the missing events are read from the store
+	grew   chan struct{} // closed (and replaced) whenever the log grows or an event is held
+	ready  bool          // Start has annotated the backlog; events are annotated as logged
+	cfg    *queue.Config // the public configuration as of the newest event annotated
 
 	// viewMu guards the read model the views are built from: the hall's
 	// state folded from the logged events, by run before each fan-out and by
@@ -153,10 +152,14 @@ type Hub struct {
 
 // hubEvent is one committed event as the hub keeps it.
 type hubEvent struct {
-	ev   queue.Event                      // with the public configuration and no id_hash
-	also []int                            // windows the event concerns besides Window and ToWindow (terminals)
-	name [2]string                        // a call's window_name, per language (zh-CN, en)
-	enc  [2][2]*websocket.PreparedMessage // per [private][language], encoded on first use under Hub.mu
+	ev queue.Event // as clients may get it (queue.Event.ForClients)
+	// aud is who may see it, as queue declares (queue.State.Audience): set
+	// under viewMu when the read model folds the event, before the event is
+	// sent to anyone; heard says it is set.
+	aud   queue.Audience
+	heard bool
+	name  [2]string                        // a call's window_name, per language (zh-CN, en)
+	enc   [2][2]*websocket.PreparedMessage // per [full][language], encoded on first use under Hub.mu
 }
 
 // keyInfo is one distinct view the clients need: how many share it and its
@@ -322,20 +325,9 @@ func (h *Hub) start(ctx context.Context) error {
 		// st is at least as new as every event logged: annotate them from it.
 		cfg := st.Config.Public()
 		for _, e := range h.events {
-			if e.ev.Type == queue.EvExpressApproved || e.ev.Type == queue.EvExpressDenied {
-				if x := st.Express[e.ev.Express]; x != nil && x.Window != 0 {
-					e.also = []int{x.Window}
-				}
-			}
 			annotate(e, cfg)
 		}
 		h.cfg = cfg
-		h.expressWin = map[string]int{}
-		for id, x := range st.Express {
-			if x.State == "pending" {
-				h.expressWin[id] = x.Window
-			}
-		}
 		h.ready = true
 		seq = st.Seq
 		return nil
@@ -352,6 +344,9 @@ func (h *Hub) start(ctx context.Context) error {
 	if err := h.waitLog(ctx, seq); err != nil {
 		return fmt.Errorf("display: hub: %w", err)
 	}
+	// The events before the model's seq were folded before the hub took it:
+	// their audiences come from the model as it is (no one runs yet).
+	h.hearLogged(seq)
 	h.mu.Lock()
 	h.sent, h.started, h.viewed = seq, true, seq
 	h.mu.Unlock()
@@ -515,35 +510,19 @@ func (h *Hub) waitLog(ctx context.Context, seq uint64) error {
 	}
 }
 
-// newHubEvent copies ev without what no client may see.
+// newHubEvent copies ev as clients may get it.
 func newHubEvent(ev queue.Event) *hubEvent {
-	if ev.Config != nil {
-		ev.Config = ev.Config.Public()
-	}
-	ev.IDHash = ""
-	return &hubEvent{ev: ev}
+	return &hubEvent{ev: ev.ForClients()}
 }
 
-// track follows, in event order, what annotating needs. logMu held.
+// track follows, in event order, the configuration. logMu held.
 func (h *Hub) track(e *hubEvent) {
-	ev := &e.ev
-	switch ev.Type {
-	case queue.EvConfigChanged:
-		h.cfg = ev.Config
-	case queue.EvExpressAsked:
-		h.expressWin[ev.Express] = ev.Window
-	case queue.EvExpressApproved, queue.EvExpressDenied:
-		if w := h.expressWin[ev.Express]; w != 0 {
-			e.also = []int{w}
-		}
-		delete(h.expressWin, ev.Express)
-	case queue.EvDayClosed:
-		clear(h.expressWin) // requests for tickets now cancelled are never decided
+	if e.ev.Type == queue.EvConfigChanged {
+		h.cfg = e.ev.Config
 	}
 }
 
-// annotate adds what cfg tells of e: a call's window names, the backup
-// windows alerted by a backup change.
+// annotate adds what cfg tells of e: a call's window names.
 func annotate(e *hubEvent, cfg *queue.Config) {
 	if cfg == nil {
 		return
@@ -557,11 +536,21 @@ func annotate(e *hubEvent, cfg *queue.Config) {
 				e.name[1] = w.NameEn
 			}
 		}
-	case queue.EvBackupOpened, queue.EvBackupClosed:
-		for _, w := range cfg.Windows {
-			if slices.Contains(w.ServicesB, ev.Service) {
-				e.also = append(e.also, w.ID)
-			}
+	}
+}
+
+// hearLogged sets the audience of the logged events up to seq that have none
+// from the read model, which has folded them (taken from the engine after
+// them). viewMu held.
+func (h *Hub) hearLogged(seq uint64) {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	for _, e := range h.events {
+		if e.ev.Seq > seq {
+			break
+		}
+		if !e.heard {
+			e.aud, e.heard = h.model.Audience(&e.ev), true
 		}
 	}
 }
@@ -625,13 +614,20 @@ func (h *Hub) advanceLocked(ctx context.Context) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
+		if err := h.waitLog(ctx, m.Seq()); err != nil {
+			return 0, err
+		}
 		h.model = m
-		return m.Seq(), h.waitLog(ctx, m.Seq())
+		h.hearLogged(m.Seq())
+		return m.Seq(), nil
 	}
 	for _, e := range evs {
 		if err := h.model.Apply(&e.ev); err != nil {
 			h.log.Error("display: hub: read model", "err", err)
 		}
+		// Written before the event is sent (under mu, after this), and
+		// read only then.
+		e.aud, e.heard = h.model.Audience(&e.ev), true
 	}
 	return h.model.Seq(), nil
 }
@@ -677,6 +673,7 @@ func (h *Hub) round(ctx context.Context) {
 
 	h.viewMu.Lock()
 	seq, err := h.advanceLocked(ctx)
+	folded := h.model.Seq()
 	if err == nil && len(wants) > 0 {
 		st := h.model.State()
 		// The events since the last views tell which phones' views moved.
@@ -684,17 +681,17 @@ func (h *Hub) round(ctx context.Context) {
 		d := phoneDirty(st, evs)
 		d.all = d.all || !ok
 		now := h.eng.Now()
-		var hall *queue.HallView // computed once for the hall and agent views
+		var hall *queue.HallView // computed once for the views that show the hall
 		for i := range wants {
 			k := wants[i].key
 			if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
 				continue // nothing it shows has moved
 			}
-			if (k.view == viewHall || k.view == viewAgent) && hall == nil {
-				v := h.hallView(st, now)
+			if k.showsHall() && hall == nil {
+				v := h.model.Hall(now)
 				hall = &v
 			}
-			wants[i].body, wants[i].service = h.buildView(st, k, hall)
+			wants[i].body, wants[i].service = buildView(h.model, k, hall)
 		}
 	}
 	h.viewMu.Unlock()
@@ -703,8 +700,9 @@ func (h *Hub) round(ctx context.Context) {
 			return
 		}
 		h.log.Error("display: hub: round", "err", err)
-		// Deliver the events logged; the states wait for a better round.
-		seq = last
+		// Deliver the events folded (whose audiences are known); the
+		// states wait for a better round.
+		seq = max(sent, min(last, folded))
 		for i := range wants {
 			wants[i].body = nil
 		}
@@ -755,6 +753,7 @@ func (h *Hub) eventsOnly(ctx context.Context, sent, last uint64) {
 	if _, err := h.advanceLocked(ctx); err != nil && !errors.Is(err, queue.ErrClosed) && !errors.Is(err, context.Canceled) {
 		h.log.Error("display: hub: round", "err", err)
 	}
+	last = min(last, h.model.Seq()) // only events whose audiences are known
 	h.viewMu.Unlock()
 	if last <= sent {
 		return
@@ -776,11 +775,21 @@ func (h *Hub) eventsOnly(ctx context.Context, sent, last uint64) {
 // renders).
 func encodeView(body any) (enc, same []byte) {
 	enc = mustJSON(body)
-	if hb, ok := body.(hubHallBody); ok && hb.Hall != nil && hb.Hall.Seq != 0 {
-		v := *hb.Hall
-		v.Seq = 0
-		hb.Hall = &v
-		return enc, mustJSON(hb)
+	switch b := body.(type) {
+	case hubHallBody:
+		if b.Hall != nil && b.Hall.Seq != 0 {
+			v := *b.Hall
+			v.Seq = 0
+			b.Hall = &v
+			return enc, mustJSON(b)
+		}
+	case hubDirectorBody:
+		if b.Hall != nil && b.Hall.Seq != 0 {
+			v := *b.Hall
+			v.Seq = 0
+			b.Hall = &v
+			return enc, mustJSON(b)
+		}
 	}
 	return enc, enc
 }
@@ -902,11 +911,11 @@ func (h *Hub) register(ctx context.Context, c *wsClient, since int64) error {
 				err = queue.ErrUnknownWindow
 			default:
 				var hall *queue.HallView
-				if c.key.view == viewHall || c.key.view == viewAgent {
-					v := h.hallView(st, h.eng.Now())
+				if c.key.showsHall() {
+					v := h.model.Hall(h.eng.Now())
 					hall = &v
 				}
-				body, service = h.buildView(st, c.key, hall)
+				body, service = buildView(h.model, c.key, hall)
 			}
 		}
 		h.viewMu.Unlock()
@@ -1037,17 +1046,18 @@ type wsWireEvent struct {
 	VoiceURL   string `json:"voice_url,omitempty"`
 }
 
-// encodeLocked returns the message of e for c, encoding and framing it once
-// per audience and language. mu held.
+// encodeLocked returns the message of e for c, which hears it (c.hears):
+// the event in full or its public part, as queue says, encoded and framed
+// once per form and language. mu held.
 func (h *Hub) encodeLocked(e *hubEvent, c *wsClient) *websocket.PreparedMessage {
-	if c.kind == kindPhone && e.ev.Type == queue.EvDayClosed {
-		ev := e.ev
-		ev.Tickets = []string{c.ticket} // not the others' ids
-		return prepared(mustJSON(wsWireEvent{Event: ev}))
+	_, full := e.aud.Hears(c.listener)
+	if c.kind == kindPhone && e.ev.Tickets != nil {
+		// An event listing tickets: the phone gets its own only.
+		return prepared(mustJSON(wsWireEvent{Event: queue.TicketEvent(&e.ev, c.ticket)}))
 	}
 	call := e.ev.Type == queue.EvTicketCalled || e.ev.Type == queue.EvTicketRecalled
 	p, l := 0, 0
-	if c.private() {
+	if full {
 		p = 1
 	}
 	if call {
@@ -1057,8 +1067,8 @@ func (h *Hub) encodeLocked(e *hubEvent, c *wsClient) *websocket.PreparedMessage 
 		return b
 	}
 	ev := e.ev
-	if p == 0 {
-		stripPublic(&ev)
+	if !full {
+		ev = queue.PublicEvent(&e.ev)
 	}
 	w := wsWireEvent{Event: ev}
 	if call {
@@ -1068,14 +1078,6 @@ func (h *Hub) encodeLocked(e *hubEvent, c *wsClient) *websocket.PreparedMessage 
 	m := prepared(mustJSON(w))
 	e.enc[p][l] = m
 	return m
-}
-
-// stripPublic removes from an event what a public screen (hall TV, kiosk,
-// window screen, evaluator) has no business with: the ids that are keys to a
-// ticket, slip, request or case, and the citizen's matters.
-func stripPublic(ev *queue.Event) {
-	ev.Ticket, ev.Tickets, ev.Slip, ev.Express, ev.Refusal, ev.Case = "", nil, "", "", "", ""
-	ev.Reason, ev.Basis, ev.Missing = "", "", nil
 }
 
 // stateMessage returns {"type":typ,"seq":seq, …the fields of body}.

@@ -2,9 +2,6 @@ package display
 
 import (
 	"slices"
-	"strconv"
-	"strings"
-	"time"
 
 	"qcall/queue"
 )
@@ -20,10 +17,11 @@ const (
 	kindEvaluator               // satisfaction tablet at window N
 	kindPhone                   // a citizen's phone, for one ticket
 	kindAgent                   // device agent (printers, LEDs, keypads, speakers)
+	kindDirector                // the duty director's console
 	numKinds
 )
 
-var kindNames = [numKinds]string{"hall", "window", "terminal", "kiosk", "evaluator", "phone", "agent"}
+var kindNames = [numKinds]string{"hall", "window", "terminal", "kiosk", "evaluator", "phone", "agent", "director"}
 
 func (k wsKind) String() string { return kindNames[k] }
 
@@ -41,6 +39,20 @@ var kindRoles = [numKinds][]queue.Role{
 	kindTerminal:  {queue.RoleStaff, queue.RoleDirector},
 	kindKiosk:     {queue.RoleKiosk, queue.RoleAgent},
 	kindAgent:     {queue.RoleAgent},
+	kindDirector:  {queue.RoleDirector, queue.RoleAdmin},
+}
+
+// listenerKinds says what each kind of client is to the hall's rules of who
+// hears which event (queue.Audience).
+var listenerKinds = [numKinds]queue.ListenerKind{
+	kindHall:      queue.ListenPublic,
+	kindKiosk:     queue.ListenPublic,
+	kindWindow:    queue.ListenWindow,
+	kindEvaluator: queue.ListenWindow,
+	kindTerminal:  queue.ListenTerminal,
+	kindPhone:     queue.ListenPhone,
+	kindAgent:     queue.ListenAgent,
+	kindDirector:  queue.ListenDirector,
 }
 
 // needsWindow reports whether the kind is for one window (?window=).
@@ -57,6 +69,7 @@ const (
 	viewWindow                   // one window, without ticket ids (window screen, evaluator)
 	viewTerminal                 // one window and its queue
 	viewPhone                    // one ticket
+	viewDirector                 // hall, with ids, and what waits for the director
 )
 
 // stateKey names one distinct view: clients with the same key share one
@@ -73,6 +86,8 @@ func keyOf(k wsKind, window int, ticket string) stateKey {
 		return stateKey{view: viewHall}
 	case kindAgent:
 		return stateKey{view: viewAgent}
+	case kindDirector:
+		return stateKey{view: viewDirector}
 	case kindWindow, kindEvaluator:
 		return stateKey{view: viewWindow, window: window}
 	case kindTerminal:
@@ -88,17 +103,15 @@ var hubLangs = [2]string{"zh-CN", "en"}
 // hubHallBody is the hall view: the hall screen's and kiosk's (with the staff
 // whereabouts board) and the agent's.
 type hubHallBody struct {
-	Hall        *queue.HallView           `json:"hall"`
-	Whereabouts map[string]hubWhereabouts `json:"whereabouts,omitzero"`
+	Hall        *queue.HallView                  `json:"hall"`
+	Whereabouts map[string]queue.WhereaboutsView `json:"whereabouts,omitzero"`
 }
 
-// hubWhereabouts is a staff member's whereabouts as the hall board shows it.
-type hubWhereabouts struct {
-	Status string    `json:"status"`
-	Note   string    `json:"note,omitempty"`
-	Since  time.Time `json:"since"`
-	Name   string    `json:"name"`
-	NameEn string    `json:"name_en,omitempty"`
+// hubDirectorBody is the director console's view: the hall, and what waits
+// for the director.
+type hubDirectorBody struct {
+	Hall    *queue.HallView `json:"hall"`
+	Pending queue.Pending   `json:"pending"`
 }
 
 // hubWindowBody is a window screen's, evaluator's or terminal's view.
@@ -112,98 +125,38 @@ type hubPhoneBody struct {
 	Ticket queue.TicketView `json:"ticket"`
 }
 
-// buildView returns the body of view k from st (hall: the hall view, for the
-// hall kinds), and the service of a phone's ticket. It runs on the engine's
-// goroutine and copies what it keeps, so the result may be encoded later.
-func (h *Hub) buildView(st *queue.State, k stateKey, hall *queue.HallView) (any, string) {
+// buildView returns the body of view k from the read model m (hall: its hall
+// view, for the views that show the hall), and the service of a phone's
+// ticket. It runs on the hub's goroutines under viewMu, and the result holds
+// nothing of the model, so it may be encoded later. Every view is queue's:
+// the hub only picks which one a client gets.
+func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView) (any, string) {
+	st := m.State()
 	switch k.view {
 	case viewHall:
-		pub := *hall
-		pub.Windows = slices.Clone(hall.Windows)
-		for i := range pub.Windows {
-			pub.Windows[i] = publicWindow(pub.Windows[i])
-		}
-		return hubHallBody{Hall: &pub, Whereabouts: whereabouts(st)}, ""
+		pub := hall.Public()
+		return hubHallBody{Hall: &pub, Whereabouts: st.Whereabouts()}, ""
 	case viewAgent:
 		return hubHallBody{Hall: hall}, ""
+	case viewDirector:
+		return hubDirectorBody{Hall: hall, Pending: st.Pending()}, ""
 	case viewWindow:
-		return hubWindowBody{Window: publicWindow(copyWindow(st.WindowView(k.window)))}, ""
+		return hubWindowBody{Window: st.WindowView(k.window).Public()}, ""
 	case viewTerminal:
 		q := st.Queue(k.window)
 		if q == nil {
 			q = []queue.TicketView{}
 		}
-		return hubWindowBody{Window: copyWindow(st.WindowView(k.window)), Queue: q}, ""
+		return hubWindowBody{Window: st.WindowView(k.window), Queue: q}, ""
 	default:
 		v := st.TicketView(k.ticket)
 		return hubPhoneBody{Ticket: v}, v.Service
 	}
 }
 
-// copyWindow detaches a window view from the state (its Temporary slice is the
-// state's own).
-func copyWindow(w queue.WindowView) queue.WindowView {
-	w.Temporary = slices.Clone(w.Temporary)
-	return w
-}
-
-// publicWindow is w without its ticket's id and slip: a public screen shows
-// numbers, never the keys to a ticket.
-func publicWindow(w queue.WindowView) queue.WindowView {
-	if w.Current != nil {
-		t := *w.Current
-		t.ID, t.Slip = "", ""
-		w.Current = &t
-	}
-	return w
-}
-
-func whereabouts(st *queue.State) map[string]hubWhereabouts {
-	m := make(map[string]hubWhereabouts, len(st.Where))
-	for jobNo, w := range st.Where {
-		v := hubWhereabouts{Status: w.Status, Note: w.Note, Since: w.Since}
-		if s := st.Config.StaffByJobNo(jobNo); s != nil {
-			v.Name, v.NameEn = s.Name, s.NameEn
-		}
-		m[jobNo] = v
-	}
-	return m
-}
-
-// hallView is what Engine.Hall answers, computed from st at now, so that it
-// is consistent with st.Seq. (Engine.Hall is a separate look at the state.)
-func (h *Hub) hallView(st *queue.State, now time.Time) queue.HallView {
-	cfg := st.Config
-	hall := cfg.Hall
-	l := now.In(h.eng.Location())
-	mins := l.Hour()*60 + l.Minute()
-	open, closing, cutoff := hubMinutes(hall.Open), hubMinutes(hall.Close), hubMinutes(hall.IssueCutoff)
-	v := queue.HallView{Name: hall.Name, NameEn: hall.NameEn, BusinessDay: st.Day, Open: mins >= open && mins < closing,
-		Hours:  queue.HoursView{Open: hall.Open, Close: hall.Close, IssueCutoff: hall.IssueCutoff},
-		Notice: hall.Notice, Services: make([]queue.ServiceView, len(cfg.Services)), Seq: st.Seq}
-	for i := range cfg.Services {
-		svc := &cfg.Services[i]
-		sv := st.ServiceView(svc.Code)
-		cut := cutoff
-		if svc.IssueCutoff != "" {
-			cut = hubMinutes(svc.IssueCutoff)
-		}
-		sv.Issuing = mins >= open && mins < cut && (svc.DailyQuota == 0 || st.Issued[svc.Code] < svc.DailyQuota)
-		v.Services[i] = sv
-	}
-	v.Windows = st.WindowsView()
-	for i := range v.Windows {
-		v.Windows[i] = copyWindow(v.Windows[i])
-	}
-	return v
-}
-
-// hubMinutes reads "HH:MM" (validated by the configuration) as minutes.
-func hubMinutes(s string) int {
-	hh, mm, _ := strings.Cut(s, ":")
-	a, _ := strconv.Atoi(hh)
-	b, _ := strconv.Atoi(mm)
-	return a*60 + b
+// showsHall reports whether view k shows the hall (built once a round).
+func (k stateKey) showsHall() bool {
+	return k.view == viewHall || k.view == viewAgent || k.view == viewDirector
 }
 
 // hubDirty says which phones' views a batch may have moved.

@@ -122,7 +122,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	c := &wsClient{hub: h, conn: conn, kind: kind, key: keyOf(kind, window, ticket), window: window, ticket: ticket,
-		actor: actor}
+		actor: actor, listener: queue.Listener{Kind: listenerKinds[kind], Window: window, Ticket: ticket}}
+	if kind == kindTerminal {
+		c.listener.Staff = actor
+	}
 	if assets.Lang(q.Get("lang")) == "en" {
 		c.lang = 1
 	}
@@ -203,30 +206,17 @@ type wsClient struct {
 	lang   int // index in hubLangs
 	actor  string
 	out    wsOutbox
+	// listener is who the client is to the hall's rules of who hears what.
+	listener queue.Listener
 
 	skip uint64 // newest seq the client has (or has queued); guarded by Hub.mu
 }
 
-// private reports whether the client may see ticket ids and citizens' matters:
-// staff terminals, device agents, and a phone (of its own ticket).
-func (c *wsClient) private() bool {
-	return c.kind == kindTerminal || c.kind == kindAgent || c.kind == kindPhone
-}
-
-// wants reports whether e concerns the client.
+// wants reports whether the client hears e, by the audience queue declares
+// for it.
 func (c *wsClient) wants(e *hubEvent) bool {
-	ev := &e.ev
-	switch c.kind {
-	case kindHall, kindKiosk, kindAgent:
-		return true
-	case kindPhone:
-		return ev.Ticket == c.ticket || (ev.Type == queue.EvDayClosed && slices.Contains(ev.Tickets, c.ticket))
-	case kindTerminal:
-		if slices.Contains(e.also, c.window) {
-			return true
-		}
-	}
-	return ev.Window == c.window || ev.ToWindow == c.window || ev.Type == queue.EvConfigChanged
+	hears, _ := e.aud.Hears(c.listener)
+	return hears
 }
 
 // readPump reads the client's messages: only {"type":"ping"}, answered with

@@ -137,6 +137,15 @@ func (d *Device) Reports(name string) bool {
 	return d.Role == RoleAgent && (name == d.Name || slices.Contains(d.Owns, name))
 }
 
+// RatingWindow returns the window a rating sent by d is for: window, or for
+// an evaluator that names none, the window it is tied to (0: none).
+func (d *Device) RatingWindow(window int) int {
+	if window == 0 && d.Role == RoleEvaluator {
+		return d.Window
+	}
+	return window
+}
+
 // Rates reports whether d may rate window: an evaluator tied to that window,
 // or an agent driving that window's keypad. The demo hall's evaluator, tied
 // to no window, rates every window (its token works on loopback only).

@@ -20,28 +20,24 @@ const (
 	EvServiceFinished EventType = "service_finished" // Window, Ticket, Case, Due
 	EvTicketNoShow    EventType = "ticket_no_show"   // Window, Ticket, Requeued
 	EvTicketTransfer  EventType = "ticket_transferred"
-	EvTicketSuspended EventType = "ticket_suspended"  // Window, Ticket, Slip, Missing, ValidUntil
-	EvTicketReturned  EventType = "ticket_returned"   // Window, Ticket, Slip, Number (new number on a later day)
-	EvTicketRejected  EventType = "ticket_rejected"   // Window, Ticket, Refusal, Reason, Basis
-	EvTicketCancelled EventType = "ticket_cancelled"  // Ticket
-	EvExpressAsked    EventType = "express_requested" // Window, Ticket, Express, Reason
-	EvExpressApproved EventType = "express_approved"  // Express, Ticket
-	EvExpressDenied   EventType = "express_denied"    // Express, Ticket, Reason
-	EvRatingGiven     EventType = "rating_given"      // Window, Ticket, Score, Staff
-	EvBackupOpened    EventType = "backup_opened"     // Service, Manual, Waiting, EstWaitS
-	EvBackupClosed    EventType = "backup_closed"     // Service, Manual, Waiting, EstWaitS
-	EvTempOpened      EventType = "temporary_window_opened"
-	EvTempClosed      EventType = "temporary_window_closed"
-	EvSignedIn        EventType = "window_signed_in"    // Window, Staff
-	EvSignedOut       EventType = "window_signed_out"   // Window, Staff
-	EvSignoutAllowed  EventType = "signout_allowed"     // Window
-	EvWhereabouts     EventType = "whereabouts_changed" // Staff, Status, Note
-	EvCoverNeeded     EventType = "cover_needed"        // Window, Staff (A holder away), Cover (B holders)
-	EvPostCovered     EventType = "post_covered"        // Window, Staff (who covers), UncoveredS
-	EvRefusalAcked    EventType = "refusal_acknowledged"
-	EvCaseWarned      EventType = "case_due_soon" // Case, Ticket, Due
-	EvCaseDone        EventType = "case_done"     // Case, Ticket, Notified
-	EvDeviceStatus    EventType = "device_status" // Device, Status, Note, Kiosks
+	EvTicketSuspended EventType = "ticket_suspended" // Window, Ticket, Slip, Missing, ValidUntil
+	EvTicketReturned  EventType = "ticket_returned"  // Window, Ticket, Slip, Number (new number on a later day)
+	EvTicketCancelled EventType = "ticket_cancelled" // Ticket
+	// The express events are express.go's, the refusal events refusal.go's.
+	EvRatingGiven    EventType = "rating_given"  // Window, Ticket, Score, Staff
+	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
+	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS
+	EvTempOpened     EventType = "temporary_window_opened"
+	EvTempClosed     EventType = "temporary_window_closed"
+	EvSignedIn       EventType = "window_signed_in"    // Window, Staff
+	EvSignedOut      EventType = "window_signed_out"   // Window, Staff
+	EvSignoutAllowed EventType = "signout_allowed"     // Window
+	EvWhereabouts    EventType = "whereabouts_changed" // Staff, Status, Note
+	EvCoverNeeded    EventType = "cover_needed"        // Window, Staff (A holder away), Cover (B holders)
+	EvPostCovered    EventType = "post_covered"        // Window, Staff (who covers), UncoveredS
+	EvCaseWarned     EventType = "case_due_soon"       // Case, Ticket, Due
+	EvCaseDone       EventType = "case_done"           // Case, Ticket, Notified
+	EvDeviceStatus   EventType = "device_status"       // Device, Status, Note, Kiosks
 	// EvEventsLost stands in for an event that damage to the disk destroyed,
 	// written by `qcall repair` in its place: Count events lost there (the
 	// ticket numbers of each service skip as many, since a lost event may

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -35,28 +36,46 @@ func read[T any](ctx context.Context, e *Engine, fn func(*tx) (T, error)) (T, er
 	return v, err
 }
 
-func (t *tx) servicesView() []ServiceView {
-	out := make([]ServiceView, len(t.s.Config.Services))
-	for i := range t.s.Config.Services {
-		svc := &t.s.Config.Services[i]
-		out[i] = t.s.ServiceView(svc.Code)
-		out[i].Issuing = t.issuing(svc) && (svc.DailyQuota == 0 || t.s.Issued[svc.Code] < svc.DailyQuota)
+// servicesView lists the services at minute of the day mins.
+func (s *State) servicesView(mins int) []ServiceView {
+	out := make([]ServiceView, len(s.Config.Services))
+	for i := range s.Config.Services {
+		svc := &s.Config.Services[i]
+		out[i] = s.ServiceView(svc.Code)
+		out[i].Issuing = s.issuingAt(svc, mins) && (svc.DailyQuota == 0 || s.Issued[svc.Code] < svc.DailyQuota)
 	}
 	return out
 }
 
-// Hall returns the hall: its day, whether it is open now, its services and windows.
+func (t *tx) servicesView() []ServiceView { return t.s.servicesView(t.clock()) }
+
+// Hall returns the hall at now, in the hall's time zone loc: its day, whether
+// it is open, its services (issuing or not) and windows. It is what
+// Engine.Hall answers, and the hall screens' view.
+func (s *State) Hall(now time.Time, loc *time.Location) HallView {
+	h := s.Config.Hall
+	open, _ := clockMinutes(h.Open)
+	closing, _ := clockMinutes(h.Close)
+	mins := minuteOfDay(now, loc)
+	return HallView{Name: h.Name, NameEn: h.NameEn, BusinessDay: s.Day, Open: mins >= open && mins < closing,
+		Hours:    HoursView{Open: h.Open, Close: h.Close, IssueCutoff: h.IssueCutoff},
+		Notice:   h.Notice,
+		Services: s.servicesView(mins), Windows: s.WindowsView(), Seq: s.Seq}
+}
+
+// Public returns the hall as a public screen shows it: each window's ticket
+// in hand in its public view (TicketView.Public).
+func (v HallView) Public() HallView {
+	v.Windows = slices.Clone(v.Windows)
+	for i := range v.Windows {
+		v.Windows[i] = v.Windows[i].Public()
+	}
+	return v
+}
+
+// Hall returns the hall.
 func (e *Engine) Hall(ctx context.Context) (HallView, error) {
-	return read(ctx, e, func(t *tx) (HallView, error) {
-		h := t.s.Config.Hall
-		open, _ := clockMinutes(h.Open)
-		closing, _ := clockMinutes(h.Close)
-		now := t.clock()
-		return HallView{Name: h.Name, NameEn: h.NameEn, BusinessDay: t.s.Day, Open: now >= open && now < closing,
-			Hours:    HoursView{Open: h.Open, Close: h.Close, IssueCutoff: h.IssueCutoff},
-			Notice:   h.Notice,
-			Services: t.servicesView(), Windows: t.s.WindowsView(), Seq: t.s.Seq}, nil
-	})
+	return read(ctx, e, func(t *tx) (HallView, error) { return t.s.Hall(t.now, t.e.loc), nil })
 }
 
 // Services returns every service with its queue length, estimated wait and
@@ -112,7 +131,8 @@ func (e *Engine) Seq(ctx context.Context) (uint64, error) {
 }
 
 // Events pages the committed events from the store (seq > after, at most
-// limit). Config events come without secrets.
+// limit). Config events come without secrets; citizen ID hashes stay (a
+// client gets Event.ForClients).
 func (e *Engine) Events(after uint64, limit int) ([]Event, error) {
 	evs, err := e.store.Events(after, limit)
 	if err != nil {
@@ -137,26 +157,24 @@ type Pending struct {
 
 // Pending returns what waits for the duty director, oldest first.
 func (e *Engine) Pending(ctx context.Context) (Pending, error) {
-	return read(ctx, e, func(t *tx) (Pending, error) {
-		p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
-		for _, id := range sortedKeys(t.s.Express) {
-			if x := t.s.Express[id]; x.State == "pending" {
-				p.Express = append(p.Express, *x)
-			}
+	return read(ctx, e, func(t *tx) (Pending, error) { return t.s.Pending(), nil })
+}
+
+// Pending returns what waits for the duty director, oldest first: the
+// director console's work.
+func (s *State) Pending() Pending {
+	p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
+	p.Express = s.pendingExpress()
+	p.Refusals = s.pendingRefusals()
+	for _, id := range sortedKeys(s.Cases) {
+		if c := s.Cases[id]; c.Done.IsZero() {
+			p.Cases = append(p.Cases, *c)
 		}
-		for _, id := range sortedKeys(t.s.Refusals) {
-			if r := t.s.Refusals[id]; r.AckedBy == "" {
-				p.Refusals = append(p.Refusals, *r)
-			}
-		}
-		for _, id := range sortedKeys(t.s.Cases) {
-			if c := t.s.Cases[id]; c.Done.IsZero() {
-				p.Cases = append(p.Cases, *c)
-			}
-		}
-		for name, d := range t.s.Devices {
-			p.Devices[name] = *d
-		}
-		return p, nil
-	})
+	}
+	for name, d := range s.Devices {
+		d := *d
+		d.Kiosks = slices.Clone(d.Kiosks)
+		p.Devices[name] = d
+	}
+	return p
 }

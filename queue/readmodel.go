@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // ReadModel is a copy of the hall's state that follows the committed events:
@@ -11,7 +12,8 @@ import (
 // costs the engine's one writer nothing. A ReadModel is not safe for
 // concurrent use: its owner guards it.
 type ReadModel struct {
-	s *State
+	s   *State
+	loc *time.Location // the hall's time zone
 }
 
 // NewReadModel returns a read model of the state as it is now, durable: a
@@ -35,7 +37,7 @@ func (e *Engine) NewReadModel(ctx context.Context) (*ReadModel, error) {
 	if s.Config != nil {
 		s.Config = s.Config.Public()
 	}
-	return &ReadModel{s: s}, nil
+	return &ReadModel{s: s, loc: e.loc}, nil
 }
 
 // Seq is the seq of the last event folded into the model.
@@ -58,3 +60,9 @@ func (m *ReadModel) Apply(ev *Event) error {
 // State is the model's state, for reading only: it must not be changed, and
 // what it holds changes with the next Apply (copy what is kept).
 func (m *ReadModel) State() *State { return m.s }
+
+// Hall returns the hall as Engine.Hall would at now, from the model.
+func (m *ReadModel) Hall(now time.Time) HallView { return m.s.Hall(now, m.loc) }
+
+// Audience returns who may see ev, an event the model has folded.
+func (m *ReadModel) Audience(ev *Event) Audience { return m.s.Audience(ev) }

@@ -70,15 +70,19 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 }
 
 // issuing reports whether svc issues tickets now: between opening and its cut-off.
-func (t *tx) issuing(svc *Service) bool {
-	h := t.s.Config.Hall
+func (t *tx) issuing(svc *Service) bool { return t.s.issuingAt(svc, t.clock()) }
+
+// issuingAt reports whether svc issues tickets at minute of the day mins, by
+// the hours: from the hall's opening to the service's cut-off (the hall's
+// when it has none of its own). The daily quota is the caller's to check.
+func (s *State) issuingAt(svc *Service, mins int) bool {
+	h := s.Config.Hall
 	open, _ := clockMinutes(h.Open)
 	cut, _ := clockMinutes(h.IssueCutoff)
 	if svc.IssueCutoff != "" {
 		cut, _ = clockMinutes(svc.IssueCutoff)
 	}
-	now := t.clock()
-	return now >= open && now < cut
+	return mins >= open && mins < cut
 }
 
 // afterCutoff reports whether the hall has stopped issuing for the day (延时服务).
@@ -227,10 +231,28 @@ func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishO
 }
 
 // endOfDay is the last instant of the business day days after today.
-func (t *tx) endOfDay(days int) time.Time {
-	l := t.now.In(t.e.loc)
-	y, m, d := l.Date()
-	return time.Date(y, m, d+days+1, 0, 0, 0, 0, t.e.loc).Add(-time.Second)
+func (t *tx) endOfDay(days int) time.Time { return endOfDay(t.now, days, t.e.loc) }
+
+// endOfDay is the last second of the day days after tm's day, in loc: every
+// deadline of the hall (case due dates, return slips) ends there.
+func endOfDay(tm time.Time, days int, loc *time.Location) time.Time {
+	y, m, d := tm.In(loc).Date()
+	return time.Date(y, m, d+days+1, 0, 0, 0, 0, loc).Add(-time.Second)
+}
+
+// ParseDue reads the due date of a case deadline as a person gives it: an
+// RFC 3339 time, or a date YYYY-MM-DD, which is the end of that day in the
+// hall's time zone, as the engine's own deadlines. Anything else is
+// ErrInvalid.
+func (e *Engine) ParseDue(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, e.loc)
+	if err != nil {
+		return time.Time{}, Errorf(ErrInvalid.Code, "due %q must be true, an RFC 3339 time or a date YYYY-MM-DD", s)
+	}
+	return endOfDay(d, 0, e.loc), nil
 }
 
 // NoShow skips the called ticket whose citizen did not come. It goes back to the
@@ -356,96 +378,6 @@ func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (T
 		}
 		t.emit(ev)
 		return t.s.TicketView(tk.ID), nil
-	})
-}
-
-// Reject refuses the matter of the ticket in hand, with the reason and its legal
-// basis, filed for the duty director (否定报备).
-func (e *Engine) Reject(ctx context.Context, actor string, window int, reason, basis string) (RefusalView, error) {
-	return call(ctx, e, actor, func(t *tx) (RefusalView, error) {
-		_, tk, err := t.current(window, TicketCalled, TicketServing)
-		if err != nil {
-			return RefusalView{}, err
-		}
-		if reason, err = cleanText(reason, "reason", true); err != nil {
-			return RefusalView{}, err
-		}
-		if basis, err = cleanText(basis, "basis", true); err != nil {
-			return RefusalView{}, err
-		}
-		id := newCode(8, func(s string) bool { return t.s.Refusals[s] != nil })
-		t.emit(Event{Type: EvTicketRejected, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
-			Refusal: id, Reason: reason, Basis: basis})
-		return t.s.RefusalView(id), nil
-	})
-}
-
-// RequestExpress asks the duty director to approve express service (快捷服务)
-// for the ticket in hand, or for ticketID when given.
-func (e *Engine) RequestExpress(ctx context.Context, actor string, window int, ticketID, reason string) (ExpressRequest, error) {
-	return call(ctx, e, actor, func(t *tx) (ExpressRequest, error) {
-		w, err := t.atWindow(window)
-		if err != nil {
-			return ExpressRequest{}, err
-		}
-		if reason, err = cleanText(reason, "reason", true); err != nil {
-			return ExpressRequest{}, err
-		}
-		if ticketID == "" {
-			ticketID = w.Current
-			if ticketID == "" {
-				return ExpressRequest{}, ErrNoCurrentTicket
-			}
-		}
-		tk := t.s.Tickets[ticketID]
-		if tk == nil {
-			return ExpressRequest{}, ErrUnknownTicket
-		}
-		if !tk.State.Queued() && tk.State != TicketCalled && tk.State != TicketServing {
-			return ExpressRequest{}, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
-		}
-		if x := t.s.Express[tk.Express]; x != nil && x.State == "pending" {
-			return ExpressRequest{}, ErrExpressPending
-		}
-		if tk.Class <= ClassExpress {
-			return ExpressRequest{}, Errorf(ErrWrongState.Code, "ticket %s is already served first", tk.Number)
-		}
-		id := newCode(8, func(s string) bool { return t.s.Express[s] != nil })
-		t.emit(Event{Type: EvExpressAsked, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Express: id, Reason: reason})
-		return *t.s.Express[id], nil
-	})
-}
-
-// ApproveExpress grants an express request; a waiting ticket is then served
-// before all but return slips.
-func (e *Engine) ApproveExpress(ctx context.Context, actor string, id string) (ExpressRequest, error) {
-	return e.decideExpress(ctx, actor, id, true, "")
-}
-
-// DenyExpress refuses an express request.
-func (e *Engine) DenyExpress(ctx context.Context, actor string, id, reason string) (ExpressRequest, error) {
-	return e.decideExpress(ctx, actor, id, false, reason)
-}
-
-func (e *Engine) decideExpress(ctx context.Context, actor string, id string, approve bool, reason string) (ExpressRequest, error) {
-	return call(ctx, e, actor, func(t *tx) (ExpressRequest, error) {
-		x := t.s.Express[id]
-		if x == nil {
-			return ExpressRequest{}, ErrUnknownExpress
-		}
-		if x.State != "pending" {
-			return ExpressRequest{}, ErrAlreadyDecided
-		}
-		reason, err := cleanText(reason, "reason", false)
-		if err != nil {
-			return ExpressRequest{}, err
-		}
-		ev := Event{Type: EvExpressDenied, Express: id, Ticket: x.Ticket, Number: x.Number, Window: x.Window, Reason: reason}
-		if approve {
-			ev.Type = EvExpressApproved
-		}
-		t.emit(ev)
-		return *t.s.Express[id], nil
 	})
 }
 
@@ -632,21 +564,6 @@ func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, se
 			t.emit(Event{Type: EvTempOpened, Window: window, Services: slices.Compact(slices.Sorted(slices.Values(services)))})
 		}
 		return t.s.WindowView(window), nil
-	})
-}
-
-// AckRefusal records that the duty director has seen a filed refusal.
-func (e *Engine) AckRefusal(ctx context.Context, actor, id string) (RefusalView, error) {
-	return call(ctx, e, actor, func(t *tx) (RefusalView, error) {
-		r := t.s.Refusals[id]
-		if r == nil {
-			return RefusalView{}, ErrUnknownRefusal
-		}
-		if r.AckedBy != "" {
-			return RefusalView{}, ErrAlreadyDecided
-		}
-		t.emit(Event{Type: EvRefusalAcked, Refusal: id, Ticket: r.Ticket, Number: r.Number, Window: r.Window})
-		return t.s.RefusalView(id), nil
 	})
 }
 

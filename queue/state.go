@@ -111,37 +111,6 @@ type Slip struct {
 	Used       bool      `json:"used,omitempty"`
 }
 
-// ExpressRequest asks the duty director to let a ticket be served first (快捷服务).
-type ExpressRequest struct {
-	ID        string    `json:"id"`
-	Ticket    string    `json:"ticket"`
-	Number    string    `json:"number"`
-	Window    int       `json:"window,omitempty"`
-	Staff     string    `json:"staff"`
-	Reason    string    `json:"reason"`
-	At        time.Time `json:"at"`
-	State     string    `json:"state"` // pending, approved, denied
-	DecidedBy string    `json:"decided_by,omitempty"`
-	DecidedAt time.Time `json:"decided_at,omitzero"`
-	Note      string    `json:"note,omitempty"`
-}
-
-// Refusal is a filed refusal (否定报备): the matter was refused at the window,
-// with the reason and the legal basis, for the duty director to acknowledge.
-type Refusal struct {
-	ID      string    `json:"id"`
-	Ticket  string    `json:"ticket"`
-	Number  string    `json:"number"`
-	Service string    `json:"service"`
-	Window  int       `json:"window"`
-	Staff   string    `json:"staff"`
-	Reason  string    `json:"reason"`
-	Basis   string    `json:"basis"`
-	At      time.Time `json:"at"`
-	AckedBy string    `json:"acked_by,omitempty"`
-	AckedAt time.Time `json:"acked_at,omitzero"`
-}
-
 // Case is a matter accepted at the window and finished later (限时办结).
 type Case struct {
 	ID       string    `json:"id"`
@@ -415,16 +384,8 @@ func (s *State) apply(e *Event) {
 				}
 			}
 		}
-		for id, x := range s.Express {
-			if x.State != "pending" {
-				delete(s.Express, id)
-			}
-		}
-		for id, r := range s.Refusals {
-			if r.AckedBy != "" {
-				delete(s.Refusals, id)
-			}
-		}
+		s.expressDayOpened()
+		s.refusalDayOpened()
 		for id, c := range s.Cases {
 			if !c.Done.IsZero() {
 				delete(s.Cases, id)
@@ -442,11 +403,7 @@ func (s *State) apply(e *Event) {
 		for _, b := range s.Backup {
 			b.Open, b.Manual = false, false
 		}
-		for _, x := range s.Express {
-			if x.State == "pending" {
-				x.State, x.DecidedAt, x.Note = "denied", e.At, "day closed"
-			}
-		}
+		s.expressDayClosed(e)
 	case EvTicketIssued:
 		t := &Ticket{ID: e.Ticket, Number: e.Number, Service: e.Service, Day: s.Day, State: TicketWaiting,
 			Channel: e.Channel, Priority: e.Priority, QueueSeq: e.Seq,
@@ -521,36 +478,15 @@ func (s *State) apply(e *Event) {
 		}
 		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, sl.Window, e.At, e.Seq, 0, 0
 		s.setState(t, TicketWaiting)
-	case EvTicketRejected:
-		s.window(e.Window).Current = ""
-		s.setState(t, TicketRejected)
-		s.Refusals[e.Refusal] = &Refusal{ID: e.Refusal, Ticket: t.ID, Number: t.Number, Service: t.Service,
-			Window: e.Window, Staff: t.Staff, Reason: e.Reason, Basis: e.Basis, At: e.At}
+	case EvTicketRejected, EvRefusalAcked:
+		s.applyRefusal(e, t)
 	case EvTicketCancelled:
 		if t.Window != 0 && s.window(t.Window).Current == t.ID {
 			s.window(t.Window).Current = ""
 		}
 		s.setState(t, TicketCancelled)
-	case EvExpressAsked:
-		s.Express[e.Express] = &ExpressRequest{ID: e.Express, Ticket: t.ID, Number: t.Number, Window: e.Window,
-			Staff: e.Actor, Reason: e.Reason, At: e.At, State: "pending"}
-		t.Express = e.Express
-	case EvExpressApproved:
-		x := s.Express[e.Express]
-		x.State, x.DecidedBy, x.DecidedAt = "approved", e.Actor, e.At
-		if t != nil && t.Class > ClassExpress {
-			queued := t.State.Queued()
-			if queued {
-				s.dequeue(t) // its place changes
-			}
-			t.Class = ClassExpress
-			if queued {
-				s.enqueue(t)
-			}
-		}
-	case EvExpressDenied:
-		x := s.Express[e.Express]
-		x.State, x.DecidedBy, x.DecidedAt, x.Note = "denied", e.Actor, e.At, e.Reason
+	case EvExpressAsked, EvExpressApproved, EvExpressDenied:
+		s.applyExpress(e, t)
 	case EvRatingGiven:
 		t.Rating = e.Score
 	case EvBackupOpened:
@@ -575,9 +511,6 @@ func (s *State) apply(e *Event) {
 		s.window(e.Window).UncoveredSince = e.At
 	case EvPostCovered:
 		s.window(e.Window).UncoveredSince = time.Time{}
-	case EvRefusalAcked:
-		r := s.Refusals[e.Refusal]
-		r.AckedBy, r.AckedAt = e.Actor, e.At
 	case EvCaseWarned:
 		s.Cases[e.Case].Warned = true
 	case EvCaseDone:

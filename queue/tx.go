@@ -54,8 +54,11 @@ func (t *tx) dayOf(tm time.Time) string {
 }
 
 // clock is the time of day of t.now in the hall's zone, in minutes.
-func (t *tx) clock() int {
-	l := t.now.In(t.e.loc)
+func (t *tx) clock() int { return minuteOfDay(t.now, t.e.loc) }
+
+// minuteOfDay is now's minute of the day in loc.
+func minuteOfDay(now time.Time, loc *time.Location) int {
+	l := now.In(loc)
 	return l.Hour()*60 + l.Minute()
 }
 

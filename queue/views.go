@@ -320,17 +320,6 @@ func (s *State) SlipView(id string) SlipView {
 		Missing: slices.Clone(sl.Missing), ValidUntil: sl.ValidUntil, Used: sl.Used}
 }
 
-// RefusalView is a filed refusal as the API shows it.
-type RefusalView = Refusal
-
-// RefusalView returns a copy of refusal id.
-func (s *State) RefusalView(id string) RefusalView {
-	if r := s.Refusals[id]; r != nil {
-		return *r
-	}
-	return RefusalView{}
-}
-
 // StaffView is what the public may know of a staff member (公示).
 type StaffView struct {
 	JobNo  string `json:"job_no"`
@@ -364,7 +353,7 @@ func (s *State) WindowView(id int) WindowView {
 	}
 	w := s.peek(id)
 	v := WindowView{ID: id, Name: c.Name, NameEn: c.NameEn, ServicesA: nonNil(c.ServicesA), ServicesB: nonNil(c.ServicesB),
-		BackupActive: []string{}, Temporary: w.Temporary, State: "closed", Uncovered: !w.UncoveredSince.IsZero()}
+		BackupActive: []string{}, Temporary: slices.Clone(w.Temporary), State: "closed", Uncovered: !w.UncoveredSince.IsZero()}
 	for _, b := range c.ServicesB {
 		if bs := s.Backup[b]; bs != nil && bs.Open {
 			v.BackupActive = append(v.BackupActive, b)
@@ -383,6 +372,50 @@ func (s *State) WindowView(id int) WindowView {
 		v.State = string(t.State)
 	}
 	return v
+}
+
+// Public returns the window as a public screen shows it: its ticket in hand
+// in its public view.
+func (v WindowView) Public() WindowView {
+	if v.Current != nil {
+		t := v.Current.Public()
+		v.Current = &t
+	}
+	return v
+}
+
+// Public returns what a public screen (hall TV, kiosk, window screen,
+// evaluator) shows of the ticket: an allowlist of its fields, never its id or
+// slip, the keys to the ticket.
+func (v TicketView) Public() TicketView {
+	return TicketView{Number: v.Number, Service: v.Service, State: v.State, Position: v.Position, Ahead: v.Ahead,
+		EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Window: v.Window, WindowName: v.WindowName,
+		ForWindow: v.ForWindow, ForWindowName: v.ForWindowName, Calls: v.Calls, Express: v.Express,
+		Return: v.Return, Priority: v.Priority, Rating: v.Rating}
+}
+
+// WhereaboutsView is a staff member's whereabouts as the hall's board shows
+// it (工作人员去向).
+type WhereaboutsView struct {
+	Status string    `json:"status"`
+	Note   string    `json:"note,omitempty"`
+	Since  time.Time `json:"since"`
+	Name   string    `json:"name"`
+	NameEn string    `json:"name_en,omitempty"`
+}
+
+// Whereabouts returns the whereabouts board: job number → where the staff
+// member is.
+func (s *State) Whereabouts() map[string]WhereaboutsView {
+	m := make(map[string]WhereaboutsView, len(s.Where))
+	for jobNo, w := range s.Where {
+		v := WhereaboutsView{Status: w.Status, Note: w.Note, Since: w.Since}
+		if st := s.Config.StaffByJobNo(jobNo); st != nil {
+			v.Name, v.NameEn = st.Name, st.NameEn
+		}
+		m[jobNo] = v
+	}
+	return m
 }
 
 // Windows returns every window's view, in configuration order.

@@ -1,6 +1,8 @@
 // director.js — the duty director's console, minimal for now: the live hall
 // (windows, queues), express requests to approve or deny, refusals to
-// acknowledge, device status.
+// acknowledge, device status. It is a `director` client of /ws: the server
+// pushes the hall and what waits for the director (`pending`, as
+// GET /api/pending) in each snapshot and state, so the page only renders.
 //
 // Address: /director.html[?lang=en]; log in as the duty director.
 (async function () {
@@ -9,8 +11,8 @@
   await Q.init();
 
   let hall = null;
+  let pending = null;
   let conn = null;
-  let refreshTimer = null;
 
   $('#d-login-form').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -51,15 +53,9 @@
     Q.show('#d-main', true);
     Q.show('#d-logout', true);
     conn = Q.connect({
-      client: 'hall',
-      onSnapshot: (m) => { hall = m.hall; render(); refresh(); },
-      onState: (m) => { hall = m.hall; render(); },
-      onEvent(ev) {
-        if (/^(express_|ticket_rejected|refusal_|device_status|case_)/.test(ev.type)) {
-          clearTimeout(refreshTimer);
-          refreshTimer = setTimeout(refresh, 200);
-        }
-      },
+      client: 'director',
+      onSnapshot: (m) => { hall = m.hall; pending = m.pending; render(); renderPending(); },
+      onState: (m) => { hall = m.hall; pending = m.pending; render(); renderPending(); },
     });
   }
 
@@ -88,17 +84,12 @@
     } catch (err) {
       $('#d-msg').textContent = err.message;
     }
-    refresh();
+    // The state that follows the decision redraws the lists.
   }
 
-  async function refresh() {
-    let p;
-    try {
-      p = await Q.api('GET', '/api/pending');
-    } catch (err) {
-      $('#d-msg').textContent = err.message;
-      return;
-    }
+  function renderPending() {
+    const p = pending;
+    if (!p) return;
     const none = () => el('li', { class: 'empty', text: t('web.dir.none') });
     const ex = p.express.map((x) => el('li', {},
       el('span', { text: t('web.dir.request', { window: winName(x.window), number: x.number, staff: x.staff }) }),

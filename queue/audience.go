@@ -1,0 +1,296 @@
+package queue
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// This file says who may see each event, and what a public screen gets of it.
+// The realtime hub (package display) only routes by it: it asks an event's
+// Audience, asks each client's Listener whether it Hears it, and sends a
+// public listener the PublicEvent, a phone the TicketEvent.
+//
+// Privacy is an allowlist: a public screen (hall TV, kiosk, window screen,
+// evaluator) gets an event's envelope (seq, at, type, actor, window) and the
+// fields its type lists in eventSpecs, nothing else. An event type with no
+// entry there reaches no screen, no terminal, no phone and not the director:
+// only the hall's device agents, which hear every event in full. A test walks
+// the EventType constants of the package and fails for one without an entry.
+
+// Audience is who may see one event.
+type Audience struct {
+	// Public: the hall screens and kiosks hear it, with its type's allowlisted
+	// fields only.
+	Public bool
+	// Windows hear it: their screens and evaluators with the allowlisted
+	// fields, their counter terminals in full. AllWindows: every window.
+	Windows    []int
+	AllWindows bool
+	// Terminals are windows whose counter terminals alone hear it: alerts for
+	// the staff there (a backup opened for a B service, an express decision).
+	Terminals []int
+	// Staff are the job numbers whose counter terminal hears it, at whichever
+	// window they are signed in (the B-post holders asked to cover).
+	Staff []string
+	// Director: the duty director's console hears it, in full.
+	Director bool
+	// Tickets are the tickets whose phone pages hear it, each of its own
+	// ticket only (TicketEvent).
+	Tickets []string
+}
+
+// ListenerKind is what a client of the realtime stream is, for the rules of
+// who hears what.
+type ListenerKind uint8
+
+// The kinds of listeners.
+const (
+	ListenPublic   ListenerKind = iota // a hall screen or a kiosk: public fields
+	ListenWindow                       // a window's screen or evaluator: its window's events, public fields
+	ListenTerminal                     // a window's counter terminal (staff): in full
+	ListenDirector                     // the duty director's console: in full
+	ListenPhone                        // a citizen's phone page, for one ticket
+	ListenAgent                        // a device agent: every event, in full
+)
+
+// Listener is one client of the realtime stream: its kind, the window of a
+// window screen or terminal, the staff member at a terminal, the ticket of a
+// phone.
+type Listener struct {
+	Kind   ListenerKind
+	Window int
+	Staff  string
+	Ticket string
+}
+
+// Hears reports whether l hears an event of audience a, and whether in full;
+// otherwise it gets the PublicEvent only.
+func (a *Audience) Hears(l Listener) (hears, full bool) {
+	switch l.Kind {
+	case ListenAgent:
+		return true, true
+	case ListenPublic:
+		return a.Public, false
+	case ListenDirector:
+		return a.Director, true
+	case ListenPhone:
+		return l.Ticket != "" && slices.Contains(a.Tickets, l.Ticket), true
+	case ListenWindow:
+		return a.AllWindows || slices.Contains(a.Windows, l.Window), false
+	case ListenTerminal:
+		return a.AllWindows || slices.Contains(a.Windows, l.Window) || slices.Contains(a.Terminals, l.Window) ||
+			l.Staff != "" && slices.Contains(a.Staff, l.Staff), true
+	}
+	return false, false
+}
+
+// eventSpec is what an event type declares about its audience.
+type eventSpec struct {
+	// public are the JSON fields, besides the envelope, that a public screen
+	// gets.
+	public []string
+	// director: the duty director's console hears it.
+	director bool
+	// more adds to the audience what the state (after the event) tells.
+	more func(s *State, e *Event, a *Audience)
+}
+
+// envelopeFields every public screen gets of an event it hears.
+var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
+
+// eventSpecs declares, per event type, what a public screen gets and who
+// else hears it. Every event is heard by the windows it names (Window,
+// ToWindow: their screens and terminals) and by the phone of the ticket it
+// names (Ticket), and every declared type by the public screens.
+var eventSpecs = mergeSpecs(hallEvents, expressEvents, refusalEvents)
+
+// mergeSpecs joins the declarations of the workflows' files.
+func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
+	out := map[EventType]eventSpec{}
+	for _, m := range all {
+		for t, s := range m {
+			if _, ok := out[t]; ok {
+				panic(fmt.Sprintf("queue: event type %s declared twice", t))
+			}
+			out[t] = s
+		}
+	}
+	return out
+}
+
+// hallEvents are the declarations of the events not yet in a workflow's own
+// file.
+var hallEvents = map[EventType]eventSpec{
+	EvConfigChanged: {public: []string{"config"}, director: true,
+		more: func(_ *State, _ *Event, a *Audience) { a.AllWindows = true }},
+	EvDayOpened: {public: []string{"day"}, director: true},
+	EvDayClosed: {public: []string{"day"}, director: true,
+		more: func(_ *State, e *Event, a *Audience) { a.Tickets = append(a.Tickets, e.Tickets...) }},
+
+	EvTicketIssued:    {public: []string{"number", "service", "channel", "priority"}},
+	EvTicketCalled:    {public: []string{"number", "service", "out_of_order"}},
+	EvTicketRecalled:  {public: []string{"number", "service", "count"}},
+	EvServiceStarted:  {public: []string{"number", "service"}},
+	EvServiceFinished: {public: []string{"number", "service", "due"}},
+	EvTicketNoShow:    {public: []string{"number", "service", "requeued"}},
+	EvTicketTransfer:  {public: []string{"number", "service", "to_service", "to_window"}},
+	EvTicketSuspended: {public: []string{"number", "service", "valid_until"}},
+	EvTicketReturned:  {public: []string{"number", "service"}},
+	EvTicketCancelled: {public: []string{}},
+
+	EvRatingGiven: {public: []string{"number", "service", "score", "staff"}},
+
+	EvBackupOpened: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
+	EvBackupClosed: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
+	EvTempOpened:   {public: []string{"services"}, director: true},
+	EvTempClosed:   {public: []string{}, director: true},
+
+	EvSignedIn:       {public: []string{"staff"}},
+	EvSignedOut:      {public: []string{"staff", "note"}},
+	EvSignoutAllowed: {public: []string{}, director: true},
+	EvWhereabouts:    {public: []string{"staff", "status", "note"}},
+	EvCoverNeeded: {public: []string{"staff", "cover"}, director: true,
+		more: func(_ *State, e *Event, a *Audience) { a.Staff = append(a.Staff, e.Cover...) }},
+	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
+
+	EvCaseWarned:   {public: []string{"number", "due"}, director: true},
+	EvCaseDone:     {public: []string{"number", "notified"}, director: true},
+	EvDeviceStatus: {public: []string{"device", "status", "note", "kiosks"}, director: true},
+	EvEventsLost:   {public: []string{"count", "note"}, director: true},
+}
+
+// backupWindows adds the windows that serve the service as B: their terminals
+// are alerted when its backup opens or closes.
+func backupWindows(s *State, e *Event, a *Audience) {
+	if s.Config == nil {
+		return
+	}
+	for _, w := range s.Config.Windows {
+		if slices.Contains(w.ServicesB, e.Service) {
+			a.Terminals = append(a.Terminals, w.ID)
+		}
+	}
+}
+
+// Declared reports whether events of type t have a declared audience.
+func Declared(t EventType) bool {
+	_, ok := eventSpecs[t]
+	return ok
+}
+
+// Audience returns who may see e, an event folded into s (s is the state
+// after it, or later). An event of an undeclared type has the empty
+// audience: only device agents hear it.
+func (s *State) Audience(e *Event) Audience {
+	spec, ok := eventSpecs[e.Type]
+	if !ok {
+		return Audience{}
+	}
+	a := Audience{Public: true, Director: spec.director}
+	for _, w := range []int{e.Window, e.ToWindow} {
+		if w != 0 && !slices.Contains(a.Windows, w) {
+			a.Windows = append(a.Windows, w)
+		}
+	}
+	if e.Ticket != "" {
+		a.Tickets = append(a.Tickets, e.Ticket)
+	}
+	if spec.more != nil {
+		spec.more(s, e, &a)
+	}
+	return a
+}
+
+// PublicFields returns the JSON names of the fields of an event of type t that
+// a public screen gets: the envelope and the type's allowlist (the envelope
+// alone for an undeclared type).
+func PublicFields(t EventType) []string {
+	return slices.Concat(envelopeFields, eventSpecs[t].public)
+}
+
+// eventFieldIndex maps an Event field's JSON name to its index.
+var eventFieldIndex = func() map[string]int {
+	m := map[string]int{}
+	rt := reflect.TypeFor[Event]()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		m[name] = i
+	}
+	return m
+}()
+
+// publicIndex holds, per declared type, the indexes of the fields a public
+// screen gets. A name in eventSpecs that is no field of Event panics at
+// start (and in every test).
+var publicIndex = func() map[EventType][]int {
+	m := map[EventType][]int{}
+	for t := range eventSpecs {
+		for _, name := range PublicFields(t) {
+			i, ok := eventFieldIndex[name]
+			if !ok {
+				panic(fmt.Sprintf("queue: public field %q of %s is no field of Event", name, t))
+			}
+			m[t] = append(m[t], i)
+		}
+	}
+	return m
+}()
+
+var envelopeIndex = func() []int {
+	var out []int
+	for _, name := range envelopeFields {
+		out = append(out, eventFieldIndex[name])
+	}
+	return out
+}()
+
+// PublicEvent returns what a public screen gets of e: a copy with only the
+// envelope and the allowlisted fields of its type set.
+func PublicEvent(e *Event) Event {
+	var out Event
+	idx, ok := publicIndex[e.Type]
+	if !ok {
+		idx = envelopeIndex
+	}
+	src, dst := reflect.ValueOf(e).Elem(), reflect.ValueOf(&out).Elem()
+	for _, i := range idx {
+		dst.Field(i).Set(src.Field(i))
+	}
+	if out.Config != nil {
+		out.Config = out.Config.Public()
+	}
+	return out
+}
+
+// TicketEvent returns what the phone page of ticket id gets of e: an event
+// that lists tickets (the day's close) lists its own only.
+func TicketEvent(e *Event, id string) Event {
+	out := e.ForClients()
+	if out.Tickets != nil {
+		out.Tickets = []string{id}
+	}
+	return out
+}
+
+// ForClients returns e as any client may get it: without the citizen's ID
+// hash, with the configuration's public part.
+func (e *Event) ForClients() Event {
+	out := *e
+	out.IDHash = ""
+	if out.Config != nil {
+		out.Config = out.Config.Public()
+	}
+	return out
+}
+
+// EventTypes lists the event types with a declared audience, sorted.
+func EventTypes() []EventType {
+	out := make([]EventType, 0, len(eventSpecs))
+	for t := range eventSpecs {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
