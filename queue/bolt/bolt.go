@@ -657,13 +657,16 @@ func (d *DB) room(n int64) bool {
 // into the header. Then the data file is marked as having a log in use.
 func (d *DB) claim() error {
 	if !d.fresh {
+		// The old file is closed first: Windows renames nothing over an
+		// open file.
+		if d.wal != nil {
+			_ = d.wal.Close()
+			d.wal = nil
+		}
 		size := min(walChunk, d.walCap)
 		f, err := createWAL(d.fs, d.walPath, size, d.epoch+1)
 		if err != nil {
 			return fmt.Errorf("create %s: %w", d.walPath, err)
-		}
-		if d.wal != nil {
-			_ = d.wal.Close()
 		}
 		d.wal, d.walSize, d.epoch, d.slot, d.fresh = f, size, d.epoch+1, 0, true
 	} else if err := d.writeEpoch(); err != nil {
