@@ -33,7 +33,11 @@ func deps(t *testing.T, goos string, pkgs ...string) []string {
 }
 
 // TestArch_layout holds the layout the packages show: the HTTP side does not
-// depend on the hardware side, the drivers take what they print from their
+// depend on the hardware side, and its three jobs are packages of their own
+// that share only the one error answer (display/internal/answer) and the
+// guards (display/guard): the JSON API (display/api) imports neither the
+// realtime hub (display) nor the screens (display/static), and the screens
+// import neither of the others; the drivers take what they print from their
 // caller (nothing of qcall but internal packages), and the simulator and the
 // load commands stay out of the production agent and server.
 func TestArch_layout(t *testing.T) {
@@ -42,6 +46,20 @@ func TestArch_layout(t *testing.T) {
 			for _, p := range deps(t, goos, "./display/...") {
 				if strings.HasPrefix(p, "qcall/devices/") {
 					t.Errorf("display depends on %s", p)
+				}
+			}
+			for pkg, banned := range map[string][]string{
+				"./display/api":             {"qcall/display", "qcall/display/static"},
+				"./display/static":          {"qcall/display", "qcall/display/api"},
+				"./display/guard":           {"qcall/display", "qcall/display/api", "qcall/display/static"},
+				"./display/internal/answer": {"qcall/display", "qcall/display/api", "qcall/display/static", "qcall/display/guard"},
+				"./display":                 {"qcall/display/api", "qcall/display/static"},
+			} {
+				d := deps(t, goos, pkg)
+				for _, b := range banned {
+					if slices.Contains(d, b) {
+						t.Errorf("%s depends on %s", pkg, b)
+					}
 				}
 			}
 			for _, driver := range []string{"escpos", "led", "keypad"} {

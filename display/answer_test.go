@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,24 +15,25 @@ import (
 	"testing/fstest"
 
 	"qcall/assets"
-	"qcall/display"
+	"qcall/display/guard"
+	"qcall/display/static"
 )
 
-// TestAnswerError_everyJob: an error answered by any of the package's jobs —
+// TestAnswerError_everyJob: an error answered by any of the HTTP side's jobs —
 // the API, the hub before the upgrade and its voice, the screens, the photos
 // and the host guard — has one shape: the status of its code, JSON with the
 // code and the catalogue's message in the request's language, no-store and
 // nosniff.
 func TestAnswerError_everyJob(t *testing.T) {
 	env := newHubEnv(t)
-	static, err := display.NewStatic(display.StaticOptions{})
+	screens, err := static.New(static.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	static.Register(mux)
-	mux.Handle("GET /photos/{file}", display.Photos(fstest.MapFS{}))
-	guarded := httptest.NewServer(display.LoopbackHosts(mux, func() []string { return nil }))
+	screens.Register(mux)
+	mux.Handle("GET /photos/{file}", static.Photos(fstest.MapFS{}))
+	guarded := httptest.NewServer(guard.LoopbackHosts(mux, func() []string { return nil }))
 	defer guarded.Close()
 	tests := []struct {
 		job, url, host string
@@ -84,11 +86,18 @@ func TestAnswerError_everyJob(t *testing.T) {
 	}
 }
 
-// TestAnswerError_one reads the package's source: one function writes an
-// error answer (newErrorBody, or net/http's plain-text Error), so that every
-// job answers errors alike.
+// TestAnswerError_one reads the source of every package of the HTTP side
+// (display and the packages under it): one function writes an error answer
+// (answer.NewBody, or net/http's plain-text Error), answer.Error, so that
+// every job answers errors alike.
 func TestAnswerError_one(t *testing.T) {
-	files, err := filepath.Glob("*.go")
+	var files []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+			files = append(files, path)
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +123,11 @@ func TestAnswerError_one(t *testing.T) {
 				}
 				switch f := call.Fun.(type) {
 				case *ast.Ident:
-					if f.Name == "newErrorBody" {
+					if f.Name == "NewBody" {
 						writers = append(writers, fn.Name.Name+" ("+fset.Position(call.Pos()).String()+")")
 					}
 				case *ast.SelectorExpr:
-					if x, ok := f.X.(*ast.Ident); ok && x.Name == "http" && f.Sel.Name == "Error" {
+					if x, ok := f.X.(*ast.Ident); ok && (x.Name == "http" && f.Sel.Name == "Error" || x.Name == "answer" && f.Sel.Name == "NewBody") {
 						writers = append(writers, fn.Name.Name+" ("+fset.Position(call.Pos()).String()+")")
 					}
 				}
@@ -126,8 +135,8 @@ func TestAnswerError_one(t *testing.T) {
 			})
 		}
 	}
-	if len(writers) != 1 || !strings.HasPrefix(writers[0], "answerError ") {
+	if len(writers) != 1 || !strings.HasPrefix(writers[0], "Error (internal/answer/answer.go:") {
 		slices.Sort(writers)
-		t.Errorf("error answers are written by %q; want answerError alone", writers)
+		t.Errorf("error answers are written by %q; want answer.Error alone", writers)
 	}
 }

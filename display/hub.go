@@ -27,8 +27,8 @@ import (
 // device name) of its device token, bearer token or session cookie. A request
 // without valid credentials is an error; the Hub answers it with the error's
 // code (unauthorized: 401). It must accept the device token in the ?token= query
-// too, since a browser cannot set headers on a websocket. APIAuthenticate gives
-// the API's.
+// too, since a browser cannot set headers on a websocket. The API's is
+// api.API.Authenticate (package display/api).
 type Authenticate func(r *http.Request) (role queue.Role, actor string, err error)
 
 // HubOptions configure a Hub.

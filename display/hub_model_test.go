@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"qcall/display/api"
 	"qcall/queue"
+	"qcall/queue/bolt"
 )
 
 // TestHub_ViewsOffEngine: the hub builds its views from its own read model,
@@ -18,8 +21,24 @@ import (
 // building views (its read model locked), the engine still answers issue and
 // call-next at once; once let go, the hall screen gets the view with both.
 func TestHub_ViewsOffEngine(t *testing.T) {
-	h := newAPITestHall(t, queue.Demo())
-	hub, err := NewHub(HubOptions{Engine: h.eng, Authenticate: APIAuthenticate(h.api)})
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := queue.Open(store, queue.Options{Config: queue.Demo(), Clock: queue.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), IDKey: []byte("k")})
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		eng.Close()
+		store.Close()
+	})
+	a, err := api.New(api.Options{Engine: eng, Secret: []byte("hub-test-secret-0123456789"), DemoCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := NewHub(HubOptions{Engine: eng, Authenticate: a.Authenticate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,17 +82,17 @@ func TestHub_ViewsOffEngine(t *testing.T) {
 	}()
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := h.eng.SignIn(tctx, "1001", 1); err != nil {
+	if _, err := eng.SignIn(tctx, "1001", 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.eng.IssueTicket(tctx, "kiosk-1", queue.IssueRequest{Service: "employment"}); err != nil {
+	if _, err := eng.IssueTicket(tctx, "kiosk-1", queue.IssueRequest{Service: "employment"}); err != nil {
 		t.Fatalf("issue while the hub builds views: %v", err)
 	}
-	tv, err := h.eng.CallNext(tctx, "1001", 1)
+	tv, err := eng.CallNext(tctx, "1001", 1)
 	if err != nil {
 		t.Fatalf("call-next while the hub builds views: %v", err)
 	}
-	last, err := h.eng.Seq(tctx)
+	last, err := eng.Seq(tctx)
 	if err != nil {
 		t.Fatal(err)
 	}

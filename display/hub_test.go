@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"qcall/display"
+	"qcall/display/api"
 	"qcall/queue"
 	"qcall/queue/bolt"
 )
@@ -59,11 +60,11 @@ func newHubEnvOn(tb testing.TB, wrap func(net.Listener) net.Listener, opts ...fu
 		store.Close()
 		tb.Fatal(err)
 	}
-	api, err := display.NewAPI(display.APIOptions{Engine: eng, Secret: []byte("hub-test-secret-0123456789"), DemoCredentials: true})
+	a, err := api.New(api.Options{Engine: eng, Secret: []byte("hub-test-secret-0123456789"), DemoCredentials: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	o := display.HubOptions{Engine: eng, Authenticate: display.APIAuthenticate(api)}
+	o := display.HubOptions{Engine: eng, Authenticate: a.Authenticate}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -77,7 +78,7 @@ func newHubEnvOn(tb testing.TB, wrap func(net.Listener) net.Listener, opts ...fu
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", hub)
 	mux.HandleFunc("GET /api/voice/{lang}/{number}/{window}", hub.ServeVoice)
-	mux.Handle("/", api)
+	mux.Handle("/", a)
 	srv := httptest.NewUnstartedServer(mux)
 	if wrap != nil {
 		srv.Listener = wrap(srv.Listener)
@@ -940,11 +941,11 @@ func TestHub_StartUnderLoad(t *testing.T) {
 		}()
 	}
 	<-started
-	api, err := display.NewAPI(display.APIOptions{Engine: e.eng, Secret: []byte("hub-test-secret-0123456789"), DemoCredentials: true})
+	a, err := api.New(api.Options{Engine: e.eng, Secret: []byte("hub-test-secret-0123456789"), DemoCredentials: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := display.NewHub(display.HubOptions{Engine: e.eng, Authenticate: display.APIAuthenticate(api)})
+	hub, err := display.NewHub(display.HubOptions{Engine: e.eng, Authenticate: a.Authenticate})
 	if err != nil {
 		t.Fatal(err)
 	}

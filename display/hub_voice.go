@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"qcall/announce"
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
@@ -26,7 +27,7 @@ import (
 func (h *Hub) ServeVoice(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(w, r, errorf(codeMethodNotAllowed, "allowed: GET, HEAD"))
+		h.fail(w, r, answer.Errorf(answer.CodeMethodNotAllowed, "allowed: GET, HEAD"))
 		return
 	}
 	lang, number, window, ok := voiceParams(r)
@@ -36,7 +37,7 @@ func (h *Hub) ServeVoice(w http.ResponseWriter, r *http.Request) {
 		h.logMu.Unlock()
 	}
 	if !ok {
-		h.fail(w, r, errorf(codeNotFound, "no such announcement"))
+		h.fail(w, r, answer.Errorf(answer.CodeNotFound, "no such announcement"))
 		return
 	}
 	a, err := h.voices.get(lang+"/"+number+"/"+strconv.Itoa(window), func() ([]byte, error) {
@@ -51,7 +52,7 @@ func (h *Hub) ServeVoice(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, announce.ErrBadNumber), errors.Is(err, announce.ErrBadWindow), errors.Is(err, announce.ErrNoLanguage):
-		h.fail(w, r, errorf(codeNotFound, "no such announcement"))
+		h.fail(w, r, answer.Errorf(answer.CodeNotFound, "no such announcement"))
 		return
 	case err != nil:
 		h.fail(w, r, err)

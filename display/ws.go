@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"qcall/assets"
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
@@ -39,7 +40,7 @@ var wsPong = prepared([]byte(`{"type":"pong"}`))
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		h.fail(w, r, errorf(codeMethodNotAllowed, "allowed: GET"))
+		h.fail(w, r, answer.Errorf(answer.CodeMethodNotAllowed, "allowed: GET"))
 		return
 	}
 	h.mu.Lock()
@@ -50,20 +51,20 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !h.originAllowed(r) {
-		h.fail(w, r, errorf(codeForbidden, "origin %s may not open the websocket", r.Header.Get("Origin")))
+		h.fail(w, r, answer.Errorf(answer.CodeForbidden, "origin %s may not open the websocket", r.Header.Get("Origin")))
 		return
 	}
 	q := r.URL.Query()
 	kind, ok := parseKind(q.Get("client"))
 	if !ok {
-		h.fail(w, r, errorf(queue.ErrInvalid.Code, "client must be one of %s", strings.Join(kindNames[:], ", ")))
+		h.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "client must be one of %s", strings.Join(kindNames[:], ", ")))
 		return
 	}
 	since := int64(-1)
 	if s := q.Get("since"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 63)
 		if err != nil {
-			h.fail(w, r, errorf(queue.ErrInvalid.Code, "since must be a seq"))
+			h.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "since must be a seq"))
 			return
 		}
 		since = int64(n)
@@ -72,7 +73,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if kind.needsWindow() {
 		n, err := strconv.Atoi(q.Get("window"))
 		if err != nil || n < 1 {
-			h.fail(w, r, errorf(queue.ErrInvalid.Code, "window must be a window id"))
+			h.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "window must be a window id"))
 			return
 		}
 		h.logMu.Lock()
@@ -88,7 +89,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if kind == kindPhone {
 		ticket = q.Get("ticket")
 		if ticket == "" {
-			h.fail(w, r, errorf(queue.ErrInvalid.Code, "a phone needs its ticket id"))
+			h.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "a phone needs its ticket id"))
 			return
 		}
 		if _, err := h.eng.Ticket(r.Context(), ticket); err != nil {
@@ -103,7 +104,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !slices.Contains(kindRoles[kind], role) {
-			h.fail(w, r, errorf(codeForbidden, "role %s may not open a %s client", role, kind))
+			h.fail(w, r, answer.Errorf(answer.CodeForbidden, "role %s may not open a %s client", role, kind))
 			return
 		}
 		if kind == kindTerminal && role == queue.RoleStaff {

@@ -182,7 +182,7 @@ func TestBrowser_Screens(t *testing.T) {
 	}
 	r.Body.Close()
 	if r.StatusCode != 200 {
-		t.Fatalf("GET /hall.html: %d: cmd/qcall/handler.go must register display.Static and the Hub", r.StatusCode)
+		t.Fatalf("GET /hall.html: %d: cmd/qcall/handler.go must register static.Static and display.Hub", r.StatusCode)
 	}
 	b := browser(t)
 

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"qcall/display"
+	displayapi "qcall/display/api" // as displayapi: main_test.go has a func api
+	"qcall/display/guard"
+	"qcall/display/static"
 )
 
 // handler puts the hall's HTTP surface together: the API, the realtime hub, the
@@ -20,12 +23,12 @@ import (
 func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error, error) {
 	// Logouts are kept in the data folder: a session token outlives a
 	// restart, so its revocation must too.
-	revoked, err := display.OpenRevocations(filepath.Join(m.DataDir, "sessions-revoked"), m.Clock.Now())
+	revoked, err := displayapi.OpenRevocations(filepath.Join(m.DataDir, "sessions-revoked"), m.Clock.Now())
 	if err != nil {
 		return nil, nil, err
 	}
 	m.closed = append(m.closed, revoked.Close)
-	api, err := display.NewAPI(display.APIOptions{
+	a, err := displayapi.New(displayapi.Options{
 		Engine:          m.Engine,
 		Secret:          deriveKey(secret, "session"),
 		DemoCredentials: loopback,
@@ -36,13 +39,13 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	if err != nil {
 		return nil, nil, err
 	}
-	static, err := display.NewStatic(display.StaticOptions{Logger: m.Logger})
+	screens, err := static.New(static.Options{Logger: m.Logger})
 	if err != nil {
 		return nil, nil, err
 	}
 	// A hall's own recordings in <data>/voice/<lang>/<clip>.wav replace the
 	// shipped clips of the same name.
-	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: display.APIAuthenticate(api), Logger: m.Logger,
+	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: a.Authenticate, Logger: m.Logger,
 		VoiceOverride: os.DirFS(filepath.Join(m.DataDir, "voice"))})
 	if err != nil {
 		return nil, nil, err
@@ -55,11 +58,11 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	// needs the connection itself.
 	mux.Handle("GET /ws", hub)
 	mux.HandleFunc("GET /api/voice/{lang}/{number}/{window}", hub.ServeVoice)
-	mux.Handle("/", api)
-	static.Register(mux) // the screens, /t/{id}, /i18n/{lang}.json, GET /api/qr
+	mux.Handle("/", a)
+	screens.Register(mux) // the screens, /t/{id}, /i18n/{lang}.json, GET /api/qr
 	// Staff photos (公示) are files in the data folder's photos/, named in the
 	// configuration (staff photo = "1001.jpg"); only real images are served.
-	mux.Handle("GET /photos/{file}", display.Photos(os.DirFS(filepath.Join(m.DataDir, "photos"))))
+	mux.Handle("GET /photos/{file}", static.Photos(os.DirFS(filepath.Join(m.DataDir, "photos"))))
 	backupKey := deriveKey(secret, "backup")
 	mux.HandleFunc("GET /internal/backup", func(w http.ResponseWriter, r *http.Request) {
 		got, err := hex.DecodeString(r.Header.Get(backupHeader))
@@ -80,7 +83,7 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	// On loopback, only loopback names, the hall's public_url and
 	// --allowed-hosts: a page elsewhere may not rebind its name to this
 	// server.
-	return display.LoopbackHosts(mux, func() []string {
+	return guard.LoopbackHosts(mux, func() []string {
 		hosts := m.AllowedHosts
 		if u, err := url.Parse(m.Engine.CurrentConfig().Hall.PublicURL); err == nil && u.Host != "" {
 			hosts = append(hosts[:len(hosts):len(hosts)], u.Host)

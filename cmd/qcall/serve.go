@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"qcall/display"
+	"qcall/display/guard"
 	"qcall/queue"
 	"qcall/queue/bolt"
 	"qcall/queue/hallfile"
@@ -42,7 +42,7 @@ type Main struct {
 	// StoreOptions are passed to the store (tests cap its size to fill the disk).
 	StoreOptions []bolt.Option
 	// MaxConns and MaxConnsPerAddr bound the open connections (see
-	// display.ConnLimits): 0 is the default, MaxConns from the limit of open
+	// guard.ConnLimits): 0 is the default, MaxConns from the limit of open
 	// files; MaxConnsPerAddr below 0 is no cap per address.
 	MaxConns, MaxConnsPerAddr int
 	// Timeouts of the HTTP server; a zero field is the default.
@@ -175,7 +175,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if maxConns <= 0 {
 		maxConns = defaultMaxConns()
 	}
-	conns := display.NewConnLimiter(display.ConnLimits{MaxConns: maxConns, PerAddr: m.MaxConnsPerAddr, Logger: m.Logger})
+	conns := guard.NewConnLimiter(guard.ConnLimits{MaxConns: maxConns, PerAddr: m.MaxConnsPerAddr, Logger: m.Logger})
 	ln = conns.Listener(ln)
 	m.ln = ln
 	t := m.Timeouts.withDefaults()
@@ -240,7 +240,7 @@ const maxHeaderBytes = 64 << 10
 func defaultMaxConns() int {
 	n := openFilesLimit()
 	if n <= 0 {
-		return display.DefaultMaxConns
+		return guard.DefaultMaxConns
 	}
 	return min(max(n-256, 64), 50000)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"qcall/display"
+	"qcall/display/api"
 	"qcall/queue"
 	"qcall/queue/bolt"
 )
@@ -65,11 +66,11 @@ func startTestHall(ctx context.Context, dir string) (*Hall, error) {
 	if err != nil {
 		return nil, errors.Join(err, closeAll())
 	}
-	api, err := display.NewAPI(display.APIOptions{Engine: eng, Secret: []byte("bench-test-secret-0123456789"), DemoCredentials: true, Logger: log})
+	a, err := api.New(api.Options{Engine: eng, Secret: []byte("bench-test-secret-0123456789"), DemoCredentials: true, Logger: log})
 	if err != nil {
 		return nil, errors.Join(err, closeAll())
 	}
-	hub, err := display.NewHub(display.HubOptions{Engine: eng, Authenticate: display.APIAuthenticate(api), Logger: log})
+	hub, err := display.NewHub(display.HubOptions{Engine: eng, Authenticate: a.Authenticate, Logger: log})
 	if err != nil {
 		return nil, errors.Join(err, closeAll())
 	}
@@ -78,7 +79,7 @@ func startTestHall(ctx context.Context, dir string) (*Hall, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", hub)
-	mux.Handle("/", api)
+	mux.Handle("/", a)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, errors.Join(err, closeAll(hub.Close))

@@ -1,10 +1,18 @@
-package display
+// Package guard holds what stands in front of every job of qcall's HTTP side:
+// the connection limits (ConnLimiter, conns.go: how many connections the
+// server keeps, and how many from one address before a device token or a staff
+// session vouches for one) and the loopback host guard (LoopbackHosts,
+// guard.go). Its refusals are answered by the HTTP side's one error answer
+// (display/internal/answer).
+package guard
 
 import (
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"qcall/display/internal/answer"
 )
 
 // LoopbackHosts wraps next so that it answers only requests whose Host names
@@ -19,7 +27,7 @@ func LoopbackHosts(next http.Handler, extra func() []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := requestHostName(r.Host)
 		if !loopbackName(host) && !hostListed(host, extra) {
-			answerError(w, r, nil, errorf(codeHostNotAllowed, "host %s is not this server's", host))
+			answer.Error(w, r, nil, answer.Errorf(answer.CodeHostNotAllowed, "host %s is not this server's", host))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"bytes"
@@ -15,57 +15,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
 // maxBodyBytes caps a request body; past it the answer is 413 body_too_large.
 const maxBodyBytes = 64 << 10
-
-// sendJSON answers v as JSON with status.
-func sendJSON(w http.ResponseWriter, status int, v any) error {
-	buf := jsonBufs.Get().(*bytes.Buffer)
-	defer putJSONBuf(buf)
-	// Encode adds the newline; its output is json.Marshal's.
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
-		return fmt.Errorf("encode respond: %w", err)
-	}
-	sendRawJSON(w, status, buf.Bytes())
-	return nil
-}
-
-// sendRawJSON answers body, JSON already encoded as sendJSON encodes (with the
-// newline at the end), with status and the headers of every JSON answer.
-func sendRawJSON(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h["Content-Type"] = contentTypeJSON
-	h["X-Content-Type-Options"] = noSniff
-	w.WriteHeader(status)
-	// A failed write means the client went away: nothing more to tell it, and
-	// the change, if any, is already durable.
-	_, _ = w.Write(body)
-}
-
-// The values of the headers every JSON answer carries, shared: a header value
-// set through Header.Set is a new slice each time, and the API answers
-// thousands of requests a second. Nothing appends to them (Header.Add would
-// copy, since their capacity is their length).
-var (
-	contentTypeJSON = []string{"application/json; charset=utf-8"}
-	noSniff         = []string{"nosniff"}
-	noStore         = []string{"no-store"}
-)
-
-// jsonBufs holds the buffers sendJSON encodes into.
-var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// putJSONBuf returns buf to jsonBufs unless an unusually large answer grew it.
-func putJSONBuf(buf *bytes.Buffer) {
-	if buf.Cap() > 64<<10 {
-		return
-	}
-	buf.Reset()
-	jsonBufs.Put(buf)
-}
 
 // decodeBody reads the JSON object of r's body into v. An empty body is taken as
 // {}. Malformed JSON, unknown fields and anything after the object are
@@ -87,7 +42,7 @@ func decodeJSON(rd io.Reader, v any) error {
 		if err != nil {
 			return decodeError(err)
 		}
-		return errorf(codeBadJSON, "one JSON object expected")
+		return answer.Errorf(answer.CodeBadJSON, "one JSON object expected")
 	}
 	return nil
 }
@@ -210,11 +165,11 @@ func decodeError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &tooBig):
-		return errorf(codeBodyTooLarge, "at most %d bytes", tooBig.Limit)
+		return answer.Errorf(answer.CodeBodyTooLarge, "at most %d bytes", tooBig.Limit)
 	case errors.As(err, &typ):
-		return errorf(queue.ErrInvalid.Code, "%s must be %s, not %s", typ.Field, typ.Type, typ.Value)
+		return answer.Errorf(queue.ErrInvalid.Code, "%s must be %s, not %s", typ.Field, typ.Type, typ.Value)
 	default:
-		return errorf(codeBadJSON, "%s", strings.TrimPrefix(err.Error(), "json: "))
+		return answer.Errorf(answer.CodeBadJSON, "%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 }
 
@@ -259,7 +214,7 @@ func (p *muxProbe) WriteHeader(code int)        { p.status = code }
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
-	rec.Header()["Cache-Control"] = noStore
+	rec.Header()["Cache-Control"] = answer.NoStore
 	h, pattern := a.mux.Handler(r)
 	route := pattern
 	if pattern == "" {
@@ -270,11 +225,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case http.StatusMethodNotAllowed:
 			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Allow", p.header.Get("Allow"))
-				a.fail(w, r, errorf(codeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
+				a.fail(w, r, answer.Errorf(answer.CodeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
 			})
 		case http.StatusNotFound:
 			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				a.fail(w, r, errorf(codeNotFound, ""))
+				a.fail(w, r, answer.Errorf(answer.CodeNotFound, ""))
 			})
 		}
 	} else {
@@ -379,3 +334,6 @@ func (m *apiMetrics) write(w io.Writer, services []queue.ServiceView, seq uint64
 	fmt.Fprintln(w, "# TYPE qcall_event_seq gauge")
 	fmt.Fprintf(w, "qcall_event_seq %d\n", seq)
 }
+
+// fail answers err with the HTTP side's one error answer (answer.Error).
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) { answer.Error(w, r, a.log, err) }

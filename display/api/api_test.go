@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"qcall/display/internal/answer"
 	"qcall/queue"
 	"qcall/queue/bolt"
 )
@@ -379,7 +380,7 @@ func TestAPI_Tickets(t *testing.T) {
 	cfg := queue.Demo()
 	cfg.Rules.PersonDailyLimit = 1
 	cfg.Services[5].DailyQuota = 1 // consult
-	h := newAPITestHall(t, cfg, func(o *APIOptions) {
+	h := newAPITestHall(t, cfg, func(o *Options) {
 		o.PublicURL = func(*http.Request) string { return "https://hall.example.gov.cn/" }
 	})
 
@@ -623,9 +624,9 @@ func TestAPI_BadInputChangesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h.t = t
 			r := h.refused(tc.method, tc.path, tc.caller, tc.body, tc.status, tc.code)
-			var e errorBody
+			var e answer.Body
 			if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Message == "" || strings.HasPrefix(e.Error.Message, "error.") {
-				t.Errorf("error without a catalogue errorMessage: %s", r.body)
+				t.Errorf("error without a catalogue answer.Message: %s", r.body)
 			}
 		})
 	}
@@ -679,7 +680,7 @@ func TestAPI_Admin(t *testing.T) {
 }
 
 func TestAPI_BackupMissing(t *testing.T) {
-	h := newAPITestHall(t, queue.Demo(), func(o *APIOptions) { o.Backup = nil })
+	h := newAPITestHall(t, queue.Demo(), func(o *Options) { o.Backup = nil })
 	h.refused("GET", "/api/admin/backup", "admin", nil, http.StatusServiceUnavailable, "unavailable")
 }
 

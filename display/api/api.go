@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"context"
@@ -14,11 +14,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
-// APIOptions configure an API.
-type APIOptions struct {
+// Options configure an API.
+type Options struct {
 	// Engine runs the hall; required.
 	Engine *queue.Engine
 	// Secret keys the HMAC of staff session tokens; at least 16 bytes. Keep it
@@ -47,7 +48,7 @@ type APIOptions struct {
 
 // API serves the JSON API, /healthz and /metrics. It is an http.Handler.
 type API struct {
-	opts    APIOptions
+	opts    Options
 	eng     *queue.Engine
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -57,8 +58,8 @@ type API struct {
 	revoked *Revocations
 }
 
-// NewAPI returns the API of opts.Engine, or an error when an option is missing.
-func NewAPI(opts APIOptions) (*API, error) {
+// New returns the API of opts.Engine, or an error when an option is missing.
+func New(opts Options) (*API, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("display: no engine")
 	}
@@ -195,7 +196,7 @@ func (a *API) serve(rt apiRoute) http.Handler {
 				return
 			}
 			if !rt.access.allows(who.role) {
-				a.fail(w, r, errorf(codeForbidden, "role %s may not do this", who.role))
+				a.fail(w, r, answer.Errorf(answer.CodeForbidden, "role %s may not do this", who.role))
 				return
 			}
 			c.who = who
@@ -212,7 +213,7 @@ func (a *API) healthz(c *apiCall) error {
 	if _, err := a.eng.Seq(c.ctx()); err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, map[string]bool{"ok": true})
+	return answer.JSON(c.w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 // GET /metrics
@@ -256,7 +257,7 @@ func (a *API) hall(c *apiCall) error {
 			out.Windows[i].Current = newTicketStatus(*w.Current)
 		}
 	}
-	return sendJSON(c.w, http.StatusOK, out)
+	return answer.JSON(c.w, http.StatusOK, out)
 }
 
 // GET /api/services
@@ -265,7 +266,7 @@ func (a *API) services(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, s)
+	return answer.JSON(c.w, http.StatusOK, s)
 }
 
 // GET /api/windows
@@ -274,11 +275,11 @@ func (a *API) windows(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, ws)
+	return answer.JSON(c.w, http.StatusOK, ws)
 }
 
 // issuedJSON is the answer to POST /api/tickets. issue writes its JSON by hand
-// (queue.TicketView.AppendJSON), the very bytes sendJSON would send for it.
+// (queue.TicketView.AppendJSON), the very bytes answer.JSON would send for it.
 type issuedJSON struct {
 	queue.TicketView
 	StatusURL string `json:"status_url"`
@@ -300,7 +301,7 @@ func (a *API) issue(c *apiCall) error {
 		return err
 	}
 	if in.Service == "" {
-		return errorf(queue.ErrInvalid.Code, "service is required")
+		return answer.Errorf(queue.ErrInvalid.Code, "service is required")
 	}
 	if in.Channel == "" {
 		switch c.who.role {
@@ -322,21 +323,21 @@ func (a *API) issue(c *apiCall) error {
 		return err
 	}
 	c.w.Header().Set("Location", "/api/tickets/"+tv.ID)
-	// The bytes sendJSON would send for issuedJSON{tv, base + "/t/" + tv.ID}
+	// The bytes answer.JSON would send for issuedJSON{tv, base + "/t/" + tv.ID}
 	// (HTML escaped, a newline at the end), without reflection.
 	buf := answerBufs.Get().(*[]byte)
 	defer answerBufs.Put(buf)
 	b := tv.AppendJSON((*buf)[:0], true)
 	if len(b) == 0 {
-		// encoding/json fails on tv too (a time it cannot write): sendJSON
+		// encoding/json fails on tv too (a time it cannot write): answer.JSON
 		// reports it.
-		return sendJSON(c.w, http.StatusCreated, issuedJSON{TicketView: tv, StatusURL: base + "/t/" + tv.ID})
+		return answer.JSON(c.w, http.StatusCreated, issuedJSON{TicketView: tv, StatusURL: base + "/t/" + tv.ID})
 	}
 	b = append(b[:len(b)-1], `,"status_url":`...) // before the closing brace
 	b = queue.AppendJSONString(b, base+"/t/"+tv.ID, true)
 	b = append(b, "}\n"...)
 	*buf = b
-	sendRawJSON(c.w, http.StatusCreated, b)
+	answer.RawJSON(c.w, http.StatusCreated, b)
 	return nil
 }
 
@@ -378,7 +379,7 @@ func (a *API) ticket(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, newTicketStatus(tv))
+	return answer.JSON(c.w, http.StatusOK, newTicketStatus(tv))
 }
 
 func newTicketStatus(tv queue.TicketView) *ticketStatusJSON {
@@ -395,7 +396,7 @@ func (a *API) returnSlip(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, map[string]any{"ticket": tv})
+	return answer.JSON(c.w, http.StatusOK, map[string]any{"ticket": tv})
 }
 
 // POST /api/ratings {"window","score"}. Only the evaluator tied to the window
@@ -415,16 +416,16 @@ func (a *API) rate(c *apiCall) error {
 		in.Window = d.RatingWindow(in.Window)
 	}
 	if in.Window == 0 || in.Score == 0 {
-		return errorf(queue.ErrInvalid.Code, "window and score are required")
+		return answer.Errorf(queue.ErrInvalid.Code, "window and score are required")
 	}
 	if d == nil || !d.Rates(in.Window, a.eng.CurrentConfig().Demo) {
-		return errorf(codeForbidden, "%s does not rate window %d", c.who.actor, in.Window)
+		return answer.Errorf(answer.CodeForbidden, "%s does not rate window %d", c.who.actor, in.Window)
 	}
 	tv, err := a.eng.Rate(c.ctx(), c.who.actor, in.Window, in.Score)
 	if err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, map[string]any{"ticket": tv})
+	return answer.JSON(c.w, http.StatusOK, map[string]any{"ticket": tv})
 }
 
 // pathWindow is the {id} of a window path.
@@ -432,7 +433,7 @@ func pathWindow(c *apiCall) (int, error) {
 	s := c.r.PathValue("id")
 	id, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, errorf(queue.ErrUnknownWindow.Code, "no window %q", s)
+		return 0, answer.Errorf(queue.ErrUnknownWindow.Code, "no window %q", s)
 	}
 	return id, nil
 }
@@ -462,7 +463,7 @@ func respond(c *apiCall, key string, v any, err error) error {
 	if key != "" {
 		v = map[string]any{key: v}
 	}
-	return sendJSON(c.w, http.StatusOK, v)
+	return answer.JSON(c.w, http.StatusOK, v)
 }
 
 // GET /api/windows/{id}/queue: the tickets the window could call now, in order.
@@ -503,7 +504,7 @@ func (a *API) callTicket(c *apiCall) error {
 	}
 	v, err := windowAction(c, &in, func(ctx context.Context, actor string, w int) (queue.TicketView, error) {
 		if in.TicketID == "" {
-			return queue.TicketView{}, errorf(queue.ErrInvalid.Code, "ticket_id is required")
+			return queue.TicketView{}, answer.Errorf(queue.ErrInvalid.Code, "ticket_id is required")
 		}
 		return a.eng.Call(ctx, actor, w, in.TicketID)
 	})
@@ -551,7 +552,7 @@ func (a *API) dueOption(ctx context.Context, raw json.RawMessage) (queue.FinishO
 	}
 	var str string
 	if err := json.Unmarshal(raw, &str); err != nil {
-		return o, errorf(queue.ErrInvalid.Code, "due must be true, an RFC 3339 time or a date YYYY-MM-DD")
+		return o, answer.Errorf(queue.ErrInvalid.Code, "due must be true, an RFC 3339 time or a date YYYY-MM-DD")
 	}
 	due, err := a.eng.ParseDue(str)
 	o.Due = due
@@ -638,7 +639,7 @@ func (a *API) temporary(c *apiCall) error {
 	}
 	v, err := windowAction(c, &in, func(ctx context.Context, actor string, w int) (queue.WindowView, error) {
 		if in.Services == nil {
-			return queue.WindowView{}, errorf(queue.ErrInvalid.Code, "services is required ([] closes the temporary window)")
+			return queue.WindowView{}, answer.Errorf(queue.ErrInvalid.Code, "services is required ([] closes the temporary window)")
 		}
 		return a.eng.OpenTemporary(ctx, actor, w, *in.Services)
 	})
@@ -702,7 +703,7 @@ func (a *API) setBackup(c *apiCall) error {
 		return err
 	}
 	if in.Open == nil {
-		return errorf(queue.ErrInvalid.Code, "open is required")
+		return answer.Errorf(queue.ErrInvalid.Code, "open is required")
 	}
 	v, err := a.eng.SetBackup(c.ctx(), c.who.actor, c.r.PathValue("code"), *in.Open)
 	return respond(c, "", v, err)
@@ -726,7 +727,7 @@ func (a *API) deviceStatus(c *apiCall) error {
 		in.Device = c.who.actor
 	}
 	if d := c.who.device; d == nil || !d.Reports(in.Device) {
-		return errorf(codeForbidden, "%s does not own a device named %q (owns in the hall configuration)", c.who.actor, clipped(in.Device, 64))
+		return answer.Errorf(answer.CodeForbidden, "%s does not own a device named %q (owns in the hall configuration)", c.who.actor, clipped(in.Device, 64))
 	}
 	v, err := a.eng.ReportDevice(c.ctx(), c.who.actor, in.Device, in.Status, in.Note, in.Kiosks)
 	if err == nil {
@@ -764,7 +765,7 @@ func (a *API) devices(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	return sendJSON(c.w, http.StatusOK, v)
+	return answer.JSON(c.w, http.StatusOK, v)
 }
 
 // Paging of GET /api/events.
@@ -782,14 +783,14 @@ func (a *API) events(c *apiCall) error {
 	if s := q.Get("after"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			return errorf(queue.ErrInvalid.Code, "after must be a seq (0 or more)")
+			return answer.Errorf(queue.ErrInvalid.Code, "after must be a seq (0 or more)")
 		}
 		after = n
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxEventLimit {
-			return errorf(queue.ErrInvalid.Code, "limit must be 1–%d", maxEventLimit)
+			return answer.Errorf(queue.ErrInvalid.Code, "limit must be 1–%d", maxEventLimit)
 		}
 		limit = n
 	}
@@ -805,13 +806,13 @@ func (a *API) events(c *apiCall) error {
 		evs[i] = evs[i].ForClients()
 		next = evs[i].Seq
 	}
-	return sendJSON(c.w, http.StatusOK, map[string]any{"events": evs, "next": next})
+	return answer.JSON(c.w, http.StatusOK, map[string]any{"events": evs, "next": next})
 }
 
 // GET /api/admin/config: the configuration in force, without secrets.
 func (a *API) adminConfig(c *apiCall) error {
 	cfg := a.eng.CurrentConfig()
-	return sendJSON(c.w, http.StatusOK, cfg.Public())
+	return answer.JSON(c.w, http.StatusOK, cfg.Public())
 }
 
 // byteCounter counts what went through it, to know whether an answer has begun.
@@ -831,7 +832,7 @@ func (cw *byteCounter) Write(b []byte) (int, error) {
 // never taken for a whole one.
 func (a *API) adminBackup(c *apiCall) error {
 	if a.opts.Backup == nil {
-		return errorf(queue.ErrUnavailable.Code, "no backup configured")
+		return answer.Errorf(queue.ErrUnavailable.Code, "no backup configured")
 	}
 	// A copy of a big store may take longer than the server's write timeout.
 	_ = http.NewResponseController(c.w).SetWriteDeadline(time.Time{})

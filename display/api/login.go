@@ -1,10 +1,9 @@
-package display
+package api
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net/netip"
 	"runtime"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
@@ -139,7 +139,7 @@ func (g *loginGuard) compare(ctx context.Context, hash, password []byte) (match 
 	select {
 	case g.queue <- struct{}{}:
 	default:
-		return false, rateLimited(time.Second, "too many logins at once")
+		return false, answer.RateLimited(time.Second, "too many logins at once")
 	}
 	select {
 	case g.slots <- struct{}{}:
@@ -181,10 +181,4 @@ func (g *loginGuard) dummy(cfg *queue.Config) []byte {
 		d.hash = h
 	})
 	return d.hash
-}
-
-// rateLimited is the rate_limited error; the answer tells the client to try
-// again after wait (Retry-After).
-func rateLimited(wait time.Duration, format string, args ...any) error {
-	return &apiError{code: codeRateLimited, detail: fmt.Sprintf(format, args...), retry: wait}
 }

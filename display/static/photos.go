@@ -1,4 +1,4 @@
-package display
+package static
 
 import (
 	"io"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"qcall/display/internal/answer"
 )
 
 // photoTypes are the image types a staff photo may be, by file extension: a
@@ -33,29 +35,29 @@ func Photos(fsys fs.FS) http.Handler {
 		name := r.PathValue("file")
 		ctype := photoTypes[strings.ToLower(path.Ext(name))]
 		if ctype == "" || !fs.ValidPath(name) || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-			answerError(w, r, nil, errorf(codeNotFound, "no such photo"))
+			answer.Error(w, r, nil, answer.Errorf(answer.CodeNotFound, "no such photo"))
 			return
 		}
 		f, err := fsys.Open(name)
 		if err != nil {
-			answerError(w, r, nil, errorf(codeNotFound, "no such photo"))
+			answer.Error(w, r, nil, answer.Errorf(answer.CodeNotFound, "no such photo"))
 			return
 		}
 		defer f.Close()
 		st, err := f.Stat()
 		rs, seekable := f.(io.ReadSeeker)
 		if err != nil || !st.Mode().IsRegular() || !seekable {
-			answerError(w, r, nil, errorf(codeNotFound, "no such photo"))
+			answer.Error(w, r, nil, answer.Errorf(answer.CodeNotFound, "no such photo"))
 			return
 		}
 		head := make([]byte, 512)
 		n, _ := io.ReadFull(rs, head)
 		if http.DetectContentType(head[:n]) != ctype {
-			answerError(w, r, nil, errorf(codeNotFound, "not a %s image", ctype))
+			answer.Error(w, r, nil, answer.Errorf(answer.CodeNotFound, "not a %s image", ctype))
 			return
 		}
 		if _, err := rs.Seek(0, io.SeekStart); err != nil {
-			answerError(w, r, nil, errorf(codeNotFound, "no such photo"))
+			answer.Error(w, r, nil, answer.Errorf(answer.CodeNotFound, "no such photo"))
 			return
 		}
 		h := w.Header()

@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"net/http"

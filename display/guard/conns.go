@@ -1,4 +1,4 @@
-package display
+package guard
 
 import (
 	"container/heap"
@@ -159,9 +159,9 @@ func (l *ConnLimiter) ConnContext(ctx context.Context, c net.Conn) context.Conte
 
 type connKey struct{}
 
-// vouchConn marks the connection of r as vouched for (a valid device token or
+// Vouch marks the connection of r as vouched for (a valid device token or
 // staff session came on it). Without a ConnLimiter it does nothing.
-func vouchConn(r *http.Request) {
+func Vouch(r *http.Request) {
 	if lc, ok := r.Context().Value(connKey{}).(*limitedConn); ok {
 		lc.lim.vouch(lc)
 	}
@@ -209,12 +209,12 @@ func addrKey(a net.Addr) netip.Prefix {
 	if err != nil {
 		return netip.Prefix{}
 	}
-	return addrPrefix(ap.Addr())
+	return AddrPrefix(ap.Addr())
 }
 
-// addrPrefix is the address a client is known by: the IPv4 address, or the
+// AddrPrefix is the address a client is known by: the IPv4 address, or the
 // /64 of an IPv6 one (a host gets a whole /64).
-func addrPrefix(ip netip.Addr) netip.Prefix {
+func AddrPrefix(ip netip.Addr) netip.Prefix {
 	ip = ip.Unmap()
 	bits := 32
 	if ip.Is6() {

@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"qcall/display/internal/answer"
 	"qcall/queue"
 	"qcall/queue/bolt"
 )
@@ -49,7 +50,7 @@ type apiTestHall struct {
 	tokens map[string]string // caller → token: device names, "staff" (1001), "director", "admin", or a job number
 }
 
-type apiHallOption func(*APIOptions)
+type apiHallOption func(*Options)
 
 func newAPITestHall(tb testing.TB, cfg *queue.Config, opts ...apiHallOption) *apiTestHall {
 	tb.Helper()
@@ -64,12 +65,12 @@ func newAPITestHall(tb testing.TB, cfg *queue.Config, opts ...apiHallOption) *ap
 		db.Close()
 		tb.Fatal(err)
 	}
-	o := APIOptions{Engine: eng, Secret: apiTestSecret, DemoCredentials: true, Logger: log,
+	o := Options{Engine: eng, Secret: apiTestSecret, DemoCredentials: true, Logger: log,
 		Backup: func(w io.Writer) error { _, err := db.Backup(w); return err }}
 	for _, f := range opts {
 		f(&o)
 	}
-	api, err := NewAPI(o)
+	api, err := New(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -118,7 +119,7 @@ type apiReply struct {
 
 // code is the error code of the answer, "" when it is not an error.
 func (r apiReply) code() string {
-	var e errorBody
+	var e answer.Body
 	if json.Unmarshal(r.body, &e) != nil {
 		return ""
 	}

@@ -1,8 +1,7 @@
-package display
+package api
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,51 +10,9 @@ import (
 	"unicode"
 
 	"qcall/assets"
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
-
-func TestStatusOf(t *testing.T) {
-	// Written out here, so that a slip in the table is caught.
-	for code, want := range map[string]int{
-		"queue_empty":        404,
-		"unknown_service":    404,
-		"unknown_ticket":     404,
-		"wrong_state":        409,
-		"window_busy":        409,
-		"window_taken":       409,
-		"not_served_here":    409,
-		"tickets_waiting":    409,
-		"already_rated":      409,
-		"already_decided":    409,
-		"express_pending":    409,
-		"requeue_exhausted":  409,
-		"slip_expired":       409,
-		"nothing_to_rate":    409,
-		"issuing_closed":     409,
-		"quota_reached":      409,
-		"person_limit":       409,
-		"not_signed_in":      403,
-		"invalid_input":      400,
-		"invalid_id_no":      400,
-		"unavailable":        503,
-		"closed":             503,
-		"bad_json":           400,
-		"body_too_large":     413,
-		"method_not_allowed": 405,
-		"not_found":          404,
-		"unauthorized":       401,
-		"forbidden":          403,
-		"demo_loopback_only": 403,
-		"rate_limited":       429,
-		"host_not_allowed":   403,
-		"internal":           500,
-		"something_new":      500,
-	} {
-		if got := statusOf(code); got != want {
-			t.Errorf("statusOf(%q) = %d, want %d", code, got, want)
-		}
-	}
-}
 
 // TestAPI_EveryEngineCode walks every code queue defines (queue.Errors, not a
 // list kept here) and answers it through the API's own fail on a real HTTP
@@ -87,7 +44,7 @@ func TestAPI_EveryEngineCode(t *testing.T) {
 		t.Fatal("queue defines no error")
 	}
 	for _, e := range all {
-		if _, ok := codeStatuses[e.Code]; ok {
+		if _, ok := answer.CodeStatuses[e.Code]; ok {
 			t.Errorf("%s: queue's code is also one of the API's own", e.Code)
 		}
 		want, ok := wantStatus[e.Kind]
@@ -142,34 +99,6 @@ func hasHan(s string) bool {
 	return false
 }
 
-func TestStatuses_Catalogue(t *testing.T) {
-	for code := range codeStatuses {
-		key := "error." + code
-		zh, en := assets.T("zh-CN", key), assets.T("en", key)
-		if zh == key || en == key || zh == en {
-			t.Errorf("%s: zh-CN %q, en %q", key, zh, en)
-		}
-	}
-}
-
-func TestClassify(t *testing.T) {
-	for _, tc := range []struct {
-		err          error
-		code, detail string
-	}{
-		{queue.ErrQueueEmpty, "queue_empty", ""},
-		{fmt.Errorf("call next: %w", queue.Errorf("invalid_input", "score must be 1–4")), "invalid_input", "score must be 1–4"},
-		{queue.Errorf("brand_new", "x"), "internal", ""},
-		{errors.New("disk on fire"), "internal", ""},
-		{errorf("bad_json", "unexpected EOF"), "bad_json", "unexpected EOF"},
-	} {
-		code, detail := classifyError(tc.err)
-		if code != tc.code || detail != tc.detail {
-			t.Errorf("classifyError(%v) = %q, %q; want %q, %q", tc.err, code, detail, tc.code, tc.detail)
-		}
-	}
-}
-
 func TestAPI_ErrorLanguage(t *testing.T) {
 	h := newAPITestHall(t, queue.Demo())
 	h.ok("POST", "/api/windows/1/signin", "staff", struct{}{}, nil, http.StatusOK)
@@ -179,14 +108,14 @@ func TestAPI_ErrorLanguage(t *testing.T) {
 		"":                  assets.T("zh-CN", "error.queue_empty"),
 	} {
 		r := h.do("POST", "/api/windows/1/call-next", "staff", `{}`, "Accept-Language", lang)
-		var e errorBody
+		var e answer.Body
 		if err := json.Unmarshal(r.body, &e); err != nil || r.status != 404 || e.Error.Code != "queue_empty" || e.Error.Message != want {
-			t.Errorf("Accept-Language %q: %d %s, want errorMessage %q", lang, r.status, r.body, want)
+			t.Errorf("Accept-Language %q: %d %s, want answer.Message %q", lang, r.status, r.body, want)
 		}
 	}
 	// The engine's detail follows the catalogue's text.
 	r := h.do("POST", "/api/ratings", "evaluator", `{"window":1,"score":7}`, "Accept-Language", "en")
-	var e errorBody
+	var e answer.Body
 	if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Message != "Invalid input: score must be 1–4" {
 		t.Errorf("detail: %s", r.body)
 	}

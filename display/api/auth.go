@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"crypto/hmac"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"qcall/display/guard"
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
@@ -121,6 +123,18 @@ func requestCredential(r *http.Request) (tok string, from string) {
 	return "", ""
 }
 
+// Authenticate is the API's authentication for the realtime hub (it is a
+// display.Authenticate): the device token (Authorization: Bearer, or ?token=),
+// the staff bearer token or the session cookie, resolved by the same rules as
+// the API's routes. It returns the caller's role and who it is.
+func (a *API) Authenticate(r *http.Request) (queue.Role, string, error) {
+	p, err := a.authenticate(r)
+	if err != nil {
+		return "", "", err
+	}
+	return p.role, p.actor, nil
+}
+
 // authenticate tells who sent r. The demo hall's credentials are refused with
 // demo_loopback_only unless DemoCredentials is set (the server listens on
 // loopback). A request carried by the cookie passes the cross-origin check: a
@@ -128,45 +142,45 @@ func requestCredential(r *http.Request) (tok string, from string) {
 func (a *API) authenticate(r *http.Request) (principal, error) {
 	tok, from := requestCredential(r)
 	if tok == "" {
-		return principal{}, errorf(codeUnauthorized, "")
+		return principal{}, answer.Errorf(answer.CodeUnauthorized, "")
 	}
 	cfg := a.eng.CurrentConfig()
 	demoRefused := cfg.Demo && !a.opts.DemoCredentials
 	if from != "query" {
 		if jobNo, exp, ok := a.verifySession(tok); ok {
 			if demoRefused {
-				return principal{}, errorf(codeDemoLoopback, "")
+				return principal{}, answer.Errorf(answer.CodeDemoLoopback, "")
 			}
 			if !a.eng.Now().Before(exp) {
-				return principal{}, errorf(codeUnauthorized, "session expired")
+				return principal{}, answer.Errorf(answer.CodeUnauthorized, "session expired")
 			}
 			if a.revoked.Revoked(sessionID(tok)) {
-				return principal{}, errorf(codeUnauthorized, "session ended by logout")
+				return principal{}, answer.Errorf(answer.CodeUnauthorized, "session ended by logout")
 			}
 			st := cfg.StaffByJobNo(jobNo)
 			if st == nil {
-				return principal{}, errorf(codeUnauthorized, "staff %s is no longer in the configuration", jobNo)
+				return principal{}, answer.Errorf(answer.CodeUnauthorized, "staff %s is no longer in the configuration", jobNo)
 			}
 			if from == "cookie" {
 				if err := a.csrf.Check(r); err != nil {
-					return principal{}, errorf(codeForbidden, "cross-origin request")
+					return principal{}, answer.Errorf(answer.CodeForbidden, "cross-origin request")
 				}
 			}
-			vouchConn(r)
+			guard.Vouch(r)
 			return principal{role: st.Role, actor: st.JobNo, staff: st, expires: exp}, nil
 		}
 		if from == "cookie" {
-			return principal{}, errorf(codeUnauthorized, "")
+			return principal{}, answer.Errorf(answer.CodeUnauthorized, "")
 		}
 	}
 	if d := deviceByToken(cfg, tok); d != nil {
 		if demoRefused {
-			return principal{}, errorf(codeDemoLoopback, "")
+			return principal{}, answer.Errorf(answer.CodeDemoLoopback, "")
 		}
-		vouchConn(r)
+		guard.Vouch(r)
 		return principal{role: d.Role, actor: d.Name, device: d}, nil
 	}
-	return principal{}, errorf(codeUnauthorized, "")
+	return principal{}, answer.Errorf(answer.CodeUnauthorized, "")
 }
 
 // staffJSON is a staff member as login and /api/me show them.
@@ -206,14 +220,14 @@ func (a *API) login(c *apiCall) error {
 		return err
 	}
 	if strings.TrimSpace(in.JobNo) == "" || in.Password == "" {
-		return errorf(queue.ErrInvalid.Code, "job_no and password are required")
+		return answer.Errorf(queue.ErrInvalid.Code, "job_no and password are required")
 	}
 	if err := a.csrf.Check(c.r); err != nil {
-		return errorf(codeForbidden, "cross-origin request")
+		return answer.Errorf(answer.CodeForbidden, "cross-origin request")
 	}
 	cfg := a.eng.CurrentConfig()
 	if cfg.Demo && !a.opts.DemoCredentials {
-		return errorf(codeDemoLoopback, "")
+		return answer.Errorf(answer.CodeDemoLoopback, "")
 	}
 	addr := remoteAddrKey(c.r)
 	logJob := in.JobNo
@@ -222,7 +236,7 @@ func (a *API) login(c *apiCall) error {
 	}
 	if wait := a.logins.wait(in.JobNo, addr, a.eng.Now()); wait > 0 {
 		a.log.Warn("display: login refused: too many failures", "job_no", logJob, "addr", addr, "wait_s", int(wait.Seconds()+0.999))
-		return rateLimited(wait, "too many failed logins; wait %d s", int(wait.Seconds()+0.999))
+		return answer.RateLimited(wait, "too many failed logins; wait %d s", int(wait.Seconds()+0.999))
 	}
 	st := cfg.StaffByJobNo(in.JobNo)
 	var hash []byte
@@ -239,7 +253,7 @@ func (a *API) login(c *apiCall) error {
 		job, fromAddr := a.logins.failed(in.JobNo, addr, a.eng.Now())
 		a.log.Warn("display: login failed", "job_no", logJob, "known", st != nil, "addr", addr,
 			"failures_job", job, "failures_addr", fromAddr)
-		return errorf(codeBadCredentials, "")
+		return answer.Errorf(answer.CodeBadCredentials, "")
 	}
 	a.logins.succeeded(in.JobNo)
 	exp := a.eng.Now().Add(SessionTTL).Truncate(time.Second)
@@ -247,7 +261,7 @@ func (a *API) login(c *apiCall) error {
 	http.SetCookie(c.w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", MaxAge: int(SessionTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.r.TLS != nil})
 	a.log.Info("display: login", "job_no", st.JobNo, "role", st.Role, "addr", addr)
-	return sendJSON(c.w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp, "staff": newStaffJSON(st)})
+	return answer.JSON(c.w, http.StatusOK, map[string]any{"token": tok, "expires_at": exp, "staff": newStaffJSON(st)})
 }
 
 // remoteAddrKey is the address a request counts against for throttling.
@@ -256,7 +270,7 @@ func remoteAddrKey(r *http.Request) netip.Prefix {
 	if err != nil {
 		return netip.Prefix{}
 	}
-	return addrPrefix(ap.Addr())
+	return guard.AddrPrefix(ap.Addr())
 }
 
 // POST /api/logout ends the session: the token it carries (bearer or cookie)
@@ -267,14 +281,14 @@ func (a *API) logout(c *apiCall) error {
 		if jobNo, exp, ok := a.verifySession(tok); ok && a.eng.Now().Before(exp) {
 			if err := a.revoked.Revoke(sessionID(tok), exp, a.eng.Now()); err != nil {
 				a.log.Error("display: logout", "job_no", jobNo, "err", err)
-				return errorf(queue.ErrUnavailable.Code, "the logout could not be stored")
+				return answer.Errorf(queue.ErrUnavailable.Code, "the logout could not be stored")
 			}
 			a.log.Info("display: logout", "job_no", jobNo)
 		}
 	}
 	http.SetCookie(c.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.r.TLS != nil})
-	return sendJSON(c.w, http.StatusOK, map[string]bool{"ok": true})
+	return answer.JSON(c.w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 // GET /api/me
@@ -287,5 +301,5 @@ func (a *API) me(c *apiCall) error {
 	if d := c.who.device; d != nil {
 		out["device"] = map[string]any{"name": d.Name, "role": d.Role, "window": d.Window}
 	}
-	return sendJSON(c.w, http.StatusOK, out)
+	return answer.JSON(c.w, http.StatusOK, out)
 }

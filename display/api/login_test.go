@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"bytes"
@@ -55,7 +55,7 @@ func (s *syncBuffer) String() string {
 }
 
 func withLog(buf *syncBuffer) apiHallOption {
-	return func(o *APIOptions) { o.Logger = slog.New(slog.NewTextHandler(buf, nil)) }
+	return func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(buf, nil)) }
 }
 
 // loginFrom logs in from the loopback address src.
@@ -201,7 +201,7 @@ func TestAPI_LogoutRevokes(t *testing.T) {
 		return r
 	}
 	first := open(t)
-	h := newAPITestHall(t, cheapHall(t, bcrypt.MinCost), func(o *APIOptions) { o.Revocations = first })
+	h := newAPITestHall(t, cheapHall(t, bcrypt.MinCost), func(o *Options) { o.Revocations = first })
 	login := func() string {
 		var out struct{ Token string }
 		h.ok("POST", "/api/login", "", map[string]string{"job_no": "1001", "password": "pw"}, &out, http.StatusOK)
@@ -233,7 +233,7 @@ func TestAPI_LogoutRevokes(t *testing.T) {
 	// tokens stay refused.
 	first.Close()
 	second := open(t)
-	b := newAPITestHall(t, cheapHall(t, bcrypt.MinCost), func(o *APIOptions) { o.Revocations = second })
+	b := newAPITestHall(t, cheapHall(t, bcrypt.MinCost), func(o *Options) { o.Revocations = second })
 	b.tokens["bearer"], b.tokens["cookie"], b.tokens["live"] = bearer, cookie, h.tokens["staff"]
 	b.refused("GET", "/api/me", "bearer", nil, http.StatusUnauthorized, "unauthorized")
 	b.refused("GET", "/api/me", "cookie", nil, http.StatusUnauthorized, "unauthorized")

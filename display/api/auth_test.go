@@ -1,4 +1,4 @@
-package display
+package api
 
 import (
 	"context"
@@ -95,7 +95,7 @@ func TestAPI_Login(t *testing.T) {
 
 func TestAPI_DemoCredentials(t *testing.T) {
 	t.Run("refused off loopback", func(t *testing.T) {
-		h := newAPITestHall(t, queue.Demo(), func(o *APIOptions) { o.DemoCredentials = false })
+		h := newAPITestHall(t, queue.Demo(), func(o *Options) { o.DemoCredentials = false })
 		before := h.seq()
 		h.refused("POST", "/api/login", "", map[string]string{"job_no": "1001", "password": "demo"}, http.StatusForbidden, "demo_loopback_only")
 		for _, caller := range []string{"kiosk", "display", "evaluator", "agent", "staff", "director", "admin"} {
@@ -110,7 +110,7 @@ func TestAPI_DemoCredentials(t *testing.T) {
 	t.Run("a real hall's tokens work", func(t *testing.T) {
 		cfg := queue.Demo()
 		cfg.Demo = false
-		h := newAPITestHall(t, cfg, func(o *APIOptions) { o.DemoCredentials = false })
+		h := newAPITestHall(t, cfg, func(o *Options) { o.DemoCredentials = false })
 		h.ok("GET", "/api/windows", "kiosk", nil, nil, http.StatusOK)
 		h.ok("GET", "/api/pending", "director", nil, nil, http.StatusOK)
 	})
@@ -124,17 +124,17 @@ func TestAPI_SessionSurvivesRestart(t *testing.T) {
 	b.tokens["from-a"] = a.tokens["director"]
 	b.ok("GET", "/api/pending", "from-a", nil, nil, http.StatusOK)
 
-	c := newAPITestHall(t, queue.Demo(), func(o *APIOptions) { o.Secret = []byte("another-secret-0123456789") })
+	c := newAPITestHall(t, queue.Demo(), func(o *Options) { o.Secret = []byte("another-secret-0123456789") })
 	c.tokens["from-a"] = a.tokens["director"]
 	c.refused("GET", "/api/pending", "from-a", nil, http.StatusUnauthorized, "unauthorized")
 }
 
 func TestNewAPI_Options(t *testing.T) {
-	if _, err := NewAPI(APIOptions{Secret: apiTestSecret}); err == nil {
+	if _, err := New(Options{Secret: apiTestSecret}); err == nil {
 		t.Error("no engine accepted")
 	}
 	h := newAPITestHall(t, queue.Demo())
-	if _, err := NewAPI(APIOptions{Engine: h.eng, Secret: []byte("short")}); err == nil {
+	if _, err := New(Options{Engine: h.eng, Secret: []byte("short")}); err == nil {
 		t.Error("short secret accepted")
 	}
 }

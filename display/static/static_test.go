@@ -1,4 +1,4 @@
-package display
+package static
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 func mustStatic(tb testing.TB) *Static {
 	tb.Helper()
-	s, err := NewStatic(StaticOptions{})
+	s, err := New(Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

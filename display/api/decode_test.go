@@ -1,10 +1,12 @@
-package display
+package api
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"qcall/display/internal/answer"
 )
 
 // decodeStrings must accept, refuse and fill exactly as decodeBody does.
@@ -42,8 +44,8 @@ func TestDecodeStrings_asDecodeBody(t *testing.T) {
 		werr := decodeBody(req(), &want)
 		gerr := decodeStrings(req(), &got, stringField{"service", &got.Service}, stringField{"channel", &got.Channel},
 			stringField{"id_no", &got.IDNo}, stringField{"priority", &got.Priority})
-		wc, _ := classifyError(werr)
-		gc, _ := classifyError(gerr)
+		wc, _ := answer.Classify(werr)
+		gc, _ := answer.Classify(gerr)
 		if (werr == nil) != (gerr == nil) || wc != gc {
 			t.Errorf("%q: decodeStrings %v (%s), decodeBody %v (%s)", name, gerr, gc, werr, wc)
 			continue

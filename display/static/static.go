@@ -1,4 +1,4 @@
-package display
+package static
 
 import (
 	"bytes"
@@ -21,11 +21,12 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"qcall/assets"
+	"qcall/display/internal/answer"
 	"qcall/queue"
 )
 
-// StaticOptions configure the screens' handler.
-type StaticOptions struct {
+// Options configure the screens' handler.
+type Options struct {
 	// Web holds the pages, scripts and styles; nil is the built-in assets.FS's
 	// web/ folder.
 	Web fs.FS
@@ -95,8 +96,8 @@ const contentSecurity = "default-src 'self'; img-src 'self' data: blob: https: h
 	"connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// NewStatic reads the web folder and the catalogues into memory.
-func NewStatic(opts StaticOptions) (*Static, error) {
+// New reads the web folder and the catalogues into memory.
+func New(opts Options) (*Static, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -183,10 +184,10 @@ func (s *Static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(p, r)
 		if p.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", p.header.Get("Allow"))
-			s.fail(w, r, errorf(codeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
+			s.fail(w, r, answer.Errorf(answer.CodeMethodNotAllowed, "allowed: %s", p.header.Get("Allow")))
 			return
 		}
-		s.fail(w, r, errorf(codeNotFound, ""))
+		s.fail(w, r, answer.Errorf(answer.CodeNotFound, ""))
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -221,7 +222,7 @@ func (s *Static) serveCatalog(w http.ResponseWriter, r *http.Request) {
 	lang, ok := strings.CutSuffix(r.PathValue("file"), ".json")
 	f := s.i18n[lang]
 	if !ok || f == nil {
-		s.fail(w, r, errorf(codeNotFound, "languages: %s", strings.Join(assets.Languages, ", ")))
+		s.fail(w, r, answer.Errorf(answer.CodeNotFound, "languages: %s", strings.Join(assets.Languages, ", ")))
 		return
 	}
 	s.serveFile(w, r, f)
@@ -235,17 +236,17 @@ func (s *Static) serveQR(w http.ResponseWriter, r *http.Request) {
 	data := q.Get("data")
 	switch {
 	case data == "":
-		s.fail(w, r, errorf(queue.ErrInvalid.Code, "data is required"))
+		s.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "data is required"))
 		return
 	case len(data) > qrMaxData:
-		s.fail(w, r, errorf(queue.ErrInvalid.Code, "data is longer than %d bytes", qrMaxData))
+		s.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "data is longer than %d bytes", qrMaxData))
 		return
 	}
 	size := qrDefaultSize
 	if v := q.Get("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < qrMinSize || n > qrMaxSize {
-			s.fail(w, r, errorf(queue.ErrInvalid.Code, "size must be %d–%d", qrMinSize, qrMaxSize))
+			s.fail(w, r, answer.Errorf(queue.ErrInvalid.Code, "size must be %d–%d", qrMinSize, qrMaxSize))
 			return
 		}
 		size = n
@@ -276,19 +277,19 @@ func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, err
 	select {
 	case s.qrQueue <- struct{}{}:
 	default:
-		return nil, rateLimited(time.Second, "too many QR codes at once")
+		return nil, answer.RateLimited(time.Second, "too many QR codes at once")
 	}
 	select {
 	case s.qrSlots <- struct{}{}:
 		<-s.qrQueue
 	case <-r.Context().Done():
 		<-s.qrQueue
-		return nil, errorf(queue.ErrUnavailable.Code, "")
+		return nil, answer.Errorf(queue.ErrUnavailable.Code, "")
 	}
 	png, err := qrcode.Encode(data, qrcode.Medium, size)
 	<-s.qrSlots
 	if err != nil {
-		return nil, errorf(queue.ErrInvalid.Code, "cannot encode: %v", err)
+		return nil, answer.Errorf(queue.ErrInvalid.Code, "cannot encode: %v", err)
 	}
 	sum := sha256.Sum256(png)
 	f = &staticFile{body: png, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, ctype: "image/png"}
@@ -306,9 +307,9 @@ func (s *Static) qrPNG(r *http.Request, data string, size int) (*staticFile, err
 	return f, nil
 }
 
-// fail answers err (answerError).
+// fail answers err (answer.Error).
 func (s *Static) fail(w http.ResponseWriter, r *http.Request, err error) {
-	answerError(w, r, s.log, err)
+	answer.Error(w, r, s.log, err)
 }
 
 // staticProbe catches what the ServeMux would answer for a path Static does

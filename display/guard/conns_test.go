@@ -1,4 +1,4 @@
-package display
+package guard
 
 import (
 	"bufio"
@@ -25,7 +25,7 @@ func limitedServer(t *testing.T, lim ConnLimits) (*ConnLimiter, string) {
 	srv := &http.Server{ConnContext: l.ConnContext, ReadHeaderTimeout: 10 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("X-Vouch") != "" {
-				vouchConn(r)
+				Vouch(r)
 			}
 			io.WriteString(w, "ok")
 		})}
