@@ -193,10 +193,13 @@ func TestAgentPrinter_RollEndsMidTicket(t *testing.T) {
 	for _, tt := range []struct {
 		confirm string
 		fooled  bool // the job is wrongly counted printed
+		rate    int  // bytes the printer prints a second
 	}{
-		{"status", true},
-		{"gs_r", false},
-		{"gs_paren_h", false},
+		// Slow enough that the roll runs out (1.5 s) well after the status
+		// query, however loaded the machine: the check is fooled.
+		{"status", true, 20},
+		{"gs_r", false, 400},
+		{"gs_paren_h", false, 400},
 	} {
 		t.Run(tt.confirm, func(t *testing.T) {
 			sim, err := devsim.Open(devsim.Options{Devices: []devsim.Spec{{Kind: devsim.Printer, Name: "p"}}})
@@ -206,7 +209,7 @@ func TestAgentPrinter_RollEndsMidTicket(t *testing.T) {
 			defer sim.Close()
 			a, logs := openTestAgent(t, fmt.Sprintf("[[printer]]\nname = \"p\"\nport = %q\nbaud = 115200\nretry = \"20ms\"\n"+
 				"status_timeout = \"300ms\"\nconfirm = %q\nconfirm_timeout = \"700ms\"\n", sim.Path("p"), tt.confirm))
-			sim.SetPrinter("p", devsim.PrinterState{Rate: 400, RollEndsAfter: 30})
+			sim.SetPrinter("p", devsim.PrinterState{Rate: tt.rate, RollEndsAfter: 30})
 			a.spool.Add(ticketJob("t:1", "p", "A001"), 0)
 			runPart(t, a.printers[0].run)
 			if tt.fooled {

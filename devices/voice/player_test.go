@@ -150,17 +150,18 @@ func TestPlayer_Errors(t *testing.T) {
 		name    string
 		command []string
 		says    []string
+		slack   time.Duration // past the WAV's duration; a loaded machine may take long to start sh
 	}{
 		{"command fails", []string{"sh", "-c", "cat >/dev/null; echo 'no such device' >&2; exit 3"},
-			[]string{"voice: sh -c", "exit status 3", "no such device"}},
-		{"command missing", []string{"/nonexistent/aplay", "-q", "-"}, []string{"voice: /nonexistent/aplay -q -"}},
+			[]string{"voice: sh -c", "exit status 3", "no such device"}, 10 * time.Second},
+		{"command missing", []string{"/nonexistent/aplay", "-q", "-"}, []string{"voice: /nonexistent/aplay -q -"}, 10 * time.Second},
 		// A stuck player is killed once the WAV's duration and Slack are over.
-		{"command stuck", []string{"sh", "-c", "exec sleep 60"}, []string{"killed after"}},
+		{"command stuck", []string{"sh", "-c", "exec sleep 60"}, []string{"killed after"}, 50 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var errs errorList
-			p := voice.NewPlayer(voice.PlayerConfig{Command: tt.command, Slack: 50 * time.Millisecond, OnError: errs.add})
+			p := voice.NewPlayer(voice.PlayerConfig{Command: tt.command, Slack: tt.slack, OnError: errs.add})
 			if err := p.Play(w); err != nil {
 				t.Fatal(err)
 			}
