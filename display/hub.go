@@ -700,6 +700,7 @@ func (h *Hub) round(ctx context.Context) {
 				hall = &v
 			}
 			wants[i].body, wants[i].service = buildView(h.model, k, hall)
+			runtime.Gosched() // a view of a long queue takes a while: the API goes first
 		}
 	}
 	h.viewMu.Unlock()
@@ -719,6 +720,7 @@ func (h *Hub) round(ctx context.Context) {
 	for i := range wants {
 		if wants[i].body != nil {
 			wants[i].enc, wants[i].same = encodeView(wants[i].body)
+			runtime.Gosched()
 		}
 	}
 	states := make(map[stateKey]*websocket.PreparedMessage, len(wants)) // each view's state, framed once for all its clients

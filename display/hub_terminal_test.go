@@ -140,3 +140,39 @@ func TestAppendTerminal(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHub_TerminalViews measures the hub's part of a round of views
+// for ten counter terminals with 600 tickets waiting: an op builds and
+// encodes the ten views from the read model, as a round does when every
+// window's queue moved. encoding=json is the same with encoding/json.
+func BenchmarkHub_TerminalViews(b *testing.B) {
+	h := newAPITestHall(b, queue.Demo())
+	ctx := context.Background()
+	services := []string{"employment", "unemployment", "pension", "medical", "injury", "consult"}
+	for i := range 600 {
+		if _, err := h.eng.IssueTicket(ctx, "kiosk-1", queue.IssueRequest{Service: services[i%len(services)]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m, err := h.eng.NewReadModel(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, enc := range []string{"hub", "json"} {
+		b.Run("encoding="+enc, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				for w := 1; w <= 10; w++ {
+					body, _ := buildView(m, stateKey{view: viewTerminal, window: w}, nil)
+					if enc == "hub" {
+						e, _ := encodeView(body)
+						n += len(e)
+					} else {
+						n += len(mustJSON(body))
+					}
+				}
+			}
+			b.ReportMetric(float64(n)/float64(b.N), "B/op-sent")
+		})
+	}
+}
