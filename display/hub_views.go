@@ -205,8 +205,8 @@ func phoneDirty(st *queue.State, evs []*hubEvent) hubDirty {
 // terminalMoved reports whether the events of d may have changed the
 // terminal view of window id: an event of no one ticket (staffing, backup,
 // configuration, whereabouts, the day) or naming the window, or one of a
-// ticket the window could call, is pinned to it, or has in hand, or in a
-// service it calls from (a call elsewhere moves everyone's place behind it).
+// ticket the window has (or had) in hand, that is pinned to it, or that is in
+// a service it calls from (a call elsewhere moves everyone's place behind it).
 // Otherwise the view is what it was, and is not built again.
 func terminalMoved(st *queue.State, id int, d *hubDirty) bool {
 	if d.all || d.terminals || d.windows[id] {
@@ -227,7 +227,7 @@ func terminalMoved(st *queue.State, id int, d *hubDirty) bool {
 	}
 	for tid := range d.tickets {
 		t := st.Tickets[tid]
-		if t == nil || t.PinWindow == id || calls(t.Service) {
+		if t == nil || t.PinWindow == id || t.Window == id || calls(t.Service) {
 			return true
 		}
 	}
