@@ -170,6 +170,7 @@ type keyInfo struct {
 	body    []byte // JSON object of the view, fields after type and seq
 	same    []byte // what tells whether the view changed: body, less a hall's seq
 	service string // a phone's ticket's service, to know when it moved
+	builds  uint64 // rounds that built the view (those that found nothing it shows moved do not)
 }
 
 // hubCounters are the Stats counters.
@@ -663,11 +664,14 @@ func (h *Hub) round(ctx context.Context) {
 		enc     []byte
 		same    []byte // enc less a hall's seq, to compare
 		changed bool
+		// fresh: the view's clients may not all have its last state (a
+		// client joined showing another): it is sent, moved or not.
+		fresh bool
 	}
 	h.mu.Lock()
 	wants := make([]want, 0, len(h.keys))
 	for k, ki := range h.keys {
-		wants = append(wants, want{key: k, service: ki.service})
+		wants = append(wants, want{key: k, service: ki.service, fresh: ki.body == nil || ki.same == nil})
 	}
 	h.mu.Unlock()
 
@@ -680,6 +684,7 @@ func (h *Hub) round(ctx context.Context) {
 		evs, ok := h.logRange(h.viewed, seq)
 		d := phoneDirty(st, evs)
 		d.all = d.all || !ok
+		d.terminals = d.terminals || !ok
 		now := h.eng.Now()
 		var hall *queue.HallView // computed once for the views that show the hall
 		for i := range wants {
@@ -687,11 +692,15 @@ func (h *Hub) round(ctx context.Context) {
 			if k.view == viewPhone && !d.all && !d.services[wants[i].service] && !d.tickets[k.ticket] {
 				continue // nothing it shows has moved
 			}
+			if k.view == viewTerminal && !wants[i].fresh && !terminalMoved(st, k.window, &d) {
+				continue // its window and queue are as they were
+			}
 			if k.showsHall() && hall == nil {
 				v := h.model.Hall(now)
 				hall = &v
 			}
 			wants[i].body, wants[i].service = buildView(h.model, k, hall)
+			runtime.Gosched() // a view of a long queue takes a while: the API goes first
 		}
 	}
 	h.viewMu.Unlock()
@@ -711,6 +720,7 @@ func (h *Hub) round(ctx context.Context) {
 	for i := range wants {
 		if wants[i].body != nil {
 			wants[i].enc, wants[i].same = encodeView(wants[i].body)
+			runtime.Gosched()
 		}
 	}
 	states := make(map[stateKey]*websocket.PreparedMessage, len(wants)) // each view's state, framed once for all its clients
@@ -720,6 +730,9 @@ func (h *Hub) round(ctx context.Context) {
 			continue
 		}
 		ki := h.keys[w.key]
+		if ki != nil {
+			ki.builds++
+		}
 		if ki != nil && ki.body != nil && bytes.Equal(ki.same, w.same) {
 			// Unchanged: its clients have it. It is the view at seq too,
 			// for those who register now.
@@ -774,6 +787,10 @@ func (h *Hub) eventsOnly(ctx context.Context, sent, last uint64) {
 // without the hall's seq (which moves with every event, and which no screen
 // renders).
 func encodeView(body any) (enc, same []byte) {
+	if b, ok := body.(hubWindowBody); ok && b.Queue != nil {
+		enc = appendTerminal(make([]byte, 0, 256+200*len(b.Queue)), &b)
+		return enc, enc
+	}
 	enc = mustJSON(body)
 	switch b := body.(type) {
 	case hubHallBody:

@@ -159,21 +159,27 @@ func (k stateKey) showsHall() bool {
 	return k.view == viewHall || k.view == viewAgent || k.view == viewDirector
 }
 
-// hubDirty says which phones' views a batch may have moved.
+// hubDirty says which phones' and terminals' views a batch may have moved.
 type hubDirty struct {
-	all      bool
-	services map[string]bool
-	tickets  map[string]bool
+	all       bool // every phone's view
+	terminals bool // every terminal's view: an event of no one ticket
+	services  map[string]bool
+	tickets   map[string]bool
+	windows   map[int]bool // windows named by an event (window, to_window)
 }
 
-// phoneDirty finds what evs change in phones' views: a ticket's own changes,
+// phoneDirty finds what evs change in phones' and terminals' views: a ticket's own changes,
 // and the position and estimate of everyone in the queues it touches. Events
 // of the whole hall (staffing, backup, configuration, the day) move them all;
 // events that touch no queue (whereabouts, devices, ratings, cases) none.
 func phoneDirty(st *queue.State, evs []*hubEvent) hubDirty {
-	d := hubDirty{services: map[string]bool{}, tickets: map[string]bool{}}
+	d := hubDirty{services: map[string]bool{}, tickets: map[string]bool{}, windows: map[int]bool{}}
 	for _, e := range evs {
 		ev := &e.ev
+		d.windows[ev.Window], d.windows[ev.ToWindow] = true, true
+		if ev.Ticket == "" || len(ev.Tickets) > 0 {
+			d.terminals = true
+		}
 		switch ev.Type {
 		case queue.EvWhereabouts, queue.EvDeviceStatus, queue.EvRatingGiven, queue.EvRefusalAcked,
 			queue.EvCaseWarned, queue.EvCaseDone, queue.EvCoverNeeded, queue.EvPostCovered, queue.EvSignoutAllowed:
@@ -194,4 +200,57 @@ func phoneDirty(st *queue.State, evs []*hubEvent) hubDirty {
 		d.services[ev.ToService] = true
 	}
 	return d
+}
+
+// terminalMoved reports whether the events of d may have changed the
+// terminal view of window id: an event of no one ticket (staffing, backup,
+// configuration, whereabouts, the day) or naming the window, or one of a
+// ticket the window has (or had) in hand, that is pinned to it, or that is in
+// a service it calls from (a call elsewhere moves everyone's place behind it).
+// Otherwise the view is what it was, and is not built again.
+func terminalMoved(st *queue.State, id int, d *hubDirty) bool {
+	if d.all || d.terminals || d.windows[id] {
+		return true
+	}
+	w := st.WindowView(id)
+	if w.Current != nil && d.tickets[w.Current.ID] {
+		return true
+	}
+	calls := func(service string) bool {
+		return slices.Contains(w.ServicesA, service) || slices.Contains(w.Temporary, service) ||
+			slices.Contains(w.BackupActive, service)
+	}
+	for svc := range d.services {
+		if calls(svc) {
+			return true
+		}
+	}
+	for tid := range d.tickets {
+		t := st.Tickets[tid]
+		if t == nil || t.PinWindow == id || t.Window == id || calls(t.Service) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendTerminal appends the JSON of a terminal's view b (b.Queue not nil),
+// the very bytes json.Marshal gives for it: its rows, the bulk of it, through
+// queue's hand-written encoder of ticket views.
+func appendTerminal(out []byte, b *hubWindowBody) []byte {
+	out = append(out, `{"window":`...)
+	out = append(out, mustJSON(b.Window)...)
+	out = append(out, `,"queue":[`...)
+	for i := range b.Queue {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		n := len(out)
+		if out = b.Queue[i].AppendJSON(out, true); len(out) == n {
+			// A time encoding/json refuses (never on a real ticket): the
+			// encoder writes nothing, encoding/json tells why.
+			mustJSON(b.Queue[i])
+		}
+	}
+	return append(out, "]}"...)
 }
