@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"qcall/display/api"
 	"qcall/queue"
-	"qcall/queue/bolt"
 )
 
 // TestHub_ViewsOffEngine: the hub builds its views from its own read model,
@@ -21,19 +19,7 @@ import (
 // building views (its read model locked), the engine still answers issue and
 // call-next at once; once let go, the hall screen gets the view with both.
 func TestHub_ViewsOffEngine(t *testing.T) {
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "q.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := queue.Open(store, queue.Options{Config: queue.Demo(), Clock: queue.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), IDKey: []byte("k")})
-	if err != nil {
-		store.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		eng.Close()
-		store.Close()
-	})
+	eng := newTestHall(t, queue.Demo()).eng
 	a, err := api.New(api.Options{Engine: eng, Secret: []byte("hub-test-secret-0123456789"), DemoCredentials: true})
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ import (
 // built again. A pension ticket reaches window 4; a sign-in (an event of no
 // one ticket) builds both again.
 func TestHub_TerminalRebuiltOnlyWhenMoved(t *testing.T) {
-	h := newAPITestHall(t, queue.Demo())
+	h := newTestHall(t, queue.Demo())
 	hub, err := NewHub(HubOptions{Engine: h.eng, ViewInterval: 5 * time.Millisecond,
 		Authenticate: func(*http.Request) (queue.Role, string, error) { return queue.RoleDirector, "director", nil }})
 	if err != nil {
@@ -146,7 +146,7 @@ func TestAppendTerminal(t *testing.T) {
 // encodes the ten views from the read model, as a round does when every
 // window's queue moved. encoding=json is the same with encoding/json.
 func BenchmarkHub_TerminalViews(b *testing.B) {
-	h := newAPITestHall(b, queue.Demo())
+	h := newTestHall(b, queue.Demo())
 	ctx := context.Background()
 	services := []string{"employment", "unemployment", "pension", "medical", "injury", "consult"}
 	for i := range 600 {
