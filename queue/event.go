@@ -13,7 +13,6 @@ const (
 	EvConfigChanged   EventType = "config_changed"   // Config
 	EvDayOpened       EventType = "day_opened"       // Day
 	EvDayClosed       EventType = "day_closed"       // Day, Tickets (the ids cancelled)
-	EvTicketIssued    EventType = "ticket_issued"    // Ticket, Number, Service, Channel, Priority, IDHash
 	EvTicketCalled    EventType = "ticket_called"    // Window, Ticket, Number, Service, OutOfOrder
 	EvTicketRecalled  EventType = "ticket_recalled"  // Window, Ticket, Number, Count
 	EvServiceStarted  EventType = "service_started"  // Window, Ticket
@@ -22,8 +21,8 @@ const (
 	EvTicketTransfer  EventType = "ticket_transferred"
 	EvTicketSuspended EventType = "ticket_suspended" // Window, Ticket, Slip, Missing, ValidUntil
 	EvTicketReturned  EventType = "ticket_returned"  // Window, Ticket, Slip, Number (new number on a later day)
-	EvTicketCancelled EventType = "ticket_cancelled" // Ticket
-	// The express events are express.go's, the refusal events refusal.go's.
+	// The issuing events are issue.go's, the express events express.go's,
+	// the refusal events refusal.go's.
 	EvRatingGiven    EventType = "rating_given"  // Window, Ticket, Score, Staff
 	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
 	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS
@@ -38,11 +37,6 @@ const (
 	EvCaseWarned     EventType = "case_due_soon"       // Case, Ticket, Due
 	EvCaseDone       EventType = "case_done"           // Case, Ticket, Notified
 	EvDeviceStatus   EventType = "device_status"       // Device, Status, Note, Kiosks
-	// EvEventsLost stands in for an event that damage to the disk destroyed,
-	// written by `qcall repair` in its place: Count events lost there (the
-	// ticket numbers of each service skip as many, since a lost event may
-	// have issued one that a citizen holds), Note what the repair found.
-	EvEventsLost EventType = "events_lost" // Count, Note
 )
 
 // Event is one change to the hall: the only source of truth. Seq numbers events

@@ -5,85 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
-
-// IssueRequest is what a kiosk, a greeter or a phone asks a ticket with.
-type IssueRequest struct {
-	Service string
-	// Channel is kiosk, greeter, mobile or api.
-	Channel string
-	// IDNo is the citizen's ID number, optional; only its keyed hash is kept.
-	IDNo string
-	// Priority is a configured priority class code, optional.
-	Priority string
-}
-
-// Channels a ticket can be issued through.
-var Channels = []string{"kiosk", "greeter", "mobile", "api"}
-
-// maxText bounds free text (reasons, notes, materials) in runes.
-const maxText = 500
-
-// IssueTicket gives the citizen the next number of the service.
-func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) (TicketView, error) {
-	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
-		cfg := t.s.Config
-		svc := cfg.Service(r.Service)
-		if svc == nil {
-			return TicketView{}, Errorf(ErrUnknownService.Code, "no service %q", r.Service)
-		}
-		if r.Channel == "" {
-			r.Channel = "api"
-		}
-		if !slices.Contains(Channels, r.Channel) {
-			return TicketView{}, Errorf(ErrInvalid.Code, "channel %q must be one of %s", r.Channel, strings.Join(Channels, ", "))
-		}
-		if r.Priority != "" && cfg.Priority(r.Priority) == nil {
-			return TicketView{}, Errorf(ErrInvalid.Code, "no priority class %q", r.Priority)
-		}
-		if !t.issuing(svc) {
-			return TicketView{}, ErrIssuingClosed
-		}
-		if svc.DailyQuota > 0 && t.s.Issued[svc.Code] >= svc.DailyQuota {
-			return TicketView{}, ErrQuotaReached
-		}
-		var idHash string
-		if r.IDNo != "" {
-			id, err := NormalizeIDNo(r.IDNo)
-			if err != nil {
-				return TicketView{}, err
-			}
-			if idHash, err = t.hashID(id); err != nil {
-				return TicketView{}, err
-			}
-			if lim := cfg.Rules.PersonDailyLimit; lim > 0 && t.s.Persons[idHash] >= lim {
-				return TicketView{}, ErrPersonLimit
-			}
-		}
-		ev := t.emit(Event{Type: EvTicketIssued, Ticket: newID(), Service: svc.Code,
-			Number: formatNumber(svc.Prefix, t.s.Numbers[svc.Code]+1), Channel: r.Channel, Priority: r.Priority, IDHash: idHash})
-		id := ev.Ticket
-		t.checkBackup(svc.Code)
-		return t.s.issuedView(id), nil
-	})
-}
-
-// issuing reports whether svc issues tickets now: between opening and its cut-off.
-func (t *tx) issuing(svc *Service) bool { return t.s.issuingAt(svc, t.clock()) }
-
-// issuingAt reports whether svc issues tickets at minute of the day mins, by
-// the hours: from the hall's opening to the service's cut-off (the hall's
-// when it has none of its own). The daily quota is the caller's to check.
-func (s *State) issuingAt(svc *Service, mins int) bool {
-	h := s.Config.Hall
-	open, _ := clockMinutes(h.Open)
-	cut, _ := clockMinutes(h.IssueCutoff)
-	if svc.IssueCutoff != "" {
-		cut, _ = clockMinutes(svc.IssueCutoff)
-	}
-	return mins >= open && mins < cut
-}
 
 // afterCutoff reports whether the hall has stopped issuing for the day (延时服务).
 func (t *tx) afterCutoff() bool {
@@ -305,36 +227,6 @@ func (e *Engine) Transfer(ctx context.Context, actor string, window int, service
 		}
 		return t.s.TicketView(tk.ID), nil
 	})
-}
-
-// cleanList trims items, drops empty ones and checks lengths.
-func cleanList(items []string, what string) ([]string, error) {
-	var out []string
-	for _, m := range items {
-		m = strings.TrimSpace(m)
-		if m == "" {
-			continue
-		}
-		if utf8.RuneCountInString(m) > maxText {
-			return nil, Errorf(ErrInvalid.Code, "%s too long", what)
-		}
-		out = append(out, m)
-	}
-	if len(out) == 0 || len(out) > 50 {
-		return nil, Errorf(ErrInvalid.Code, "give 1–50 %s", what)
-	}
-	return out, nil
-}
-
-func cleanText(s, what string, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	if required && s == "" {
-		return "", Errorf(ErrInvalid.Code, "%s is required", what)
-	}
-	if utf8.RuneCountInString(s) > maxText {
-		return "", Errorf(ErrInvalid.Code, "%s is longer than %d characters", what, maxText)
-	}
-	return s, nil
 }
 
 // Suspend ends the visit of a citizen who lacks materials with a return slip

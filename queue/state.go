@@ -366,9 +366,7 @@ func (s *State) apply(e *Event) {
 		s.reindex() // the priority classes' head starts may have changed
 	case EvDayOpened:
 		s.Day = e.Day
-		clear(s.Numbers)
-		clear(s.Issued)
-		clear(s.Persons)
+		s.issueDayOpened()
 		for id, t := range s.Tickets {
 			if t.Day != e.Day && t.State.Final() {
 				delete(s.Tickets, id)
@@ -404,17 +402,8 @@ func (s *State) apply(e *Event) {
 			b.Open, b.Manual = false, false
 		}
 		s.expressDayClosed(e)
-	case EvTicketIssued:
-		t := &Ticket{ID: e.Ticket, Number: e.Number, Service: e.Service, Day: s.Day, State: TicketWaiting,
-			Channel: e.Channel, Priority: e.Priority, QueueSeq: e.Seq,
-			IssuedAt: e.At, QueuedAt: e.At, Class: ClassNormal}
-		s.Tickets[t.ID] = t
-		s.enqueue(t)
-		s.Numbers[e.Service] = numberValue(e.Number)
-		s.Issued[e.Service]++
-		if e.IDHash != "" {
-			s.Persons[e.IDHash]++
-		}
+	case EvTicketIssued, EvTicketCancelled, EvEventsLost:
+		s.applyIssue(e, t)
 	case EvTicketCalled:
 		w := s.window(e.Window)
 		w.Current = t.ID
@@ -480,11 +469,6 @@ func (s *State) apply(e *Event) {
 		s.setState(t, TicketWaiting)
 	case EvTicketRejected, EvRefusalAcked:
 		s.applyRefusal(e, t)
-	case EvTicketCancelled:
-		if t.Window != 0 && s.window(t.Window).Current == t.ID {
-			s.window(t.Window).Current = ""
-		}
-		s.setState(t, TicketCancelled)
 	case EvExpressAsked, EvExpressApproved, EvExpressDenied:
 		s.applyExpress(e, t)
 	case EvRatingGiven:
@@ -518,12 +502,6 @@ func (s *State) apply(e *Event) {
 		c.Done, c.Notified = e.At, e.Notified
 	case EvDeviceStatus:
 		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At, ReportedBy: e.Actor}
-	case EvEventsLost:
-		if s.Config != nil {
-			for _, svc := range s.Config.Services {
-				s.Numbers[svc.Code] += e.Count
-			}
-		}
 	}
 }
 
@@ -540,13 +518,4 @@ func (s *State) replay(e *Event) (err error) {
 	}()
 	s.apply(e)
 	return nil
-}
-
-// numberValue is the numeric part of a ticket number ("A012" → 12).
-func numberValue(number string) int {
-	n := 0
-	for _, c := range number[1:] {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -146,5 +146,3 @@ func (t *tx) dayKey() ([]byte, error) {
 	keep := max(t.s.Config.Rules.IDHashDays, 1)
 	return t.e.opts.IDKeys.DayKey(t.s.Day, day.AddDate(0, 0, 1-keep).Format(time.DateOnly))
 }
-
-func formatNumber(prefix string, n int) string { return fmt.Sprintf("%s%03d", prefix, n) }

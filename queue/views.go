@@ -232,19 +232,6 @@ func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 	return v
 }
 
-// issuedView is the view of a ticket just issued. A plain ticket goes after
-// everyone already waiting, so its place needs no count (issuing stays O(1)
-// however long the queue).
-func (s *State) issuedView(id string) TicketView {
-	t := s.Tickets[id]
-	if t.Priority != "" {
-		return s.TicketView(id)
-	}
-	ahead := len(s.queued[t.Service]) - 1
-	return TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
-		Ahead: ahead, Position: ahead + 1, EstWaitS: s.EstWait(t.Service, ahead)}
-}
-
 // Queue lists the tickets window id could call now, in the order it would call
 // them, for the counter terminal. It merges the lists the window calls from,
 // which are kept in calling order as events apply: no sorting, and each
