@@ -104,7 +104,7 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, expressEvents, refusalEvents)
+var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -129,12 +129,6 @@ var hallEvents = map[EventType]eventSpec{
 	EvDayClosed: {public: []string{"day"}, director: true,
 		more: func(_ *State, e *Event, a *Audience) { a.Tickets = append(a.Tickets, e.Tickets...) }},
 
-	EvTicketCalled:    {public: []string{"number", "service", "out_of_order"}},
-	EvTicketRecalled:  {public: []string{"number", "service", "count"}},
-	EvServiceStarted:  {public: []string{"number", "service"}},
-	EvServiceFinished: {public: []string{"number", "service", "due"}},
-	EvTicketNoShow:    {public: []string{"number", "service", "requeued"}},
-	EvTicketTransfer:  {public: []string{"number", "service", "to_service", "to_window"}},
 	EvTicketSuspended: {public: []string{"number", "service", "valid_until"}},
 	EvTicketReturned:  {public: []string{"number", "service"}},
 

@@ -13,16 +13,10 @@ const (
 	EvConfigChanged   EventType = "config_changed"   // Config
 	EvDayOpened       EventType = "day_opened"       // Day
 	EvDayClosed       EventType = "day_closed"       // Day, Tickets (the ids cancelled)
-	EvTicketCalled    EventType = "ticket_called"    // Window, Ticket, Number, Service, OutOfOrder
-	EvTicketRecalled  EventType = "ticket_recalled"  // Window, Ticket, Number, Count
-	EvServiceStarted  EventType = "service_started"  // Window, Ticket
-	EvServiceFinished EventType = "service_finished" // Window, Ticket, Case, Due
-	EvTicketNoShow    EventType = "ticket_no_show"   // Window, Ticket, Requeued
-	EvTicketTransfer  EventType = "ticket_transferred"
 	EvTicketSuspended EventType = "ticket_suspended" // Window, Ticket, Slip, Missing, ValidUntil
 	EvTicketReturned  EventType = "ticket_returned"  // Window, Ticket, Slip, Number (new number on a later day)
-	// The issuing events are issue.go's, the express events express.go's,
-	// the refusal events refusal.go's.
+	// The other events are declared in their workflow's file: issue.go,
+	// call.go, express.go, refusal.go.
 	EvRatingGiven    EventType = "rating_given"  // Window, Ticket, Score, Staff
 	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
 	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS

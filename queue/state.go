@@ -157,9 +157,6 @@ type DeviceState struct {
 // slipKeepDays is how long an expired return slip is kept.
 const slipKeepDays = 30
 
-// recentDurations is how many service times per service the estimate uses.
-const recentDurations = 20
-
 // State is the hall now: the fold of every event. Only the engine's goroutine
 // touches it; View hands a read-only look to others.
 type State struct {
@@ -395,8 +392,9 @@ func (s *State) apply(e *Event) {
 				s.setState(t, TicketCancelled)
 			}
 		}
+		s.callDayClosed()
 		for _, w := range s.Windows {
-			w.Current, w.LastFinished, w.AllowSignout, w.Temporary = "", "", false, nil
+			w.AllowSignout, w.Temporary = false, nil
 		}
 		for _, b := range s.Backup {
 			b.Open, b.Manual = false, false
@@ -404,54 +402,8 @@ func (s *State) apply(e *Event) {
 		s.expressDayClosed(e)
 	case EvTicketIssued, EvTicketCancelled, EvEventsLost:
 		s.applyIssue(e, t)
-	case EvTicketCalled:
-		w := s.window(e.Window)
-		w.Current = t.ID
-		s.setState(t, TicketCalled)
-		t.Window, t.Staff, t.CalledAt, t.Calls = e.Window, w.Staff, e.At, 1
-	case EvTicketRecalled:
-		t.Calls++
-	case EvServiceStarted:
-		s.setState(t, TicketServing)
-		t.StartedAt = e.At
-	case EvServiceFinished:
-		w := s.window(e.Window)
-		w.Current, w.LastFinished = "", t.ID
-		s.setState(t, TicketDone)
-		t.FinishedAt = e.At
-		if !t.StartedAt.IsZero() {
-			r := append(s.Recent[t.Service], int(e.At.Sub(t.StartedAt)/time.Second))
-			if len(r) > recentDurations {
-				r = r[len(r)-recentDurations:]
-			}
-			s.Recent[t.Service] = r
-		}
-		if e.Case != "" {
-			s.Cases[e.Case] = &Case{ID: e.Case, Ticket: t.ID, Number: t.Number, Service: t.Service,
-				Window: e.Window, Staff: t.Staff, Opened: e.At, Due: e.Due}
-		}
-	case EvTicketNoShow:
-		s.window(e.Window).Current = ""
-		t.NoShows++
-		if e.Requeued {
-			t.QueuedAt, t.QueueSeq, t.Window, t.Calls = e.At, e.Seq, 0, 0
-			s.setState(t, TicketWaiting)
-		} else {
-			s.setState(t, TicketNoShow)
-		}
-	case EvTicketTransfer:
-		if t.Window != 0 && s.window(t.Window).Current == t.ID {
-			s.window(t.Window).Current = ""
-		}
-		if t.State.Queued() {
-			s.dequeue(t)
-		}
-		if e.ToService != "" {
-			t.Service = e.ToService
-		}
-		t.PinWindow, t.Window, t.Calls = e.ToWindow, 0, 0
-		t.State = ""
-		s.setState(t, TicketTransferred)
+	case EvTicketCalled, EvTicketRecalled, EvServiceStarted, EvServiceFinished, EvTicketNoShow, EvTicketTransfer:
+		s.applyCall(e, t)
 	case EvTicketSuspended:
 		s.window(e.Window).Current = ""
 		s.setState(t, TicketSuspended)

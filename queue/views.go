@@ -88,25 +88,6 @@ func (s *State) callable(id int) [][]*Ticket {
 	return append(lists, s.pinned[id])
 }
 
-// next is the ticket window id should call now, or nil.
-func (s *State) next(id int) *Ticket {
-	var best *Ticket
-	lists := s.callable(id)
-	for i, l := range lists {
-		pinnedList := i == len(lists)-1
-		for _, t := range l {
-			if t.PinWindow != 0 && !pinnedList {
-				continue // in the list of the window it is pinned to
-			}
-			if best == nil || s.before(t, best) {
-				best = t
-			}
-			break
-		}
-	}
-	return best
-}
-
 // servable counts the waiting tickets window id could call now.
 func (s *State) servable(id int) int {
 	n := 0
@@ -230,59 +211,6 @@ func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 		v.EstWaitS = est
 	}
 	return v
-}
-
-// Queue lists the tickets window id could call now, in the order it would call
-// them, for the counter terminal. It merges the lists the window calls from,
-// which are kept in calling order as events apply: no sorting, and each
-// ticket's place is its index in its service's list.
-func (s *State) Queue(id int) []TicketView {
-	lists := s.callable(id)
-	pos := make([]int, len(lists))
-	n := 0
-	for i, l := range lists {
-		if i == len(lists)-1 {
-			n += len(l)
-			break
-		}
-		for _, t := range l {
-			if t.PinWindow == 0 {
-				n++
-			}
-		}
-	}
-	type est struct{ avg, serving int }
-	ests := map[string]est{}
-	out := make([]TicketView, 0, n)
-	for {
-		best := -1
-		for i, l := range lists {
-			for pos[i] < len(l) && i < len(lists)-1 && l[pos[i]].PinWindow != 0 {
-				pos[i]++ // listed for the window it is pinned to
-			}
-			if pos[i] < len(l) && (best < 0 || s.before(l[pos[i]], lists[best][pos[best]])) {
-				best = i
-			}
-		}
-		if best < 0 {
-			break
-		}
-		t := lists[best][pos[best]]
-		pos[best]++
-		var ahead int
-		if best < len(lists)-1 {
-			ahead = pos[best] - 1 // its index in its service's list
-		} else {
-			ahead = s.ahead(t)
-		}
-		e, ok := ests[t.Service]
-		if !ok {
-			e = est{s.AvgServiceS(t.Service), s.ServingWindows(t.Service)}
-			ests[t.Service] = e
-		}
-		out = append(out, s.ticketView(t, ahead, ahead*e.avg/e.serving))
-	}
-	return out
 }
 
 // SlipView is a return slip as the API shows it.
