@@ -10,13 +10,11 @@ func (t EventType) String() string { return string(t) }
 // The event types. Each is produced by one command of the Engine and folded into
 // State by apply; the fields of Event each type sets are listed beside it.
 const (
-	EvConfigChanged   EventType = "config_changed"   // Config
-	EvDayOpened       EventType = "day_opened"       // Day
-	EvDayClosed       EventType = "day_closed"       // Day, Tickets (the ids cancelled)
-	EvTicketSuspended EventType = "ticket_suspended" // Window, Ticket, Slip, Missing, ValidUntil
-	EvTicketReturned  EventType = "ticket_returned"  // Window, Ticket, Slip, Number (new number on a later day)
+	EvConfigChanged EventType = "config_changed" // Config
+	EvDayOpened     EventType = "day_opened"     // Day
+	EvDayClosed     EventType = "day_closed"     // Day, Tickets (the ids cancelled)
 	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go.
+	// call.go, express.go, refusal.go, slip.go.
 	EvRatingGiven    EventType = "rating_given"  // Window, Ticket, Score, Staff
 	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
 	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS

@@ -66,50 +66,6 @@ func (e *Engine) ParseDue(s string) (time.Time, error) {
 	return endOfDay(d, 0, e.loc), nil
 }
 
-// Suspend ends the visit of a citizen who lacks materials with a return slip
-// (直通反馈单) listing what is missing; with it they come back straight to this
-// window, ahead of the queue, within Rules.SlipValidDays.
-func (e *Engine) Suspend(ctx context.Context, actor string, window int, missing []string) (SlipView, error) {
-	return call(ctx, e, actor, func(t *tx) (SlipView, error) {
-		_, tk, err := t.current(window, TicketCalled, TicketServing)
-		if err != nil {
-			return SlipView{}, err
-		}
-		m, err := cleanList(missing, "missing materials")
-		if err != nil {
-			return SlipView{}, err
-		}
-		code := newCode(8, func(s string) bool { return t.s.Slips[s] != nil })
-		t.emit(Event{Type: EvTicketSuspended, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
-			Slip: code, Missing: m, ValidUntil: t.endOfDay(t.s.Config.Rules.SlipValidDays - 1)})
-		return t.s.SlipView(code), nil
-	})
-}
-
-// ReturnSlip puts the ticket of a return slip back at the front of its window's
-// queue. On a later day than the slip's it gets a number of today's sequence.
-func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (TicketView, error) {
-	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
-		sl := t.s.Slips[strings.ToUpper(strings.TrimSpace(slipID))]
-		if sl == nil {
-			return TicketView{}, ErrUnknownSlip
-		}
-		tk := t.s.Tickets[sl.Ticket]
-		if sl.Used || tk == nil || tk.State != TicketSuspended {
-			return TicketView{}, Errorf(ErrWrongState.Code, "slip %s has been used", sl.ID)
-		}
-		if !t.now.Before(sl.ValidUntil) {
-			return TicketView{}, ErrSlipExpired
-		}
-		ev := Event{Type: EvTicketReturned, Window: sl.Window, Ticket: tk.ID, Service: tk.Service, Slip: sl.ID, Number: tk.Number}
-		if tk.Day != t.s.Day {
-			ev.Number = formatNumber(t.s.Config.Service(tk.Service).Prefix, t.s.Numbers[tk.Service]+1)
-		}
-		t.emit(ev)
-		return t.s.TicketView(tk.ID), nil
-	})
-}
-
 // Rate records the citizen's rating (4 非常满意 … 1 不满意) of the last ticket
 // finished at the window; each ticket is rated once.
 func (e *Engine) Rate(ctx context.Context, actor string, window, score int) (TicketView, error) {

@@ -96,21 +96,6 @@ type BackupState struct {
 	Since  time.Time `json:"since,omitzero"`
 }
 
-// Slip is a return slip (直通反馈单): the citizen lacked materials and comes back
-// straight to the same window, ahead of the queue, with this code.
-type Slip struct {
-	ID         string    `json:"id"`
-	Ticket     string    `json:"ticket"`
-	Number     string    `json:"number"`
-	Service    string    `json:"service"`
-	Window     int       `json:"window"`
-	Staff      string    `json:"staff"`
-	Missing    []string  `json:"missing"`
-	IssuedAt   time.Time `json:"issued_at"`
-	ValidUntil time.Time `json:"valid_until"`
-	Used       bool      `json:"used,omitempty"`
-}
-
 // Case is a matter accepted at the window and finished later (限时办结).
 type Case struct {
 	ID       string    `json:"id"`
@@ -153,9 +138,6 @@ type DeviceState struct {
 	// one of Kiosks too (see KioskConflicts); not stored, worked out on reading.
 	SharesKiosks []string `json:"shares_kiosks,omitempty"`
 }
-
-// slipKeepDays is how long an expired return slip is kept.
-const slipKeepDays = 30
 
 // State is the hall now: the fold of every event. Only the engine's goroutine
 // touches it; View hands a read-only look to others.
@@ -369,16 +351,7 @@ func (s *State) apply(e *Event) {
 				delete(s.Tickets, id)
 			}
 		}
-		for id, sl := range s.Slips {
-			// Expired slips are kept a while, so that a citizen who comes late
-			// is told the slip expired rather than that it does not exist.
-			if sl.Used || !e.At.Before(sl.ValidUntil.AddDate(0, 0, slipKeepDays)) {
-				delete(s.Slips, id)
-				if t := s.Tickets[sl.Ticket]; t != nil && t.State == TicketSuspended {
-					delete(s.Tickets, t.ID)
-				}
-			}
-		}
+		s.slipDayOpened(e)
 		s.expressDayOpened()
 		s.refusalDayOpened()
 		for id, c := range s.Cases {
@@ -404,21 +377,8 @@ func (s *State) apply(e *Event) {
 		s.applyIssue(e, t)
 	case EvTicketCalled, EvTicketRecalled, EvServiceStarted, EvServiceFinished, EvTicketNoShow, EvTicketTransfer:
 		s.applyCall(e, t)
-	case EvTicketSuspended:
-		s.window(e.Window).Current = ""
-		s.setState(t, TicketSuspended)
-		t.Slip = e.Slip
-		s.Slips[e.Slip] = &Slip{ID: e.Slip, Ticket: t.ID, Number: t.Number, Service: t.Service, Window: e.Window,
-			Staff: t.Staff, Missing: slices.Clone(e.Missing), IssuedAt: e.At, ValidUntil: e.ValidUntil}
-	case EvTicketReturned:
-		sl := s.Slips[e.Slip]
-		sl.Used = true
-		if e.Number != "" && e.Number != t.Number {
-			t.Number, t.Day = e.Number, s.Day
-			s.Numbers[t.Service] = numberValue(e.Number)
-		}
-		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, sl.Window, e.At, e.Seq, 0, 0
-		s.setState(t, TicketWaiting)
+	case EvTicketSuspended, EvTicketReturned:
+		s.applySlip(e, t)
 	case EvTicketRejected, EvRefusalAcked:
 		s.applyRefusal(e, t)
 	case EvExpressAsked, EvExpressApproved, EvExpressDenied:

@@ -213,28 +213,6 @@ func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 	return v
 }
 
-// SlipView is a return slip as the API shows it.
-type SlipView struct {
-	SlipID     string    `json:"slip_id"`
-	Ticket     string    `json:"ticket"`
-	Number     string    `json:"number"`
-	Service    string    `json:"service"`
-	Window     int       `json:"window"`
-	Missing    []string  `json:"missing"`
-	ValidUntil time.Time `json:"valid_until"`
-	Used       bool      `json:"used"`
-}
-
-// SlipView returns the view of slip id.
-func (s *State) SlipView(id string) SlipView {
-	sl := s.Slips[id]
-	if sl == nil {
-		return SlipView{}
-	}
-	return SlipView{SlipID: sl.ID, Ticket: sl.Ticket, Number: sl.Number, Service: sl.Service, Window: sl.Window,
-		Missing: slices.Clone(sl.Missing), ValidUntil: sl.ValidUntil, Used: sl.Used}
-}
-
 // StaffView is what the public may know of a staff member (公示).
 type StaffView struct {
 	JobNo  string `json:"job_no"`
