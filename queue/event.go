@@ -14,7 +14,7 @@ const (
 	EvDayOpened     EventType = "day_opened"     // Day
 	EvDayClosed     EventType = "day_closed"     // Day, Tickets (the ids cancelled)
 	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go, slip.go.
+	// call.go, express.go, refusal.go, slip.go, case.go.
 	EvRatingGiven    EventType = "rating_given"  // Window, Ticket, Score, Staff
 	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
 	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS
@@ -26,8 +26,6 @@ const (
 	EvWhereabouts    EventType = "whereabouts_changed" // Staff, Status, Note
 	EvCoverNeeded    EventType = "cover_needed"        // Window, Staff (A holder away), Cover (B holders)
 	EvPostCovered    EventType = "post_covered"        // Window, Staff (who covers), UncoveredS
-	EvCaseWarned     EventType = "case_due_soon"       // Case, Ticket, Due
-	EvCaseDone       EventType = "case_done"           // Case, Ticket, Notified
 	EvDeviceStatus   EventType = "device_status"       // Device, Status, Note, Kiosks
 )
 

@@ -166,11 +166,7 @@ func (s *State) Pending() Pending {
 	p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
 	p.Express = s.pendingExpress()
 	p.Refusals = s.pendingRefusals()
-	for _, id := range sortedKeys(s.Cases) {
-		if c := s.Cases[id]; c.Done.IsZero() {
-			p.Cases = append(p.Cases, *c)
-		}
-	}
+	p.Cases = s.pendingCases()
 	for name, d := range s.Devices {
 		d := *d
 		d.Kiosks = slices.Clone(d.Kiosks)

@@ -41,31 +41,6 @@ func (t *tx) current(id int, states ...TicketState) (*WindowState, *Ticket, erro
 	return w, tk, nil
 }
 
-// endOfDay is the last instant of the business day days after today.
-func (t *tx) endOfDay(days int) time.Time { return endOfDay(t.now, days, t.e.loc) }
-
-// endOfDay is the last second of the day days after tm's day, in loc: every
-// deadline of the hall (case due dates, return slips) ends there.
-func endOfDay(tm time.Time, days int, loc *time.Location) time.Time {
-	y, m, d := tm.In(loc).Date()
-	return time.Date(y, m, d+days+1, 0, 0, 0, 0, loc).Add(-time.Second)
-}
-
-// ParseDue reads the due date of a case deadline as a person gives it: an
-// RFC 3339 time, or a date YYYY-MM-DD, which is the end of that day in the
-// hall's time zone, as the engine's own deadlines. Anything else is
-// ErrInvalid.
-func (e *Engine) ParseDue(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, e.loc)
-	if err != nil {
-		return time.Time{}, Errorf(ErrInvalid.Code, "due %q must be true, an RFC 3339 time or a date YYYY-MM-DD", s)
-	}
-	return endOfDay(d, 0, e.loc), nil
-}
-
 // Rate records the citizen's rating (4 非常满意 … 1 不满意) of the last ticket
 // finished at the window; each ticket is rated once.
 func (e *Engine) Rate(ctx context.Context, actor string, window, score int) (TicketView, error) {
@@ -252,21 +227,6 @@ func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, se
 	})
 }
 
-// CaseDone records that a case was finished and whether the citizen was told.
-func (e *Engine) CaseDone(ctx context.Context, actor, id string, notified bool) (Case, error) {
-	return call(ctx, e, actor, func(t *tx) (Case, error) {
-		c := t.s.Cases[id]
-		if c == nil {
-			return Case{}, ErrUnknownCase
-		}
-		if !c.Done.IsZero() {
-			return Case{}, ErrAlreadyDecided
-		}
-		t.emit(Event{Type: EvCaseDone, Case: id, Ticket: c.Ticket, Number: c.Number, Window: c.Window, Notified: notified})
-		return *t.s.Cases[id], nil
-	})
-}
-
 // Device statuses a device can report.
 var DeviceStatuses = []string{"ok", "offline", "paper_out", "paper_near_end", "cover_open", "error"}
 
@@ -406,17 +366,6 @@ func (t *tx) checkBackup(service string) {
 	case !b.Manual:
 		if (th.OpenWaiting == 0 || n <= th.CloseWaiting) && (th.OpenWaitS == 0 || est <= th.CloseWaitS) {
 			t.emit(Event{Type: EvBackupClosed, Service: service, Waiting: n, EstWaitS: est})
-		}
-	}
-}
-
-// warnCases warns of open cases due within Rules.CaseWarnDays.
-func (t *tx) warnCases() {
-	warn := time.Duration(t.s.Config.Rules.CaseWarnDays) * 24 * time.Hour
-	for _, id := range sortedKeys(t.s.Cases) {
-		c := t.s.Cases[id]
-		if c.Done.IsZero() && !c.Warned && !t.now.Before(c.Due.Add(-warn)) {
-			t.emit(Event{Type: EvCaseWarned, Case: id, Ticket: c.Ticket, Number: c.Number, Window: c.Window, Due: c.Due})
 		}
 	}
 }

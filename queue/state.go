@@ -96,21 +96,6 @@ type BackupState struct {
 	Since  time.Time `json:"since,omitzero"`
 }
 
-// Case is a matter accepted at the window and finished later (限时办结).
-type Case struct {
-	ID       string    `json:"id"`
-	Ticket   string    `json:"ticket"`
-	Number   string    `json:"number"`
-	Service  string    `json:"service"`
-	Window   int       `json:"window"`
-	Staff    string    `json:"staff"`
-	Opened   time.Time `json:"opened"`
-	Due      time.Time `json:"due"`
-	Warned   bool      `json:"warned,omitempty"`
-	Done     time.Time `json:"done,omitzero"`
-	Notified bool      `json:"notified,omitempty"`
-}
-
 // Whereabouts is where a staff member is (工作人员去向).
 type Whereabouts struct {
 	Status string    `json:"status"`
@@ -354,11 +339,7 @@ func (s *State) apply(e *Event) {
 		s.slipDayOpened(e)
 		s.expressDayOpened()
 		s.refusalDayOpened()
-		for id, c := range s.Cases {
-			if !c.Done.IsZero() {
-				delete(s.Cases, id)
-			}
-		}
+		s.caseDayOpened()
 	case EvDayClosed:
 		for _, id := range e.Tickets {
 			if t := s.Tickets[id]; t != nil {
@@ -407,11 +388,8 @@ func (s *State) apply(e *Event) {
 		s.window(e.Window).UncoveredSince = e.At
 	case EvPostCovered:
 		s.window(e.Window).UncoveredSince = time.Time{}
-	case EvCaseWarned:
-		s.Cases[e.Case].Warned = true
-	case EvCaseDone:
-		c := s.Cases[e.Case]
-		c.Done, c.Notified = e.At, e.Notified
+	case EvCaseWarned, EvCaseDone:
+		s.applyCase(e)
 	case EvDeviceStatus:
 		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At, ReportedBy: e.Actor}
 	}

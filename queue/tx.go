@@ -146,3 +146,13 @@ func (t *tx) dayKey() ([]byte, error) {
 	keep := max(t.s.Config.Rules.IDHashDays, 1)
 	return t.e.opts.IDKeys.DayKey(t.s.Day, day.AddDate(0, 0, 1-keep).Format(time.DateOnly))
 }
+
+// endOfDay is the last instant of the business day days after today.
+func (t *tx) endOfDay(days int) time.Time { return endOfDay(t.now, days, t.e.loc) }
+
+// endOfDay is the last second of the day days after tm's day, in loc: every
+// deadline of the hall (case due dates, return slips) ends there.
+func endOfDay(tm time.Time, days int, loc *time.Location) time.Time {
+	y, m, d := tm.In(loc).Date()
+	return time.Date(y, m, d+days+1, 0, 0, 0, 0, loc).Add(-time.Second)
+}
