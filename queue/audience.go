@@ -104,7 +104,7 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents)
+var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -128,8 +128,6 @@ var hallEvents = map[EventType]eventSpec{
 	EvDayOpened: {public: []string{"day"}, director: true},
 	EvDayClosed: {public: []string{"day"}, director: true,
 		more: func(_ *State, e *Event, a *Audience) { a.Tickets = append(a.Tickets, e.Tickets...) }},
-
-	EvRatingGiven: {public: []string{"number", "service", "score", "staff"}},
 
 	EvBackupOpened: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
 	EvBackupClosed: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},

@@ -41,28 +41,6 @@ func (t *tx) current(id int, states ...TicketState) (*WindowState, *Ticket, erro
 	return w, tk, nil
 }
 
-// Rate records the citizen's rating (4 非常满意 … 1 不满意) of the last ticket
-// finished at the window; each ticket is rated once.
-func (e *Engine) Rate(ctx context.Context, actor string, window, score int) (TicketView, error) {
-	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
-		if t.s.Config.Window(window) == nil {
-			return TicketView{}, Errorf(ErrUnknownWindow.Code, "no window %d", window)
-		}
-		if score < 1 || score > 4 {
-			return TicketView{}, Errorf(ErrInvalid.Code, "score must be 1–4")
-		}
-		tk := t.s.Tickets[t.s.peek(window).LastFinished]
-		if tk == nil {
-			return TicketView{}, ErrNothingToRate
-		}
-		if tk.Rating != 0 {
-			return TicketView{}, ErrAlreadyRated
-		}
-		t.emit(Event{Type: EvRatingGiven, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: score, Staff: tk.Staff})
-		return t.s.TicketView(tk.ID), nil
-	})
-}
-
 // SignIn puts the actor at the window. A B-post holder takes over from an A-post
 // holder who is away; signing in elsewhere first signs out of the old window.
 func (e *Engine) SignIn(ctx context.Context, actor string, window int) (WindowView, error) {

@@ -365,7 +365,7 @@ func (s *State) apply(e *Event) {
 	case EvExpressAsked, EvExpressApproved, EvExpressDenied:
 		s.applyExpress(e, t)
 	case EvRatingGiven:
-		t.Rating = e.Score
+		s.applyRating(e, t)
 	case EvBackupOpened:
 		s.Backup[e.Service] = &BackupState{Open: true, Manual: e.Manual, Since: e.At}
 	case EvBackupClosed:
