@@ -104,7 +104,7 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents)
+var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -129,10 +129,8 @@ var hallEvents = map[EventType]eventSpec{
 	EvDayClosed: {public: []string{"day"}, director: true,
 		more: func(_ *State, e *Event, a *Audience) { a.Tickets = append(a.Tickets, e.Tickets...) }},
 
-	EvBackupOpened: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
-	EvBackupClosed: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
-	EvTempOpened:   {public: []string{"services"}, director: true},
-	EvTempClosed:   {public: []string{}, director: true},
+	EvTempOpened: {public: []string{"services"}, director: true},
+	EvTempClosed: {public: []string{}, director: true},
 
 	EvSignedIn:       {public: []string{"staff"}},
 	EvSignedOut:      {public: []string{"staff", "note"}},
@@ -143,19 +141,6 @@ var hallEvents = map[EventType]eventSpec{
 	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
 
 	EvDeviceStatus: {public: []string{"device", "status", "note", "kiosks"}, director: true},
-}
-
-// backupWindows adds the windows that serve the service as B: their terminals
-// are alerted when its backup opens or closes.
-func backupWindows(s *State, e *Event, a *Audience) {
-	if s.Config == nil {
-		return
-	}
-	for _, w := range s.Config.Windows {
-		if slices.Contains(w.ServicesB, e.Service) {
-			a.Terminals = append(a.Terminals, w.ID)
-		}
-	}
 }
 
 // Declared reports whether events of type t have a declared audience.

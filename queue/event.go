@@ -14,9 +14,7 @@ const (
 	EvDayOpened     EventType = "day_opened"     // Day
 	EvDayClosed     EventType = "day_closed"     // Day, Tickets (the ids cancelled)
 	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go, slip.go, case.go, rating.go.
-	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
-	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS
+	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go.
 	EvTempOpened     EventType = "temporary_window_opened"
 	EvTempClosed     EventType = "temporary_window_closed"
 	EvSignedIn       EventType = "window_signed_in"    // Window, Staff

@@ -162,28 +162,6 @@ func (e *Engine) SetWhereabouts(ctx context.Context, actor, status, note string)
 	})
 }
 
-// SetBackup opens or closes a service's backup windows by hand (director). A
-// backup opened by hand stays open until closed by hand.
-func (e *Engine) SetBackup(ctx context.Context, actor, service string, open bool) (ServiceView, error) {
-	return call(ctx, e, actor, func(t *tx) (ServiceView, error) {
-		if t.s.Config.Service(service) == nil {
-			return ServiceView{}, Errorf(ErrUnknownService.Code, "no service %q", service)
-		}
-		b := t.s.Backup[service]
-		isOpen := b != nil && b.Open
-		if isOpen == open && (b == nil || b.Manual) {
-			return t.s.ServiceView(service), nil
-		}
-		typ := EvBackupClosed
-		if open {
-			typ = EvBackupOpened
-		}
-		n := len(t.s.queued[service])
-		t.emit(Event{Type: typ, Service: service, Manual: true, Waiting: n, EstWaitS: t.s.EstWait(service, n)})
-		return t.s.ServiceView(service), nil
-	})
-}
-
 // OpenTemporary makes a window serve services as A for now (临时窗口); no services
 // closes it again.
 func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, services []string) (WindowView, error) {
@@ -321,29 +299,4 @@ func (e *Engine) ChangeConfig(ctx context.Context, actor string, cfg *Config) er
 		return struct{}{}, nil
 	})
 	return err
-}
-
-// checkBackup opens or closes a service's backup windows by its thresholds.
-func (t *tx) checkBackup(service string) {
-	svc := t.s.Config.Service(service)
-	if svc == nil {
-		return
-	}
-	th := svc.Backup
-	if th.OpenWaiting == 0 && th.OpenWaitS == 0 {
-		return
-	}
-	n := len(t.s.queued[service])
-	est := t.s.EstWait(service, n)
-	b := t.s.Backup[service]
-	switch {
-	case b == nil || !b.Open:
-		if th.OpenWaiting > 0 && n >= th.OpenWaiting || th.OpenWaitS > 0 && est >= th.OpenWaitS {
-			t.emit(Event{Type: EvBackupOpened, Service: service, Waiting: n, EstWaitS: est})
-		}
-	case !b.Manual:
-		if (th.OpenWaiting == 0 || n <= th.CloseWaiting) && (th.OpenWaitS == 0 || est <= th.CloseWaitS) {
-			t.emit(Event{Type: EvBackupClosed, Service: service, Waiting: n, EstWaitS: est})
-		}
-	}
 }

@@ -89,13 +89,6 @@ type WindowState struct {
 	UncoveredSince time.Time `json:"uncovered_since,omitzero"`
 }
 
-// BackupState says whether a service's B windows serve it now.
-type BackupState struct {
-	Open   bool      `json:"open"`
-	Manual bool      `json:"manual,omitempty"`
-	Since  time.Time `json:"since,omitzero"`
-}
-
 // Whereabouts is where a staff member is (工作人员去向).
 type Whereabouts struct {
 	Status string    `json:"status"`
@@ -350,9 +343,7 @@ func (s *State) apply(e *Event) {
 		for _, w := range s.Windows {
 			w.AllowSignout, w.Temporary = false, nil
 		}
-		for _, b := range s.Backup {
-			b.Open, b.Manual = false, false
-		}
+		s.backupDayClosed()
 		s.expressDayClosed(e)
 	case EvTicketIssued, EvTicketCancelled, EvEventsLost:
 		s.applyIssue(e, t)
@@ -366,10 +357,8 @@ func (s *State) apply(e *Event) {
 		s.applyExpress(e, t)
 	case EvRatingGiven:
 		s.applyRating(e, t)
-	case EvBackupOpened:
-		s.Backup[e.Service] = &BackupState{Open: true, Manual: e.Manual, Since: e.At}
-	case EvBackupClosed:
-		s.Backup[e.Service] = &BackupState{Open: false, Manual: e.Manual, Since: e.At}
+	case EvBackupOpened, EvBackupClosed:
+		s.applyBackup(e)
 	case EvTempOpened:
 		s.window(e.Window).Temporary = slices.Clone(e.Services)
 	case EvTempClosed:
