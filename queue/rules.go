@@ -123,45 +123,6 @@ func (e *Engine) AllowSignout(ctx context.Context, actor string, window int) (Wi
 	})
 }
 
-// Whereabouts statuses a staff member can set.
-var WhereaboutsStatuses = []string{OnDuty, Break, Meeting, Out}
-
-// SetWhereabouts shows where the actor is on the hall board. An A-post holder
-// going away leaves their windows uncovered: a cover_needed event tells the
-// B-post holders, and the time until someone covers is recorded (AB岗).
-func (e *Engine) SetWhereabouts(ctx context.Context, actor, status, note string) (Whereabouts, error) {
-	return call(ctx, e, actor, func(t *tx) (Whereabouts, error) {
-		st := t.s.Config.StaffByJobNo(actor)
-		if st == nil {
-			return Whereabouts{}, ErrUnknownStaff
-		}
-		if !slices.Contains(WhereaboutsStatuses, status) {
-			return Whereabouts{}, Errorf(ErrInvalid.Code, "status must be one of %s", strings.Join(WhereaboutsStatuses, ", "))
-		}
-		note, err := cleanText(note, "note", false)
-		if err != nil {
-			return Whereabouts{}, err
-		}
-		t.emit(Event{Type: EvWhereabouts, Staff: actor, Status: status, Note: note})
-		for _, id := range st.PostsA {
-			w := t.s.peek(id)
-			switch {
-			case status != OnDuty && w.UncoveredSince.IsZero() && (w.Staff == "" || w.Staff == actor):
-				var cover []string
-				for _, o := range t.s.Config.Staff {
-					if slices.Contains(o.PostsB, id) {
-						cover = append(cover, o.JobNo)
-					}
-				}
-				t.emit(Event{Type: EvCoverNeeded, Window: id, Staff: actor, Cover: cover})
-			case status == OnDuty && !w.UncoveredSince.IsZero():
-				t.emit(Event{Type: EvPostCovered, Window: id, Staff: actor, UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)})
-			}
-		}
-		return *t.s.Where[actor], nil
-	})
-}
-
 // OpenTemporary makes a window serve services as A for now (临时窗口); no services
 // closes it again.
 func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, services []string) (WindowView, error) {

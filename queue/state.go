@@ -89,21 +89,6 @@ type WindowState struct {
 	UncoveredSince time.Time `json:"uncovered_since,omitzero"`
 }
 
-// Whereabouts is where a staff member is (工作人员去向).
-type Whereabouts struct {
-	Status string    `json:"status"`
-	Note   string    `json:"note,omitempty"`
-	Since  time.Time `json:"since"`
-}
-
-// The whereabouts statuses.
-const (
-	OnDuty  = "on_duty"
-	Break   = "break"
-	Meeting = "meeting"
-	Out     = "out"
-)
-
 // DeviceState is the last status a device reported.
 type DeviceState struct {
 	Status string    `json:"status"`
@@ -372,7 +357,7 @@ func (s *State) apply(e *Event) {
 	case EvSignoutAllowed:
 		s.window(e.Window).AllowSignout = true
 	case EvWhereabouts:
-		s.Where[e.Staff] = &Whereabouts{Status: e.Status, Note: e.Note, Since: e.At}
+		s.applyWhereabouts(e)
 	case EvCoverNeeded:
 		s.window(e.Window).UncoveredSince = e.At
 	case EvPostCovered:

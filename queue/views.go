@@ -287,30 +287,6 @@ func (v TicketView) Public() TicketView {
 		Return: v.Return, Priority: v.Priority, Rating: v.Rating}
 }
 
-// WhereaboutsView is a staff member's whereabouts as the hall's board shows
-// it (工作人员去向).
-type WhereaboutsView struct {
-	Status string    `json:"status"`
-	Note   string    `json:"note,omitempty"`
-	Since  time.Time `json:"since"`
-	Name   string    `json:"name"`
-	NameEn string    `json:"name_en,omitempty"`
-}
-
-// Whereabouts returns the whereabouts board: job number → where the staff
-// member is.
-func (s *State) Whereabouts() map[string]WhereaboutsView {
-	m := make(map[string]WhereaboutsView, len(s.Where))
-	for jobNo, w := range s.Where {
-		v := WhereaboutsView{Status: w.Status, Note: w.Note, Since: w.Since}
-		if st := s.Config.StaffByJobNo(jobNo); st != nil {
-			v.Name, v.NameEn = st.Name, st.NameEn
-		}
-		m[jobNo] = v
-	}
-	return m
-}
-
 // Windows returns every window's view, in configuration order.
 func (s *State) WindowsView() []WindowView {
 	out := make([]WindowView, len(s.Config.Windows))
