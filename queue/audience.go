@@ -104,7 +104,7 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents)
+var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents, deviceEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -138,8 +138,6 @@ var hallEvents = map[EventType]eventSpec{
 	EvCoverNeeded: {public: []string{"staff", "cover"}, director: true,
 		more: func(_ *State, e *Event, a *Audience) { a.Staff = append(a.Staff, e.Cover...) }},
 	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
-
-	EvDeviceStatus: {public: []string{"device", "status", "note", "kiosks"}, director: true},
 }
 
 // Declared reports whether events of type t have a declared audience.

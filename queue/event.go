@@ -14,7 +14,7 @@ const (
 	EvDayOpened     EventType = "day_opened"     // Day
 	EvDayClosed     EventType = "day_closed"     // Day, Tickets (the ids cancelled)
 	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go.
+	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go, device.go.
 	EvTempOpened     EventType = "temporary_window_opened"
 	EvTempClosed     EventType = "temporary_window_closed"
 	EvSignedIn       EventType = "window_signed_in"  // Window, Staff
@@ -22,7 +22,6 @@ const (
 	EvSignoutAllowed EventType = "signout_allowed"   // Window
 	EvCoverNeeded    EventType = "cover_needed"      // Window, Staff (A holder away), Cover (B holders)
 	EvPostCovered    EventType = "post_covered"      // Window, Staff (who covers), UncoveredS
-	EvDeviceStatus   EventType = "device_status"     // Device, Status, Note, Kiosks
 )
 
 // Event is one change to the hall: the only source of truth. Seq numbers events

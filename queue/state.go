@@ -89,19 +89,6 @@ type WindowState struct {
 	UncoveredSince time.Time `json:"uncovered_since,omitzero"`
 }
 
-// DeviceState is the last status a device reported.
-type DeviceState struct {
-	Status string    `json:"status"`
-	Note   string    `json:"note,omitempty"`
-	Kiosks []string  `json:"kiosks,omitempty"` // the kiosks a printer prints for
-	At     time.Time `json:"at"`
-	// ReportedBy is the device (an agent) that reported the status.
-	ReportedBy string `json:"reported_by,omitempty"`
-	// SharesKiosks names the printers of other agents that print tickets of
-	// one of Kiosks too (see KioskConflicts); not stored, worked out on reading.
-	SharesKiosks []string `json:"shares_kiosks,omitempty"`
-}
-
 // State is the hall now: the fold of every event. Only the engine's goroutine
 // touches it; View hands a read-only look to others.
 type State struct {
@@ -365,7 +352,7 @@ func (s *State) apply(e *Event) {
 	case EvCaseWarned, EvCaseDone:
 		s.applyCase(e)
 	case EvDeviceStatus:
-		s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At, ReportedBy: e.Actor}
+		s.applyDevice(e)
 	}
 }
 
