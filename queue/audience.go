@@ -104,7 +104,7 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents, deviceEvents)
+var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents, deviceEvents, dayEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -125,9 +125,6 @@ func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
 var hallEvents = map[EventType]eventSpec{
 	EvConfigChanged: {public: []string{"config"}, director: true,
 		more: func(_ *State, _ *Event, a *Audience) { a.AllWindows = true }},
-	EvDayOpened: {public: []string{"day"}, director: true},
-	EvDayClosed: {public: []string{"day"}, director: true,
-		more: func(_ *State, e *Event, a *Audience) { a.Tickets = append(a.Tickets, e.Tickets...) }},
 
 	EvTempOpened: {public: []string{"services"}, director: true},
 	EvTempClosed: {public: []string{}, director: true},

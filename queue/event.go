@@ -11,10 +11,8 @@ func (t EventType) String() string { return string(t) }
 // State by apply; the fields of Event each type sets are listed beside it.
 const (
 	EvConfigChanged EventType = "config_changed" // Config
-	EvDayOpened     EventType = "day_opened"     // Day
-	EvDayClosed     EventType = "day_closed"     // Day, Tickets (the ids cancelled)
 	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go, device.go.
+	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go, device.go, day.go.
 	EvTempOpened     EventType = "temporary_window_opened"
 	EvTempClosed     EventType = "temporary_window_closed"
 	EvSignedIn       EventType = "window_signed_in"  // Window, Staff

@@ -293,30 +293,8 @@ func (s *State) apply(e *Event) {
 	case EvConfigChanged:
 		s.Config = e.Config
 		s.reindex() // the priority classes' head starts may have changed
-	case EvDayOpened:
-		s.Day = e.Day
-		s.issueDayOpened()
-		for id, t := range s.Tickets {
-			if t.Day != e.Day && t.State.Final() {
-				delete(s.Tickets, id)
-			}
-		}
-		s.slipDayOpened(e)
-		s.expressDayOpened()
-		s.refusalDayOpened()
-		s.caseDayOpened()
-	case EvDayClosed:
-		for _, id := range e.Tickets {
-			if t := s.Tickets[id]; t != nil {
-				s.setState(t, TicketCancelled)
-			}
-		}
-		s.callDayClosed()
-		for _, w := range s.Windows {
-			w.AllowSignout, w.Temporary = false, nil
-		}
-		s.backupDayClosed()
-		s.expressDayClosed(e)
+	case EvDayOpened, EvDayClosed:
+		s.applyDay(e)
 	case EvTicketIssued, EvTicketCancelled, EvEventsLost:
 		s.applyIssue(e, t)
 	case EvTicketCalled, EvTicketRecalled, EvServiceStarted, EvServiceFinished, EvTicketNoShow, EvTicketTransfer:
@@ -369,4 +347,12 @@ func (s *State) replay(e *Event) (err error) {
 	}()
 	s.apply(e)
 	return nil
+}
+
+// postsDayClosed ends every window's leave to sign out and its temporary
+// services when the day closes.
+func (s *State) postsDayClosed() {
+	for _, w := range s.Windows {
+		w.AllowSignout, w.Temporary = false, nil
+	}
 }

@@ -62,38 +62,6 @@ func minuteOfDay(now time.Time, loc *time.Location) int {
 	return l.Hour()*60 + l.Minute()
 }
 
-// rollDay closes the old business day and opens today's when the date has
-// changed: waiting tickets of the old day are cancelled, windows signed out,
-// numbers restart.
-func (t *tx) rollDay() {
-	today := t.dayOf(t.now)
-	if t.s.Day == today {
-		return
-	}
-	if t.s.Day != "" {
-		var cancel []string
-		for id, tk := range t.s.Tickets {
-			if tk.State == TicketWaiting || tk.State == TicketTransferred || tk.State == TicketCalled || tk.State == TicketServing {
-				cancel = append(cancel, id)
-			}
-		}
-		sortStrings(cancel)
-		t.emit(Event{Type: EvDayClosed, Actor: "system", Day: t.s.Day, Tickets: cancel})
-		for _, id := range sortedKeys(t.s.Windows) {
-			if w := t.s.Windows[id]; w.Staff != "" {
-				t.emit(Event{Type: EvSignedOut, Actor: "system", Window: id, Staff: w.Staff})
-			}
-		}
-	}
-	t.emit(Event{Type: EvDayOpened, Actor: "system", Day: today})
-	if t.e.opts.IDKeys != nil {
-		// Forget the keys past retention now, whether or not an ID comes today.
-		if _, err := t.dayKey(); err != nil {
-			t.e.log.Error("queue: citizen ID keys", "day", today, "err", err)
-		}
-	}
-}
-
 // newID returns an unguessable id: 16 random bytes, base32 without padding.
 func newID() string {
 	var b [16]byte
