@@ -104,7 +104,7 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents, deviceEvents, dayEvents)
+var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents, deviceEvents, dayEvents, configEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -123,8 +123,6 @@ func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
 // hallEvents are the declarations of the events not yet in a workflow's own
 // file.
 var hallEvents = map[EventType]eventSpec{
-	EvConfigChanged: {public: []string{"config"}, director: true,
-		more: func(_ *State, _ *Event, a *Audience) { a.AllWindows = true }},
 
 	EvTempOpened: {public: []string{"services"}, director: true},
 	EvTempClosed: {public: []string{}, director: true},

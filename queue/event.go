@@ -10,9 +10,8 @@ func (t EventType) String() string { return string(t) }
 // The event types. Each is produced by one command of the Engine and folded into
 // State by apply; the fields of Event each type sets are listed beside it.
 const (
-	EvConfigChanged EventType = "config_changed" // Config
 	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go, device.go, day.go.
+	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go, device.go, day.go, config.go.
 	EvTempOpened     EventType = "temporary_window_opened"
 	EvTempClosed     EventType = "temporary_window_closed"
 	EvSignedIn       EventType = "window_signed_in"  // Window, Staff

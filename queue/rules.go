@@ -142,19 +142,3 @@ func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, se
 		return t.s.WindowView(window), nil
 	})
 }
-
-// ChangeConfig replaces the hall configuration (admin).
-func (e *Engine) ChangeConfig(ctx context.Context, actor string, cfg *Config) error {
-	_, err := call(ctx, e, actor, func(t *tx) (struct{}, error) {
-		c := cfg.clone()
-		if err := c.Validate(); err != nil {
-			return struct{}{}, Errorf(ErrInvalid.Code, "%v", err)
-		}
-		if c.Hall.TimeZone != t.s.Config.Hall.TimeZone {
-			return struct{}{}, Errorf(ErrInvalid.Code, "the time zone cannot change while the hall runs")
-		}
-		t.emit(Event{Type: EvConfigChanged, Config: c})
-		return struct{}{}, nil
-	})
-	return err
-}

@@ -291,8 +291,7 @@ func (s *State) apply(e *Event) {
 	t := s.Tickets[e.Ticket]
 	switch e.Type {
 	case EvConfigChanged:
-		s.Config = e.Config
-		s.reindex() // the priority classes' head starts may have changed
+		s.applyConfig(e)
 	case EvDayOpened, EvDayClosed:
 		s.applyDay(e)
 	case EvTicketIssued, EvTicketCancelled, EvEventsLost:
