@@ -104,7 +104,8 @@ var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 // else hears it. Every event is heard by the windows it names (Window,
 // ToWindow: their screens and terminals) and by the phone of the ticket it
 // names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, issueEvents, callEvents, expressEvents, refusalEvents, slipEvents, caseEvents, ratingEvents, backupEvents, whereaboutsEvents, deviceEvents, dayEvents, configEvents)
+var eventSpecs = mergeSpecs(issueEvents, callEvents, slipEvents, expressEvents, refusalEvents, caseEvents,
+	ratingEvents, backupEvents, whereaboutsEvents, deviceEvents, postsEvents, dayEvents, configEvents)
 
 // mergeSpecs joins the declarations of the workflows' files.
 func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
@@ -118,21 +119,6 @@ func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
 		}
 	}
 	return out
-}
-
-// hallEvents are the declarations of the events not yet in a workflow's own
-// file.
-var hallEvents = map[EventType]eventSpec{
-
-	EvTempOpened: {public: []string{"services"}, director: true},
-	EvTempClosed: {public: []string{}, director: true},
-
-	EvSignedIn:       {public: []string{"staff"}},
-	EvSignedOut:      {public: []string{"staff", "note"}},
-	EvSignoutAllowed: {public: []string{}, director: true},
-	EvCoverNeeded: {public: []string{"staff", "cover"}, director: true,
-		more: func(_ *State, e *Event, a *Audience) { a.Staff = append(a.Staff, e.Cover...) }},
-	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
 }
 
 // Declared reports whether events of type t have a declared audience.

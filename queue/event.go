@@ -7,19 +7,10 @@ type EventType string
 
 func (t EventType) String() string { return string(t) }
 
-// The event types. Each is produced by one command of the Engine and folded into
-// State by apply; the fields of Event each type sets are listed beside it.
-const (
-	// The other events are declared in their workflow's file: issue.go,
-	// call.go, express.go, refusal.go, slip.go, case.go, rating.go, backup.go, whereabouts.go, device.go, day.go, config.go.
-	EvTempOpened     EventType = "temporary_window_opened"
-	EvTempClosed     EventType = "temporary_window_closed"
-	EvSignedIn       EventType = "window_signed_in"  // Window, Staff
-	EvSignedOut      EventType = "window_signed_out" // Window, Staff
-	EvSignoutAllowed EventType = "signout_allowed"   // Window
-	EvCoverNeeded    EventType = "cover_needed"      // Window, Staff (A holder away), Cover (B holders)
-	EvPostCovered    EventType = "post_covered"      // Window, Staff (who covers), UncoveredS
-)
+// The event types are declared in their workflow's file, each with the
+// fields of Event it sets, who hears it (eventSpec) and its fold: issue.go,
+// call.go, slip.go, express.go, refusal.go, case.go, rating.go, backup.go,
+// whereabouts.go, device.go, posts.go, day.go and config.go.
 
 // Event is one change to the hall: the only source of truth. Seq numbers events
 // hall-wide, strictly increasing and gap-free; events are never edited. Fields

@@ -308,24 +308,10 @@ func (s *State) apply(e *Event) {
 		s.applyRating(e, t)
 	case EvBackupOpened, EvBackupClosed:
 		s.applyBackup(e)
-	case EvTempOpened:
-		s.window(e.Window).Temporary = slices.Clone(e.Services)
-	case EvTempClosed:
-		s.window(e.Window).Temporary = nil
-	case EvSignedIn:
-		w := s.window(e.Window)
-		w.Staff, w.SignedInAt, w.AllowSignout = e.Staff, e.At, false
-	case EvSignedOut:
-		w := s.window(e.Window)
-		w.Staff, w.SignedInAt, w.AllowSignout = "", time.Time{}, false
-	case EvSignoutAllowed:
-		s.window(e.Window).AllowSignout = true
 	case EvWhereabouts:
 		s.applyWhereabouts(e)
-	case EvCoverNeeded:
-		s.window(e.Window).UncoveredSince = e.At
-	case EvPostCovered:
-		s.window(e.Window).UncoveredSince = time.Time{}
+	case EvSignedIn, EvSignedOut, EvSignoutAllowed, EvCoverNeeded, EvPostCovered, EvTempOpened, EvTempClosed:
+		s.applyPosts(e)
 	case EvCaseWarned, EvCaseDone:
 		s.applyCase(e)
 	case EvDeviceStatus:
@@ -346,12 +332,4 @@ func (s *State) replay(e *Event) (err error) {
 	}()
 	s.apply(e)
 	return nil
-}
-
-// postsDayClosed ends every window's leave to sign out and its temporary
-// services when the day closes.
-func (s *State) postsDayClosed() {
-	for _, w := range s.Windows {
-		w.AllowSignout, w.Temporary = false, nil
-	}
 }

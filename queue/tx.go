@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -123,4 +124,32 @@ func (t *tx) endOfDay(days int) time.Time { return endOfDay(t.now, days, t.e.loc
 func endOfDay(tm time.Time, days int, loc *time.Location) time.Time {
 	y, m, d := tm.In(loc).Date()
 	return time.Date(y, m, d+days+1, 0, 0, 0, 0, loc).Add(-time.Second)
+}
+
+// atWindow checks that the actor is signed in at window id and returns its state.
+func (t *tx) atWindow(id int) (*WindowState, error) {
+	if t.s.Config.Window(id) == nil {
+		return nil, Errorf(ErrUnknownWindow.Code, "no window %d", id)
+	}
+	w := t.s.peek(id)
+	if w.Staff == "" || w.Staff != t.actor {
+		return nil, ErrNotSignedIn
+	}
+	return w, nil
+}
+
+// current returns the ticket in hand at the actor's window, in one of states.
+func (t *tx) current(id int, states ...TicketState) (*WindowState, *Ticket, error) {
+	w, err := t.atWindow(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	tk := t.s.Tickets[w.Current]
+	if tk == nil {
+		return nil, nil, ErrNoCurrentTicket
+	}
+	if !slices.Contains(states, tk.State) {
+		return nil, nil, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
+	}
+	return w, tk, nil
 }

@@ -1,43 +1,71 @@
 package queue
 
+// The posts workflow (AB岗, 签到): staff sign in and out at windows; a B-post
+// holder covers for an A-post holder who is away, and the time a window
+// stood uncovered is recorded; after the issuing cut-off a window signs out
+// only when its queue is empty or the director allows it (延时服务); the
+// director opens temporary windows (临时窗口). Its commands, its events
+// (their audience and what a public screen gets of them), their fold and
+// its day roll-over are all here; the windows' views are views.go's.
+
 import (
 	"context"
 	"slices"
 	"time"
 )
 
-// afterCutoff reports whether the hall has stopped issuing for the day (延时服务).
-func (t *tx) afterCutoff() bool {
-	cut, _ := clockMinutes(t.s.Config.Hall.IssueCutoff)
-	return t.clock() >= cut
+// The posts events.
+const (
+	EvSignedIn       EventType = "window_signed_in"        // Window, Staff
+	EvSignedOut      EventType = "window_signed_out"       // Window, Staff, Note
+	EvSignoutAllowed EventType = "signout_allowed"         // Window
+	EvCoverNeeded    EventType = "cover_needed"            // Window, Staff (A holder away), Cover (B holders)
+	EvPostCovered    EventType = "post_covered"            // Window, Staff (who covers), UncoveredS
+	EvTempOpened     EventType = "temporary_window_opened" // Window, Services
+	EvTempClosed     EventType = "temporary_window_closed" // Window
+)
+
+// postsEvents: who hears the posts events, and what a public screen gets of
+// them. A cover request goes to the terminals of the B-post holders asked.
+var postsEvents = map[EventType]eventSpec{
+	EvSignedIn:       {public: []string{"staff"}},
+	EvSignedOut:      {public: []string{"staff", "note"}},
+	EvSignoutAllowed: {public: []string{}, director: true},
+	EvCoverNeeded: {public: []string{"staff", "cover"}, director: true,
+		more: func(_ *State, e *Event, a *Audience) { a.Staff = append(a.Staff, e.Cover...) }},
+	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
+	EvTempOpened:  {public: []string{"services"}, director: true},
+	EvTempClosed:  {public: []string{}, director: true},
 }
 
-// atWindow checks that the actor is signed in at window id and returns its state.
-func (t *tx) atWindow(id int) (*WindowState, error) {
-	if t.s.Config.Window(id) == nil {
-		return nil, Errorf(ErrUnknownWindow.Code, "no window %d", id)
+// applyPosts folds a posts event.
+func (s *State) applyPosts(e *Event) {
+	switch e.Type {
+	case EvTempOpened:
+		s.window(e.Window).Temporary = slices.Clone(e.Services)
+	case EvTempClosed:
+		s.window(e.Window).Temporary = nil
+	case EvSignedIn:
+		w := s.window(e.Window)
+		w.Staff, w.SignedInAt, w.AllowSignout = e.Staff, e.At, false
+	case EvSignedOut:
+		w := s.window(e.Window)
+		w.Staff, w.SignedInAt, w.AllowSignout = "", time.Time{}, false
+	case EvSignoutAllowed:
+		s.window(e.Window).AllowSignout = true
+	case EvCoverNeeded:
+		s.window(e.Window).UncoveredSince = e.At
+	case EvPostCovered:
+		s.window(e.Window).UncoveredSince = time.Time{}
 	}
-	w := t.s.peek(id)
-	if w.Staff == "" || w.Staff != t.actor {
-		return nil, ErrNotSignedIn
-	}
-	return w, nil
 }
 
-// current returns the ticket in hand at the actor's window, in one of states.
-func (t *tx) current(id int, states ...TicketState) (*WindowState, *Ticket, error) {
-	w, err := t.atWindow(id)
-	if err != nil {
-		return nil, nil, err
+// postsDayClosed ends every window's leave to sign out and its temporary
+// services when the day closes.
+func (s *State) postsDayClosed() {
+	for _, w := range s.Windows {
+		w.AllowSignout, w.Temporary = false, nil
 	}
-	tk := t.s.Tickets[w.Current]
-	if tk == nil {
-		return nil, nil, ErrNoCurrentTicket
-	}
-	if !slices.Contains(states, tk.State) {
-		return nil, nil, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
-	}
-	return w, tk, nil
 }
 
 // SignIn puts the actor at the window. A B-post holder takes over from an A-post
@@ -141,4 +169,10 @@ func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, se
 		}
 		return t.s.WindowView(window), nil
 	})
+}
+
+// afterCutoff reports whether the hall has stopped issuing for the day (延时服务).
+func (t *tx) afterCutoff() bool {
+	cut, _ := clockMinutes(t.s.Config.Hall.IssueCutoff)
+	return t.clock() >= cut
 }
