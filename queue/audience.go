@@ -95,26 +95,52 @@ type eventSpec struct {
 	director bool
 	// more adds to the audience what the state (after the event) tells.
 	more func(s *State, e *Event, a *Audience)
+	// apply folds the event into the state: its workflow's fold.
+	apply func(s *State, e *Event, t *Ticket)
 }
 
 // envelopeFields every public screen gets of an event it hears.
 var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 
 // eventSpecs declares, per event type, what a public screen gets and who
-// else hears it. Every event is heard by the windows it names (Window,
-// ToWindow: their screens and terminals) and by the phone of the ticket it
-// names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(issueEvents, callEvents, slipEvents, expressEvents, refusalEvents, caseEvents,
-	ratingEvents, backupEvents, whereaboutsEvents, deviceEvents, postsEvents, dayEvents, configEvents)
+// else hears it, and how it is folded into the state. Every event is heard by
+// the windows it names (Window, ToWindow: their screens and terminals) and by
+// the phone of the ticket it names (Ticket), and every declared type by the
+// public screens. Each workflow's file declares its events; a new workflow
+// adds its line here.
+var eventSpecs = mergeSpecs(
+	workflow{issueEvents, (*State).applyIssue},
+	workflow{callEvents, (*State).applyCall},
+	workflow{slipEvents, (*State).applySlip},
+	workflow{expressEvents, (*State).applyExpress},
+	workflow{refusalEvents, (*State).applyRefusal},
+	workflow{caseEvents, (*State).applyCase},
+	workflow{ratingEvents, (*State).applyRating},
+	workflow{backupEvents, (*State).applyBackup},
+	workflow{whereaboutsEvents, (*State).applyWhereabouts},
+	workflow{deviceEvents, (*State).applyDevice},
+	workflow{postsEvents, (*State).applyPosts},
+	workflow{dayEvents, (*State).applyDay},
+	workflow{configEvents, (*State).applyConfig},
+)
 
-// mergeSpecs joins the declarations of the workflows' files.
-func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
+// workflow is what a workflow's file declares: its events, and the fold of
+// them into the state (t is the ticket the event names, nil when none).
+type workflow struct {
+	events map[EventType]eventSpec
+	apply  func(s *State, e *Event, t *Ticket)
+}
+
+// mergeSpecs joins the declarations of the workflows' files, each event
+// with its workflow's fold.
+func mergeSpecs(all ...workflow) map[EventType]eventSpec {
 	out := map[EventType]eventSpec{}
-	for _, m := range all {
-		for t, s := range m {
+	for _, w := range all {
+		for t, s := range w.events {
 			if _, ok := out[t]; ok {
 				panic(fmt.Sprintf("queue: event type %s declared twice", t))
 			}
+			s.apply = w.apply
 			out[t] = s
 		}
 	}

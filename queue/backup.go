@@ -27,7 +27,7 @@ var backupEvents = map[EventType]eventSpec{
 }
 
 // applyBackup folds a backup event.
-func (s *State) applyBackup(e *Event) {
+func (s *State) applyBackup(e *Event, _ *Ticket) {
 	switch e.Type {
 	case EvBackupOpened:
 		s.Backup[e.Service] = &BackupState{Open: true, Manual: e.Manual, Since: e.At}

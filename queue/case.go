@@ -26,7 +26,7 @@ var caseEvents = map[EventType]eventSpec{
 }
 
 // applyCase folds a case event.
-func (s *State) applyCase(e *Event) {
+func (s *State) applyCase(e *Event, _ *Ticket) {
 	switch e.Type {
 	case EvCaseWarned:
 		s.Cases[e.Case].Warned = true

@@ -49,7 +49,7 @@ func (e *Engine) ChangeConfig(ctx context.Context, actor string, cfg *Config) er
 }
 
 // applyConfig folds a configuration event.
-func (s *State) applyConfig(e *Event) {
+func (s *State) applyConfig(e *Event, _ *Ticket) {
 	s.Config = e.Config
 	s.reindex() // the priority classes' head starts may have changed
 }

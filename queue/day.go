@@ -22,7 +22,7 @@ var dayEvents = map[EventType]eventSpec{
 }
 
 // applyDay folds a day event.
-func (s *State) applyDay(e *Event) {
+func (s *State) applyDay(e *Event, _ *Ticket) {
 	switch e.Type {
 	case EvDayOpened:
 		s.Day = e.Day

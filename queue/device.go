@@ -25,7 +25,7 @@ var deviceEvents = map[EventType]eventSpec{
 }
 
 // applyDevice folds a device event.
-func (s *State) applyDevice(e *Event) {
+func (s *State) applyDevice(e *Event, _ *Ticket) {
 	s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At, ReportedBy: e.Actor}
 }
 

@@ -39,7 +39,7 @@ var postsEvents = map[EventType]eventSpec{
 }
 
 // applyPosts folds a posts event.
-func (s *State) applyPosts(e *Event) {
+func (s *State) applyPosts(e *Event, _ *Ticket) {
 	switch e.Type {
 	case EvTempOpened:
 		s.window(e.Window).Temporary = slices.Clone(e.Services)

@@ -285,37 +285,12 @@ func (s *State) window(id int) *WindowState {
 
 // apply folds one event into the state. It is the only code that changes State,
 // both live and when the state is rebuilt from the store, so it must depend on
-// nothing but the state and the event.
+// nothing but the state and the event. Each event type's fold is its
+// workflow's (eventSpecs); an event of an undeclared type changes only Seq.
 func (s *State) apply(e *Event) {
 	s.Seq = e.Seq
-	t := s.Tickets[e.Ticket]
-	switch e.Type {
-	case EvConfigChanged:
-		s.applyConfig(e)
-	case EvDayOpened, EvDayClosed:
-		s.applyDay(e)
-	case EvTicketIssued, EvTicketCancelled, EvEventsLost:
-		s.applyIssue(e, t)
-	case EvTicketCalled, EvTicketRecalled, EvServiceStarted, EvServiceFinished, EvTicketNoShow, EvTicketTransfer:
-		s.applyCall(e, t)
-	case EvTicketSuspended, EvTicketReturned:
-		s.applySlip(e, t)
-	case EvTicketRejected, EvRefusalAcked:
-		s.applyRefusal(e, t)
-	case EvExpressAsked, EvExpressApproved, EvExpressDenied:
-		s.applyExpress(e, t)
-	case EvRatingGiven:
-		s.applyRating(e, t)
-	case EvBackupOpened, EvBackupClosed:
-		s.applyBackup(e)
-	case EvWhereabouts:
-		s.applyWhereabouts(e)
-	case EvSignedIn, EvSignedOut, EvSignoutAllowed, EvCoverNeeded, EvPostCovered, EvTempOpened, EvTempClosed:
-		s.applyPosts(e)
-	case EvCaseWarned, EvCaseDone:
-		s.applyCase(e)
-	case EvDeviceStatus:
-		s.applyDevice(e)
+	if spec, ok := eventSpecs[e.Type]; ok {
+		spec.apply(s, e, s.Tickets[e.Ticket])
 	}
 }
 

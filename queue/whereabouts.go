@@ -25,7 +25,7 @@ var whereaboutsEvents = map[EventType]eventSpec{
 }
 
 // applyWhereabouts folds a whereabouts event.
-func (s *State) applyWhereabouts(e *Event) {
+func (s *State) applyWhereabouts(e *Event, _ *Ticket) {
 	s.Where[e.Staff] = &Whereabouts{Status: e.Status, Note: e.Note, Since: e.At}
 }
 
