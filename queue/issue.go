@@ -8,9 +8,13 @@ package queue
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The issuing events.
@@ -156,6 +160,8 @@ func (s *State) issuedView(id string) TicketView {
 		Ahead: ahead, Position: ahead + 1, EstWaitS: s.EstWait(t.Service, ahead)}
 }
 
+// formatNumber is the number of a service's nth ticket of the day: its
+// prefix and n in three digits or more ("A" and 12 → "A012").
 func formatNumber(prefix string, n int) string { return fmt.Sprintf("%s%03d", prefix, n) }
 
 // numberValue is the numeric part of a ticket number ("A012" → 12).
@@ -165,4 +171,32 @@ func numberValue(number string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// hashID is the keyed hash a citizen ID (NormalizeIDNo) is stored as: under
+// the business day's key when the engine has Options.IDKeys, else under
+// Options.IDKey.
+func (t *tx) hashID(idNo string) (string, error) {
+	key := t.e.opts.IDKey
+	if t.e.opts.IDKeys != nil {
+		var err error
+		if key, err = t.dayKey(); err != nil {
+			t.e.log.Error("queue: citizen ID key", "day", t.s.Day, "err", err)
+			return "", Errorf(ErrUnavailable.Code, "the citizen ID key is not available")
+		}
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(idNo))
+	return hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// dayKey is the key of today's citizen-ID hashes; asking for it also makes
+// the keyring forget the keys older than Rules.IDHashDays.
+func (t *tx) dayKey() ([]byte, error) {
+	day, err := time.ParseInLocation(time.DateOnly, t.s.Day, t.e.loc)
+	if err != nil {
+		return nil, fmt.Errorf("business day %q: %w", t.s.Day, err)
+	}
+	keep := max(t.s.Config.Rules.IDHashDays, 1)
+	return t.e.opts.IDKeys.DayKey(t.s.Day, day.AddDate(0, 0, 1-keep).Format(time.DateOnly))
 }

@@ -1,12 +1,8 @@
 package queue
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
-	"encoding/hex"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -86,34 +82,6 @@ func newCode(n int, used func(string) bool) string {
 			return s
 		}
 	}
-}
-
-// hashID is the keyed hash a citizen ID (NormalizeIDNo) is stored as: under
-// the business day's key when the engine has Options.IDKeys, else under
-// Options.IDKey.
-func (t *tx) hashID(idNo string) (string, error) {
-	key := t.e.opts.IDKey
-	if t.e.opts.IDKeys != nil {
-		var err error
-		if key, err = t.dayKey(); err != nil {
-			t.e.log.Error("queue: citizen ID key", "day", t.s.Day, "err", err)
-			return "", Errorf(ErrUnavailable.Code, "the citizen ID key is not available")
-		}
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(idNo))
-	return hex.EncodeToString(m.Sum(nil)), nil
-}
-
-// dayKey is the key of today's citizen-ID hashes; asking for it also makes
-// the keyring forget the keys older than Rules.IDHashDays.
-func (t *tx) dayKey() ([]byte, error) {
-	day, err := time.ParseInLocation(time.DateOnly, t.s.Day, t.e.loc)
-	if err != nil {
-		return nil, fmt.Errorf("business day %q: %w", t.s.Day, err)
-	}
-	keep := max(t.s.Config.Rules.IDHashDays, 1)
-	return t.e.opts.IDKeys.DayKey(t.s.Day, day.AddDate(0, 0, 1-keep).Format(time.DateOnly))
 }
 
 // endOfDay is the last instant of the business day days after today.
