@@ -95,83 +95,56 @@ type eventSpec struct {
 	director bool
 	// more adds to the audience what the state (after the event) tells.
 	more func(s *State, e *Event, a *Audience)
+	// apply folds the event into the state: its workflow's fold.
+	apply func(s *State, e *Event, t *Ticket)
 }
 
 // envelopeFields every public screen gets of an event it hears.
 var envelopeFields = []string{"seq", "at", "type", "actor", "window"}
 
 // eventSpecs declares, per event type, what a public screen gets and who
-// else hears it. Every event is heard by the windows it names (Window,
-// ToWindow: their screens and terminals) and by the phone of the ticket it
-// names (Ticket), and every declared type by the public screens.
-var eventSpecs = mergeSpecs(hallEvents, expressEvents, refusalEvents)
+// else hears it, and how it is folded into the state. Every event is heard by
+// the windows it names (Window, ToWindow: their screens and terminals) and by
+// the phone of the ticket it names (Ticket), and every declared type by the
+// public screens. Each workflow's file declares its events; a new workflow
+// adds its line here.
+var eventSpecs = mergeSpecs(
+	workflow{issueEvents, (*State).applyIssue},
+	workflow{callEvents, (*State).applyCall},
+	workflow{slipEvents, (*State).applySlip},
+	workflow{expressEvents, (*State).applyExpress},
+	workflow{refusalEvents, (*State).applyRefusal},
+	workflow{caseEvents, (*State).applyCase},
+	workflow{ratingEvents, (*State).applyRating},
+	workflow{backupEvents, (*State).applyBackup},
+	workflow{whereaboutsEvents, (*State).applyWhereabouts},
+	workflow{deviceEvents, (*State).applyDevice},
+	workflow{postsEvents, (*State).applyPosts},
+	workflow{dayEvents, (*State).applyDay},
+	workflow{configEvents, (*State).applyConfig},
+)
 
-// mergeSpecs joins the declarations of the workflows' files.
-func mergeSpecs(all ...map[EventType]eventSpec) map[EventType]eventSpec {
+// workflow is what a workflow's file declares: its events, and the fold of
+// them into the state (t is the ticket the event names, nil when none).
+type workflow struct {
+	events map[EventType]eventSpec
+	apply  func(s *State, e *Event, t *Ticket)
+}
+
+// mergeSpecs joins the declarations of the workflows' files, each event
+// with its workflow's fold.
+func mergeSpecs(all ...workflow) map[EventType]eventSpec {
 	out := map[EventType]eventSpec{}
-	for _, m := range all {
-		for t, s := range m {
+	for _, w := range all {
+		for t, s := range w.events {
 			if _, ok := out[t]; ok {
 				panic(fmt.Sprintf("queue: event type %s declared twice", t))
 			}
+			s.apply = w.apply
 			out[t] = s
 		}
 	}
 	return out
-}
-
-// hallEvents are the declarations of the events not yet in a workflow's own
-// file.
-var hallEvents = map[EventType]eventSpec{
-	EvConfigChanged: {public: []string{"config"}, director: true,
-		more: func(_ *State, _ *Event, a *Audience) { a.AllWindows = true }},
-	EvDayOpened: {public: []string{"day"}, director: true},
-	EvDayClosed: {public: []string{"day"}, director: true,
-		more: func(_ *State, e *Event, a *Audience) { a.Tickets = append(a.Tickets, e.Tickets...) }},
-
-	EvTicketIssued:    {public: []string{"number", "service", "channel", "priority"}},
-	EvTicketCalled:    {public: []string{"number", "service", "out_of_order"}},
-	EvTicketRecalled:  {public: []string{"number", "service", "count"}},
-	EvServiceStarted:  {public: []string{"number", "service"}},
-	EvServiceFinished: {public: []string{"number", "service", "due"}},
-	EvTicketNoShow:    {public: []string{"number", "service", "requeued"}},
-	EvTicketTransfer:  {public: []string{"number", "service", "to_service", "to_window"}},
-	EvTicketSuspended: {public: []string{"number", "service", "valid_until"}},
-	EvTicketReturned:  {public: []string{"number", "service"}},
-	EvTicketCancelled: {public: []string{}},
-
-	EvRatingGiven: {public: []string{"number", "service", "score", "staff"}},
-
-	EvBackupOpened: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
-	EvBackupClosed: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
-	EvTempOpened:   {public: []string{"services"}, director: true},
-	EvTempClosed:   {public: []string{}, director: true},
-
-	EvSignedIn:       {public: []string{"staff"}},
-	EvSignedOut:      {public: []string{"staff", "note"}},
-	EvSignoutAllowed: {public: []string{}, director: true},
-	EvWhereabouts:    {public: []string{"staff", "status", "note"}},
-	EvCoverNeeded: {public: []string{"staff", "cover"}, director: true,
-		more: func(_ *State, e *Event, a *Audience) { a.Staff = append(a.Staff, e.Cover...) }},
-	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
-
-	EvCaseWarned:   {public: []string{"number", "due"}, director: true},
-	EvCaseDone:     {public: []string{"number", "notified"}, director: true},
-	EvDeviceStatus: {public: []string{"device", "status", "note", "kiosks"}, director: true},
-	EvEventsLost:   {public: []string{"count", "note"}, director: true},
-}
-
-// backupWindows adds the windows that serve the service as B: their terminals
-// are alerted when its backup opens or closes.
-func backupWindows(s *State, e *Event, a *Audience) {
-	if s.Config == nil {
-		return
-	}
-	for _, w := range s.Config.Windows {
-		if slices.Contains(w.ServicesB, e.Service) {
-			a.Terminals = append(a.Terminals, w.ID)
-		}
-	}
 }
 
 // Declared reports whether events of type t have a declared audience.

@@ -123,6 +123,106 @@ const (
 	})
 }
 
+// specKeys returns the names of the event types a Go file declares in a map
+// literal of type map[EventType]eventSpec (a workflow's declarations).
+func specKeys(t *testing.T, name, text string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), name, text, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		lit, ok := n.(*ast.CompositeLit)
+		if !ok {
+			return true
+		}
+		mt, ok := lit.Type.(*ast.MapType)
+		if !ok {
+			return true
+		}
+		k, kok := mt.Key.(*ast.Ident)
+		v, vok := mt.Value.(*ast.Ident)
+		if !kok || !vok || k.Name != "EventType" || v.Name != "eventSpec" {
+			return true
+		}
+		for _, el := range lit.Elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				if id, ok := kv.Key.(*ast.Ident); ok {
+					out = append(out, id.Name)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// misplaced returns, sorted, the event types of the Go files src whose
+// constant and declaration (audience, allowlist, fold) are not in one file.
+func misplaced(t *testing.T, src map[string]string) []string {
+	t.Helper()
+	var out []string
+	for name, text := range src {
+		consts := eventTypeConsts(t, map[string]string{name: text})
+		keys := specKeys(t, name, text)
+		for c := range consts {
+			if !slices.Contains(keys, c) {
+				out = append(out, c+" (declared outside "+name+")")
+			}
+		}
+		for _, k := range keys {
+			if _, ok := consts[k]; !ok {
+				out = append(out, k+" (defined outside "+name+")")
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestEventTypes_InTheirWorkflowFile: one workflow, one place. Each event
+// type's constant and its declaration (who hears it, what a public screen
+// gets, its fold) are in the same file, the workflow's (issue.go, call.go,
+// …), not split over shared files.
+func TestEventTypes_InTheirWorkflowFile(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := map[string]string{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src[f] = string(b)
+	}
+	if m := misplaced(t, src); len(m) > 0 {
+		t.Errorf("event types whose constant and declaration are in different files: %v", m)
+	}
+
+	t.Run("split over two files fails", func(t *testing.T) {
+		m := misplaced(t, map[string]string{
+			"event.go": `package queue
+const EvComplaintFiled EventType = "complaint_filed"`,
+			"audience.go": `package queue
+var hallEvents = map[EventType]eventSpec{EvComplaintFiled: {}}`,
+			"complaint.go": `package queue
+const EvComplaintSeen EventType = "complaint_seen"
+var complaintEvents = map[EventType]eventSpec{EvComplaintSeen: {}}`,
+		})
+		want := []string{"EvComplaintFiled (declared outside event.go)", "EvComplaintFiled (defined outside audience.go)"}
+		slices.Sort(want)
+		if !slices.Equal(m, want) {
+			t.Errorf("misplaced %v, want %v", m, want)
+		}
+	})
+}
+
 func toTypes(s []string) []queue.EventType {
 	out := make([]queue.EventType, len(s))
 	for i, v := range s {

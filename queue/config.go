@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +13,46 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
+
+// The configuration workflow: the hall's configuration is an event like any
+// other, changed whole by the admin. Its command, its event (its audience and
+// what a public screen gets of it) and its fold are here, before the
+// configuration's types and their validation.
+
+// The configuration event.
+const (
+	EvConfigChanged EventType = "config_changed" // Config
+)
+
+// configEvents: who hears a configuration change (every window, the
+// director), and what a public screen gets of it: the configuration's public
+// part (Config.Public).
+var configEvents = map[EventType]eventSpec{
+	EvConfigChanged: {public: []string{"config"}, director: true,
+		more: func(_ *State, _ *Event, a *Audience) { a.AllWindows = true }},
+}
+
+// ChangeConfig replaces the hall configuration (admin).
+func (e *Engine) ChangeConfig(ctx context.Context, actor string, cfg *Config) error {
+	_, err := call(ctx, e, actor, func(t *tx) (struct{}, error) {
+		c := cfg.clone()
+		if err := c.Validate(); err != nil {
+			return struct{}{}, Errorf(ErrInvalid.Code, "%v", err)
+		}
+		if c.Hall.TimeZone != t.s.Config.Hall.TimeZone {
+			return struct{}{}, Errorf(ErrInvalid.Code, "the time zone cannot change while the hall runs")
+		}
+		t.emit(Event{Type: EvConfigChanged, Config: c})
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// applyConfig folds a configuration event.
+func (s *State) applyConfig(e *Event, _ *Ticket) {
+	s.Config = e.Config
+	s.reindex() // the priority classes' head starts may have changed
+}
 
 // Config is a hall's configuration: what it serves, at which windows, by whom, and
 // the thresholds of its rules. It is loaded from a file at start (see

@@ -7,43 +7,10 @@ type EventType string
 
 func (t EventType) String() string { return string(t) }
 
-// The event types. Each is produced by one command of the Engine and folded into
-// State by apply; the fields of Event each type sets are listed beside it.
-const (
-	EvConfigChanged   EventType = "config_changed"   // Config
-	EvDayOpened       EventType = "day_opened"       // Day
-	EvDayClosed       EventType = "day_closed"       // Day, Tickets (the ids cancelled)
-	EvTicketIssued    EventType = "ticket_issued"    // Ticket, Number, Service, Channel, Priority, IDHash
-	EvTicketCalled    EventType = "ticket_called"    // Window, Ticket, Number, Service, OutOfOrder
-	EvTicketRecalled  EventType = "ticket_recalled"  // Window, Ticket, Number, Count
-	EvServiceStarted  EventType = "service_started"  // Window, Ticket
-	EvServiceFinished EventType = "service_finished" // Window, Ticket, Case, Due
-	EvTicketNoShow    EventType = "ticket_no_show"   // Window, Ticket, Requeued
-	EvTicketTransfer  EventType = "ticket_transferred"
-	EvTicketSuspended EventType = "ticket_suspended" // Window, Ticket, Slip, Missing, ValidUntil
-	EvTicketReturned  EventType = "ticket_returned"  // Window, Ticket, Slip, Number (new number on a later day)
-	EvTicketCancelled EventType = "ticket_cancelled" // Ticket
-	// The express events are express.go's, the refusal events refusal.go's.
-	EvRatingGiven    EventType = "rating_given"  // Window, Ticket, Score, Staff
-	EvBackupOpened   EventType = "backup_opened" // Service, Manual, Waiting, EstWaitS
-	EvBackupClosed   EventType = "backup_closed" // Service, Manual, Waiting, EstWaitS
-	EvTempOpened     EventType = "temporary_window_opened"
-	EvTempClosed     EventType = "temporary_window_closed"
-	EvSignedIn       EventType = "window_signed_in"    // Window, Staff
-	EvSignedOut      EventType = "window_signed_out"   // Window, Staff
-	EvSignoutAllowed EventType = "signout_allowed"     // Window
-	EvWhereabouts    EventType = "whereabouts_changed" // Staff, Status, Note
-	EvCoverNeeded    EventType = "cover_needed"        // Window, Staff (A holder away), Cover (B holders)
-	EvPostCovered    EventType = "post_covered"        // Window, Staff (who covers), UncoveredS
-	EvCaseWarned     EventType = "case_due_soon"       // Case, Ticket, Due
-	EvCaseDone       EventType = "case_done"           // Case, Ticket, Notified
-	EvDeviceStatus   EventType = "device_status"       // Device, Status, Note, Kiosks
-	// EvEventsLost stands in for an event that damage to the disk destroyed,
-	// written by `qcall repair` in its place: Count events lost there (the
-	// ticket numbers of each service skip as many, since a lost event may
-	// have issued one that a citizen holds), Note what the repair found.
-	EvEventsLost EventType = "events_lost" // Count, Note
-)
+// The event types are declared in their workflow's file, each with the
+// fields of Event it sets, who hears it (eventSpec) and its fold: issue.go,
+// call.go, slip.go, express.go, refusal.go, case.go, rating.go, backup.go,
+// whereabouts.go, device.go, posts.go, day.go and config.go.
 
 // Event is one change to the hall: the only source of truth. Seq numbers events
 // hall-wide, strictly increasing and gap-free; events are never edited. Fields

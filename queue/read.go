@@ -163,18 +163,6 @@ func (e *Engine) Pending(ctx context.Context) (Pending, error) {
 // Pending returns what waits for the duty director, oldest first: the
 // director console's work.
 func (s *State) Pending() Pending {
-	p := Pending{Express: []ExpressRequest{}, Refusals: []Refusal{}, Cases: []Case{}, Devices: map[string]DeviceState{}}
-	p.Express = s.pendingExpress()
-	p.Refusals = s.pendingRefusals()
-	for _, id := range sortedKeys(s.Cases) {
-		if c := s.Cases[id]; c.Done.IsZero() {
-			p.Cases = append(p.Cases, *c)
-		}
-	}
-	for name, d := range s.Devices {
-		d := *d
-		d.Kiosks = slices.Clone(d.Kiosks)
-		p.Devices[name] = d
-	}
-	return p
+	return Pending{Express: s.pendingExpress(), Refusals: s.pendingRefusals(), Cases: s.pendingCases(),
+		Devices: s.pendingDevices()}
 }

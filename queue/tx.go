@@ -1,12 +1,9 @@
 package queue
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
-	"encoding/hex"
-	"fmt"
+	"slices"
 	"time"
 )
 
@@ -62,38 +59,6 @@ func minuteOfDay(now time.Time, loc *time.Location) int {
 	return l.Hour()*60 + l.Minute()
 }
 
-// rollDay closes the old business day and opens today's when the date has
-// changed: waiting tickets of the old day are cancelled, windows signed out,
-// numbers restart.
-func (t *tx) rollDay() {
-	today := t.dayOf(t.now)
-	if t.s.Day == today {
-		return
-	}
-	if t.s.Day != "" {
-		var cancel []string
-		for id, tk := range t.s.Tickets {
-			if tk.State == TicketWaiting || tk.State == TicketTransferred || tk.State == TicketCalled || tk.State == TicketServing {
-				cancel = append(cancel, id)
-			}
-		}
-		sortStrings(cancel)
-		t.emit(Event{Type: EvDayClosed, Actor: "system", Day: t.s.Day, Tickets: cancel})
-		for _, id := range sortedKeys(t.s.Windows) {
-			if w := t.s.Windows[id]; w.Staff != "" {
-				t.emit(Event{Type: EvSignedOut, Actor: "system", Window: id, Staff: w.Staff})
-			}
-		}
-	}
-	t.emit(Event{Type: EvDayOpened, Actor: "system", Day: today})
-	if t.e.opts.IDKeys != nil {
-		// Forget the keys past retention now, whether or not an ID comes today.
-		if _, err := t.dayKey(); err != nil {
-			t.e.log.Error("queue: citizen ID keys", "day", today, "err", err)
-		}
-	}
-}
-
 // newID returns an unguessable id: 16 random bytes, base32 without padding.
 func newID() string {
 	var b [16]byte
@@ -119,32 +84,40 @@ func newCode(n int, used func(string) bool) string {
 	}
 }
 
-// hashID is the keyed hash a citizen ID (NormalizeIDNo) is stored as: under
-// the business day's key when the engine has Options.IDKeys, else under
-// Options.IDKey.
-func (t *tx) hashID(idNo string) (string, error) {
-	key := t.e.opts.IDKey
-	if t.e.opts.IDKeys != nil {
-		var err error
-		if key, err = t.dayKey(); err != nil {
-			t.e.log.Error("queue: citizen ID key", "day", t.s.Day, "err", err)
-			return "", Errorf(ErrUnavailable.Code, "the citizen ID key is not available")
-		}
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(idNo))
-	return hex.EncodeToString(m.Sum(nil)), nil
+// endOfDay is the last instant of the business day days after today.
+func (t *tx) endOfDay(days int) time.Time { return endOfDay(t.now, days, t.e.loc) }
+
+// endOfDay is the last second of the day days after tm's day, in loc: every
+// deadline of the hall (case due dates, return slips) ends there.
+func endOfDay(tm time.Time, days int, loc *time.Location) time.Time {
+	y, m, d := tm.In(loc).Date()
+	return time.Date(y, m, d+days+1, 0, 0, 0, 0, loc).Add(-time.Second)
 }
 
-// dayKey is the key of today's citizen-ID hashes; asking for it also makes
-// the keyring forget the keys older than Rules.IDHashDays.
-func (t *tx) dayKey() ([]byte, error) {
-	day, err := time.ParseInLocation(time.DateOnly, t.s.Day, t.e.loc)
+// atWindow checks that the actor is signed in at window id and returns its state.
+func (t *tx) atWindow(id int) (*WindowState, error) {
+	if t.s.Config.Window(id) == nil {
+		return nil, Errorf(ErrUnknownWindow.Code, "no window %d", id)
+	}
+	w := t.s.peek(id)
+	if w.Staff == "" || w.Staff != t.actor {
+		return nil, ErrNotSignedIn
+	}
+	return w, nil
+}
+
+// current returns the ticket in hand at the actor's window, in one of states.
+func (t *tx) current(id int, states ...TicketState) (*WindowState, *Ticket, error) {
+	w, err := t.atWindow(id)
 	if err != nil {
-		return nil, fmt.Errorf("business day %q: %w", t.s.Day, err)
+		return nil, nil, err
 	}
-	keep := max(t.s.Config.Rules.IDHashDays, 1)
-	return t.e.opts.IDKeys.DayKey(t.s.Day, day.AddDate(0, 0, 1-keep).Format(time.DateOnly))
+	tk := t.s.Tickets[w.Current]
+	if tk == nil {
+		return nil, nil, ErrNoCurrentTicket
+	}
+	if !slices.Contains(states, tk.State) {
+		return nil, nil, Errorf(ErrWrongState.Code, "ticket %s is %s", tk.Number, tk.State)
+	}
+	return w, tk, nil
 }
-
-func formatNumber(prefix string, n int) string { return fmt.Sprintf("%s%03d", prefix, n) }

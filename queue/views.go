@@ -88,25 +88,6 @@ func (s *State) callable(id int) [][]*Ticket {
 	return append(lists, s.pinned[id])
 }
 
-// next is the ticket window id should call now, or nil.
-func (s *State) next(id int) *Ticket {
-	var best *Ticket
-	lists := s.callable(id)
-	for i, l := range lists {
-		pinnedList := i == len(lists)-1
-		for _, t := range l {
-			if t.PinWindow != 0 && !pinnedList {
-				continue // in the list of the window it is pinned to
-			}
-			if best == nil || s.before(t, best) {
-				best = t
-			}
-			break
-		}
-	}
-	return best
-}
-
 // servable counts the waiting tickets window id could call now.
 func (s *State) servable(id int) int {
 	n := 0
@@ -232,94 +213,6 @@ func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 	return v
 }
 
-// issuedView is the view of a ticket just issued. A plain ticket goes after
-// everyone already waiting, so its place needs no count (issuing stays O(1)
-// however long the queue).
-func (s *State) issuedView(id string) TicketView {
-	t := s.Tickets[id]
-	if t.Priority != "" {
-		return s.TicketView(id)
-	}
-	ahead := len(s.queued[t.Service]) - 1
-	return TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
-		Ahead: ahead, Position: ahead + 1, EstWaitS: s.EstWait(t.Service, ahead)}
-}
-
-// Queue lists the tickets window id could call now, in the order it would call
-// them, for the counter terminal. It merges the lists the window calls from,
-// which are kept in calling order as events apply: no sorting, and each
-// ticket's place is its index in its service's list.
-func (s *State) Queue(id int) []TicketView {
-	lists := s.callable(id)
-	pos := make([]int, len(lists))
-	n := 0
-	for i, l := range lists {
-		if i == len(lists)-1 {
-			n += len(l)
-			break
-		}
-		for _, t := range l {
-			if t.PinWindow == 0 {
-				n++
-			}
-		}
-	}
-	type est struct{ avg, serving int }
-	ests := map[string]est{}
-	out := make([]TicketView, 0, n)
-	for {
-		best := -1
-		for i, l := range lists {
-			for pos[i] < len(l) && i < len(lists)-1 && l[pos[i]].PinWindow != 0 {
-				pos[i]++ // listed for the window it is pinned to
-			}
-			if pos[i] < len(l) && (best < 0 || s.before(l[pos[i]], lists[best][pos[best]])) {
-				best = i
-			}
-		}
-		if best < 0 {
-			break
-		}
-		t := lists[best][pos[best]]
-		pos[best]++
-		var ahead int
-		if best < len(lists)-1 {
-			ahead = pos[best] - 1 // its index in its service's list
-		} else {
-			ahead = s.ahead(t)
-		}
-		e, ok := ests[t.Service]
-		if !ok {
-			e = est{s.AvgServiceS(t.Service), s.ServingWindows(t.Service)}
-			ests[t.Service] = e
-		}
-		out = append(out, s.ticketView(t, ahead, ahead*e.avg/e.serving))
-	}
-	return out
-}
-
-// SlipView is a return slip as the API shows it.
-type SlipView struct {
-	SlipID     string    `json:"slip_id"`
-	Ticket     string    `json:"ticket"`
-	Number     string    `json:"number"`
-	Service    string    `json:"service"`
-	Window     int       `json:"window"`
-	Missing    []string  `json:"missing"`
-	ValidUntil time.Time `json:"valid_until"`
-	Used       bool      `json:"used"`
-}
-
-// SlipView returns the view of slip id.
-func (s *State) SlipView(id string) SlipView {
-	sl := s.Slips[id]
-	if sl == nil {
-		return SlipView{}
-	}
-	return SlipView{SlipID: sl.ID, Ticket: sl.Ticket, Number: sl.Number, Service: sl.Service, Window: sl.Window,
-		Missing: slices.Clone(sl.Missing), ValidUntil: sl.ValidUntil, Used: sl.Used}
-}
-
 // StaffView is what the public may know of a staff member (公示).
 type StaffView struct {
 	JobNo  string `json:"job_no"`
@@ -392,30 +285,6 @@ func (v TicketView) Public() TicketView {
 		EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Window: v.Window, WindowName: v.WindowName,
 		ForWindow: v.ForWindow, ForWindowName: v.ForWindowName, Calls: v.Calls, Express: v.Express,
 		Return: v.Return, Priority: v.Priority, Rating: v.Rating}
-}
-
-// WhereaboutsView is a staff member's whereabouts as the hall's board shows
-// it (工作人员去向).
-type WhereaboutsView struct {
-	Status string    `json:"status"`
-	Note   string    `json:"note,omitempty"`
-	Since  time.Time `json:"since"`
-	Name   string    `json:"name"`
-	NameEn string    `json:"name_en,omitempty"`
-}
-
-// Whereabouts returns the whereabouts board: job number → where the staff
-// member is.
-func (s *State) Whereabouts() map[string]WhereaboutsView {
-	m := make(map[string]WhereaboutsView, len(s.Where))
-	for jobNo, w := range s.Where {
-		v := WhereaboutsView{Status: w.Status, Note: w.Note, Since: w.Since}
-		if st := s.Config.StaffByJobNo(jobNo); st != nil {
-			v.Name, v.NameEn = st.Name, st.NameEn
-		}
-		m[jobNo] = v
-	}
-	return m
 }
 
 // Windows returns every window's view, in configuration order.
