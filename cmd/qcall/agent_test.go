@@ -486,9 +486,9 @@ func TestAgent_CablePulled(t *testing.T) {
 	}
 	a, _ := agRun(t, sim.ConfigText(m.URL, "demo-agent", t.TempDir()))
 	agWaitFor(t, "the devices reported offline", func() bool {
-		return agCount(t, m.URL, director, agStatus("printer-1", "offline")) == 1 &&
-			agCount(t, m.URL, director, agStatus("led-1", "offline")) == 1 &&
-			agCount(t, m.URL, director, agStatus("keypad-1", "offline")) == 1
+		return agCount(t, m.URL, director, agStatus("printer-1", "offline")) >= 1 &&
+			agCount(t, m.URL, director, agStatus("led-1", "offline")) >= 1 &&
+			agCount(t, m.URL, director, agStatus("keypad-1", "offline")) >= 1
 	})
 	tk1 := agIssue(t, m.URL, "employment")
 	for _, d := range []string{"printer-1", "led-1", "keypad-1"} {
@@ -501,16 +501,19 @@ func TestAgent_CablePulled(t *testing.T) {
 	agSimWait(t, sim, "the call on the bar", func() bool { return sim.Text("led-1") == tk1.Number+" 请到1号窗口" })
 
 	// Pulled: the LED's port hangs up at once; the printer's is found dead
-	// at the next job.
+	// at the next job. Each reports offline again (the hang-up, then why
+	// the port does not open, may each be a report: their notes differ).
+	ledOff := agCount(t, m.URL, director, agStatus("led-1", "offline"))
+	printerOff := agCount(t, m.URL, director, agStatus("printer-1", "offline"))
 	for _, d := range []string{"printer-1", "led-1"} {
 		sim.Unplug(d)
 	}
 	agWaitFor(t, "the bar reported offline again", func() bool {
-		return agCount(t, m.URL, director, agStatus("led-1", "offline")) == 2
+		return agCount(t, m.URL, director, agStatus("led-1", "offline")) > ledOff
 	})
 	tk2 := agIssue(t, m.URL, "employment")
 	agWaitFor(t, "the printer reported offline again", func() bool {
-		return agCount(t, m.URL, director, agStatus("printer-1", "offline")) == 2
+		return agCount(t, m.URL, director, agStatus("printer-1", "offline")) > printerOff
 	})
 	for _, d := range []string{"printer-1", "led-1"} {
 		sim.Plug(d)
