@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"qcall/internal/servetest"
 )
 
 // TestServe_LoopbackHosts: the demo hall on loopback answers only to loopback
@@ -26,14 +28,7 @@ func TestServe_LoopbackHosts(t *testing.T) {
 	defer m.Close()
 	get := func(path, host string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", m.URL+path, nil)
-		req.Host = host
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := servetest.Get(t, m.URL+path, host)
 		return resp.StatusCode, string(b)
 	}
 	for _, host := range []string{"localhost:8080", strings.TrimPrefix(m.URL, "http://"), "qcall.hall.example"} {

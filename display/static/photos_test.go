@@ -5,46 +5,14 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"qcall/internal/servetest"
 )
-
-// photoServer serves h on a real server on 127.0.0.1.
-func photoServer(t *testing.T, h http.Handler) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String()
-}
-
-func photoGet(t *testing.T, url, host string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if host != "" {
-		req.Host = host
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
-}
 
 func TestPhotos(t *testing.T) {
 	dir := t.TempDir()
@@ -69,10 +37,10 @@ func TestPhotos(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "dir.jpg"), 0o700)
 	mux := http.NewServeMux()
 	mux.Handle("GET /photos/{file}", Photos(os.DirFS(dir)))
-	base := photoServer(t, mux)
+	base := servetest.Serve(t, mux)
 
 	for file, ctype := range map[string]string{"1001.jpg": "image/jpeg", "1002.PNG": "image/png"} {
-		resp, b := photoGet(t, base+"/photos/"+file, "")
+		resp, b := servetest.Get(t, base+"/photos/"+file, "")
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype || len(b) == 0 {
 			t.Errorf("%s: %d %s", file, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
@@ -81,7 +49,7 @@ func TestPhotos(t *testing.T) {
 		}
 	}
 	for _, file := range []string{"evil.html", "evil.svg", "page.jpg", "png-named.jpg", ".hidden.jpg", "dir.jpg", "none.jpg", "..%2f1001.jpg"} {
-		resp, b := photoGet(t, base+"/photos/"+file, "")
+		resp, b := servetest.Get(t, base+"/photos/"+file, "")
 		if resp.StatusCode != 404 || !strings.Contains(string(b), `"not_found"`) {
 			t.Errorf("%s: %d %s %.60s, want 404 not_found", file, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 		}
