@@ -35,7 +35,7 @@ const (
 var issueEvents = map[EventType]eventSpec{
 	EvTicketIssued:    {public: []string{"number", "service", "channel", "priority"}},
 	EvTicketCancelled: {public: []string{}},
-	EvEventsLost:      {public: []string{"count", "note"}, director: true},
+	EvEventsLost:      {public: []string{}, director: true}, // what repair found is for the director
 }
 
 // applyIssue folds an issuing event; t is its ticket (nil for a new one).
