@@ -1,6 +1,8 @@
 package display
 
 import (
+	"context"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -38,4 +40,23 @@ func newTestHall(tb testing.TB, cfg *queue.Config) *testHall {
 func (h *testHall) seq() uint64 {
 	last, _ := h.store.LastSeq()
 	return last
+}
+
+// serveHub starts a hub of opts and serves it on a test server, both closed
+// at the test's end.
+func serveHub(tb testing.TB, opts HubOptions) (*Hub, *httptest.Server) {
+	tb.Helper()
+	hub, err := NewHub(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := hub.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(hub)
+	tb.Cleanup(func() {
+		hub.Close()
+		srv.Close()
+	})
+	return hub, srv
 }

@@ -3,7 +3,6 @@ package display
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,19 +23,8 @@ func TestHub_ViewsOffEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub, err := NewHub(HubOptions{Engine: eng, Authenticate: a.Authenticate})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hub, srv := serveHub(t, HubOptions{Engine: eng, Authenticate: a.Authenticate})
 	ctx := context.Background()
-	if err := hub.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(hub)
-	t.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-	})
 	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/ws?client=hall&token=demo-display", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,20 +23,9 @@ import (
 // one ticket) builds both again.
 func TestHub_TerminalRebuiltOnlyWhenMoved(t *testing.T) {
 	h := newTestHall(t, queue.Demo())
-	hub, err := NewHub(HubOptions{Engine: h.eng, ViewInterval: 5 * time.Millisecond,
+	hub, srv := serveHub(t, HubOptions{Engine: h.eng, ViewInterval: 5 * time.Millisecond,
 		Authenticate: func(*http.Request) (queue.Role, string, error) { return queue.RoleDirector, "director", nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if err := hub.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(hub)
-	t.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-	})
 	dial := func(window int) *websocket.Conn {
 		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/ws?client=terminal&window="+strconv.Itoa(window), nil)
 		if err != nil {

@@ -83,21 +83,7 @@ func undeclared(consts map[string]string) []string {
 // hall's screens (or anyone) by default. It reads the package's source: a
 // constant of type EventType added without an entry in eventSpecs fails here.
 func TestEventTypes_Declared(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := map[string]string{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src[f] = string(b)
-	}
+	src := packageSource(t)
 	consts := eventTypeConsts(t, src)
 	if len(consts) < 30 {
 		t.Fatalf("found only %d event types in the source: %v", len(consts), consts)
@@ -186,21 +172,7 @@ func misplaced(t *testing.T, src map[string]string) []string {
 // gets, its fold) are in the same file, the workflow's (issue.go, call.go,
 // …), not split over shared files.
 func TestEventTypes_InTheirWorkflowFile(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := map[string]string{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src[f] = string(b)
-	}
+	src := packageSource(t)
 	if m := misplaced(t, src); len(m) > 0 {
 		t.Errorf("event types whose constant and declaration are in different files: %v", m)
 	}
@@ -344,4 +316,26 @@ func TestState_Audience(t *testing.T) {
 			}
 		})
 	}
+}
+
+// packageSource is the text of the package's Go files, tests left out, by
+// file name.
+func packageSource(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := map[string]string{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src[f] = string(b)
+	}
+	return src
 }
