@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -767,9 +769,14 @@ func TestHub_SlowClientDropped(t *testing.T) {
 	}
 	target := make(chan uint64, readers) // the final seq, once known
 	results := make(chan result, readers)
-	for range readers {
+	// read[i] is the last event reader i has read: the issuers keep ahead
+	// of the readers by less than their outbox, so that on a loaded
+	// machine only the client that does not read falls behind.
+	var read [readers]atomic.Uint64
+	for i := range readers {
 		c := e.mustDial("client=hall&token=demo-display")
 		snap := c.next()
+		read[i].Store(snap.Seq)
 		go func() {
 			want, last := snap.Seq+1, uint64(0)
 			for {
@@ -797,9 +804,20 @@ func TestHub_SlowClientDropped(t *testing.T) {
 					results <- result{err: errors.New("event " + strconv.FormatUint(seq, 10) + ", want " + strconv.FormatUint(want, 10))}
 					return
 				}
+				read[i].Store(want)
 				want++
 			}
 		}()
+	}
+	// behind waits, within hubWait, until every reader has read up to
+	// seq less half its outbox.
+	behind := func(seq uint64) {
+		deadline := time.Now().Add(hubWait)
+		for i := range read {
+			for read[i].Load()+32 < seq && time.Now().Before(deadline) {
+				runtime.Gosched()
+			}
+		}
 	}
 
 	var wg sync.WaitGroup
@@ -815,6 +833,7 @@ func TestHub_SlowClientDropped(t *testing.T) {
 					t.Error(err)
 					return
 				}
+				behind(e.seq())
 			}
 		}()
 	}
