@@ -152,14 +152,14 @@ type Hub struct {
 
 // hubEvent is one committed event as the hub keeps it.
 type hubEvent struct {
-	ev queue.Event // as clients may get it (queue.Event.ForClients)
+	ev queue.Event // as the director may get it (queue.Event.ForDirector)
 	// aud is who may see it, as queue declares (queue.State.Audience): set
 	// under viewMu when the read model folds the event, before the event is
 	// sent to anyone; heard says it is set.
 	aud   queue.Audience
 	heard bool
 	name  [2]string                        // a call's window_name, per language (zh-CN, en)
-	enc   [2][2]*websocket.PreparedMessage // per [full][language], encoded on first use under Hub.mu
+	enc   [3][2]*websocket.PreparedMessage // per [public, full, director's][language], encoded on first use under Hub.mu
 }
 
 // keyInfo is one distinct view the clients need: how many share it and its
@@ -511,9 +511,10 @@ func (h *Hub) waitLog(ctx context.Context, seq uint64) error {
 	}
 }
 
-// newHubEvent copies ev as clients may get it.
+// newHubEvent copies ev as the director may get it; encodeLocked cuts it
+// down for everyone else.
 func newHubEvent(ev queue.Event) *hubEvent {
-	return &hubEvent{ev: ev.ForClients()}
+	return &hubEvent{ev: ev.ForDirector()}
 }
 
 // track follows, in event order, the configuration. logMu held.
@@ -1074,7 +1075,10 @@ func (h *Hub) encodeLocked(e *hubEvent, c *wsClient) *websocket.PreparedMessage 
 	}
 	call := e.ev.Type == queue.EvTicketCalled || e.ev.Type == queue.EvTicketRecalled
 	p, l := 0, 0
-	if full {
+	switch {
+	case full && c.listener.Kind == queue.ListenDirector:
+		p = 2
+	case full:
 		p = 1
 	}
 	if call {
@@ -1083,9 +1087,14 @@ func (h *Hub) encodeLocked(e *hubEvent, c *wsClient) *websocket.PreparedMessage 
 	if b := e.enc[p][l]; b != nil {
 		return b
 	}
-	ev := e.ev
-	if !full {
+	var ev queue.Event
+	switch p {
+	case 0:
 		ev = queue.PublicEvent(&e.ev)
+	case 1:
+		ev = e.ev.ForClients() // no citizen's personal data
+	case 2:
+		ev = e.ev
 	}
 	w := wsWireEvent{Event: ev}
 	if call {

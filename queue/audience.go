@@ -194,27 +194,27 @@ var eventFieldIndex = func() map[string]int {
 	return m
 }()
 
-// publicIndex holds, per declared type, the indexes of the fields a public
-// screen gets. A name in eventSpecs that is no field of Event panics at
-// start (and in every test).
-var publicIndex = func() map[EventType][]int {
-	m := map[EventType][]int{}
+// publicIndex holds, per declared type, the fields a public screen gets. A
+// name in eventSpecs that is no field of Event, a whole payload or a private
+// field panics at start (and in every test).
+var publicIndex = func() map[EventType][]publicPath {
+	m := map[EventType][]publicPath{}
 	for t := range eventSpecs {
 		for _, name := range PublicFields(t) {
-			i, ok := eventFieldIndex[name]
-			if !ok {
-				panic(fmt.Sprintf("queue: public field %q of %s is no field of Event", name, t))
+			p, err := resolvePublic(name)
+			if err != nil {
+				panic(fmt.Sprintf("queue: public field of %s: %v", t, err))
 			}
-			m[t] = append(m[t], i)
+			m[t] = append(m[t], p)
 		}
 	}
 	return m
 }()
 
-var envelopeIndex = func() []int {
-	var out []int
+var envelopeIndex = func() []publicPath {
+	var out []publicPath
 	for _, name := range envelopeFields {
-		out = append(out, eventFieldIndex[name])
+		out = append(out, publicPath{field: eventFieldIndex[name], sub: -1})
 	}
 	return out
 }()
@@ -228,8 +228,8 @@ func PublicEvent(e *Event) Event {
 		idx = envelopeIndex
 	}
 	src, dst := reflect.ValueOf(e).Elem(), reflect.ValueOf(&out).Elem()
-	for _, i := range idx {
-		dst.Field(i).Set(src.Field(i))
+	for _, p := range idx {
+		copyPublic(dst, src, p)
 	}
 	if out.Config != nil {
 		out.Config = out.Config.Public()
@@ -247,9 +247,18 @@ func TicketEvent(e *Event, id string) Event {
 	return out
 }
 
-// ForClients returns e as any client may get it: without the citizen's ID
-// hash, with the configuration's public part.
+// ForClients returns e as any client but the duty director may get it:
+// without the citizen's ID hash and the payloads' private fields (personal
+// data), with the configuration's public part.
 func (e *Event) ForClients() Event {
+	out := e.ForDirector()
+	clearPrivate(&out)
+	return out
+}
+
+// ForDirector returns e as the duty director's console gets it: everything
+// but the citizen's ID hash, with the configuration's public part.
+func (e *Event) ForDirector() Event {
 	out := *e
 	out.IDHash = ""
 	if out.Config != nil {

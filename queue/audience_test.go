@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -220,11 +221,7 @@ func TestPublicEvent_Allowlist(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		if got := jsonPaths(t, b); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 			t.Errorf("%s: public fields %v, want %v", typ, got, want)
 		}
 		if p.Config != nil && p.Config.Staff[0].PasswordHash != "" {
@@ -253,6 +250,93 @@ func TestPublicEvent_Allowlist(t *testing.T) {
 	}
 	if hears, full := a.Hears(queue.Listener{Kind: queue.ListenAgent}); !hears || !full {
 		t.Error("an agent does not hear an undeclared event in full")
+	}
+}
+
+// jsonPaths returns the keys of the JSON object b, sorted, those of a
+// workflow's payload (an object other than the configuration) as
+// "payload.field".
+func jsonPaths(t *testing.T, b []byte) []string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for k, v := range m {
+		var sub map[string]json.RawMessage
+		if k != "config" && json.Unmarshal(v, &sub) == nil {
+			for sk := range sub {
+				out = append(out, k+"."+sk)
+			}
+			continue
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// privatePaths lists the payload fields of Event tagged private:"director"
+// (a citizen's personal data) as "payload.field", found by reflection.
+func privatePaths() []string {
+	var out []string
+	rt := reflect.TypeFor[queue.Event]()
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		if f.Type.Kind() != reflect.Pointer || f.Type.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		st := f.Type.Elem()
+		for j := range st.NumField() {
+			if st.Field(j).Tag.Get("private") == "director" {
+				sub, _, _ := strings.Cut(st.Field(j).Tag.Get("json"), ",")
+				out = append(out, name+"."+sub)
+			}
+		}
+	}
+	return out
+}
+
+// TestEvent_PersonalData: of an event of any type with every field set (by
+// reflection), the payloads' private fields reach the director
+// (ForDirector) and no other client (ForClients, PublicEvent, TicketEvent),
+// and the citizen's ID hash reaches no one.
+func TestEvent_PersonalData(t *testing.T) {
+	private := privatePaths()
+	for _, typ := range append(queue.EventTypes(), "undeclared_type") {
+		var e queue.Event
+		if err := fieldfill.Fill(&e); err != nil {
+			t.Fatal(err)
+		}
+		e.Type = typ
+		director := e.ForDirector()
+		clients := e.ForClients()
+		public := queue.PublicEvent(&e)
+		phone := queue.TicketEvent(&e, e.Ticket)
+		for name, ev := range map[string]*queue.Event{"director": &director, "clients": &clients, "public": &public, "phone": &phone} {
+			b, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths := jsonPaths(t, b)
+			if slices.Contains(paths, "id_hash") {
+				t.Errorf("%s: %s gets the ID hash", typ, name)
+			}
+			for _, p := range private {
+				if got := slices.Contains(paths, p); got != (name == "director") {
+					t.Errorf("%s: %s gets %s: %v", typ, name, p, got)
+				}
+			}
+		}
+		// The event itself keeps everything: it is what is stored.
+		b, _ := json.Marshal(&e)
+		for _, p := range private {
+			if !slices.Contains(jsonPaths(t, b), p) {
+				t.Errorf("%s: the stored event lost %s", typ, p)
+			}
+		}
 	}
 }
 

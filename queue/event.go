@@ -12,7 +12,9 @@ func (t EventType) String() string { return string(t) }
 // call.go, slip.go, express.go, refusal.go, case.go, rating.go, backup.go,
 // whereabouts.go, device.go, posts.go, day.go and config.go.
 
-// Event is one change to the hall: the only source of truth. Seq numbers events
+// Event is one change to the hall: the only source of truth. Its fields up to
+// Tickets are the hall's common vocabulary; a workflow's own fields are its
+// typed payload, after Config. Seq numbers events
 // hall-wide, strictly increasing and gap-free; events are never edited. Fields
 // not used by a type are left empty, so the JSON of an event carries just what it
 // says.
@@ -63,6 +65,10 @@ type Event struct {
 	Services   []string `json:"services,omitempty"`
 	Tickets    []string `json:"tickets,omitempty"`
 
+	// Config and, after it, the workflows' typed payloads: a pointer to
+	// the struct a workflow declares in its own file for the fields only
+	// its events carry (payload.go says how, and how personal data is
+	// kept from every client but the director).
 	Config *Config `json:"config,omitempty"`
 }
 

@@ -1,8 +1,6 @@
 package queue
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -13,8 +11,10 @@ import (
 // every POST /api/tickets answer. They append exactly the bytes encoding/json
 // produces (the tests compare the two on random values), without reflection
 // and without allocating. Keep them in step with the struct definitions: a
-// field added to Event or TicketView must be added here too, in its place;
-// TestAppendJSON_EveryField (every field set by reflection) fails until it is.
+// common field added to Event (before Config) or to TicketView must be added
+// here too, in its place; TestAppendJSON_EveryField (every field set by
+// reflection) fails until it is. A workflow's own fields go into its typed
+// payload instead (payload.go), which needs no edit here.
 
 // AppendJSON appends the JSON of e to b: the very bytes json.Marshal gives with
 // HTML escaping off (a json.Encoder with SetEscapeHTML(false), without the
@@ -86,28 +86,12 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	b = appendStringsField(b, `,"services":`, e.Services)
 	b = appendStringsField(b, `,"tickets":`, e.Tickets)
 
-	if e.Config != nil {
-		// Rare (a configuration change) and large: encoding/json does it.
-		if b, ok = appendConfig(b, e.Config); !ok {
-			return b[:start]
-		}
+	// Config and the workflows' payloads: rare and off the hot path,
+	// encoding/json writes them (payload.go).
+	if b, ok = appendPayloads(b, e); !ok {
+		return b[:start]
 	}
 	return append(b, '}')
-}
-
-// appendConfig appends the "config" field with c as encoding/json encodes it
-// with HTML escaping off. It reports false when encoding/json fails.
-func appendConfig(b []byte, c *Config) ([]byte, bool) {
-	// A buffer of its own rather than one on b: b must not escape to the
-	// heap through the encoder, or every caller's buffer would.
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(c); err != nil {
-		return b, false
-	}
-	b = append(b, `,"config":`...)
-	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})...), true
 }
 
 // AppendJSON appends the JSON of v to b: the very bytes json.Marshal gives

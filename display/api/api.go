@@ -803,7 +803,7 @@ func (a *API) events(c *apiCall) error {
 	}
 	next := after
 	for i := range evs {
-		evs[i] = evs[i].ForClients()
+		evs[i] = evs[i].ForDirector() // director and admin only: personal data too
 		next = evs[i].Seq
 	}
 	return answer.JSON(c.w, http.StatusOK, map[string]any{"events": evs, "next": next})
