@@ -456,14 +456,23 @@ type bdClients struct {
 	waited error
 	done   bool
 	to     time.Duration
+	n      int // connections
 }
 
 // bdStartClients starts the client process with n connections to url and
 // waits until they all have their first message.
 func bdStartClients(ctx context.Context, self, url string, n int, every bool, timeout time.Duration) (*bdClients, error) {
-	cmd := exec.CommandContext(ctx, self, "bench-clients", "--url", url, "--n", strconv.Itoa(n),
-		"--every="+strconv.FormatBool(every), "--timeout", timeout.String())
-	c := &bdClients{cmd: cmd, lines: make(chan string, 16), stderr: &bdSyncBuffer{}, wait: make(chan error, 1), to: timeout}
+	return bdStartClientsOf(ctx, self, []string{url}, n, every, timeout)
+}
+
+// bdStartClientsOf is bdStartClients with the clients spread over urls.
+func bdStartClientsOf(ctx context.Context, self string, urls []string, n int, every bool, timeout time.Duration) (*bdClients, error) {
+	args := []string{"bench-clients", "--n", strconv.Itoa(n), "--every=" + strconv.FormatBool(every), "--timeout", timeout.String()}
+	for _, u := range urls {
+		args = append(args, "--url", u)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	c := &bdClients{cmd: cmd, lines: make(chan string, 16), stderr: &bdSyncBuffer{}, wait: make(chan error, 1), to: timeout, n: n}
 	cmd.Stderr = c.stderr
 	var err error
 	if c.in, err = cmd.StdinPipe(); err != nil {
@@ -708,7 +717,8 @@ func (b *bdBroadcast) close() {
 // parent's commands on stdin (see the protocol above).
 func RunClients(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("qcall bench-clients", flag.ContinueOnError)
-	url := fs.String("url", "", "websocket URL, with its query")
+	var urls bdURLs
+	fs.Var(&urls, "url", "websocket URL, with its query; repeat it to spread the clients over several (client i takes URL i mod count); a #bearer=TOKEN fragment is sent as Authorization: Bearer TOKEN")
 	n := fs.Int("n", 1000, "connections")
 	conc := fs.Int("concurrency", 200, "connections opened at a time")
 	every := fs.Bool("every", true, "the clients get every event: check their streams for gaps")
@@ -716,7 +726,7 @@ func RunClients(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *url == "" || *n < 1 {
+	if len(urls) == 0 || *n < 1 {
 		return errors.New("bench-clients: --url and --n are required")
 	}
 	if lim := bdNofile(); lim > 0 && *n+64 > lim {
@@ -724,7 +734,7 @@ func RunClients(ctx context.Context, args []string) error {
 	}
 	s := &bdSet{n: *n, every: *every, conns: make([]*websocket.Conn, *n), last: make([]atomic.Uint64, *n)}
 	defer s.closeAll()
-	if err := s.connect(ctx, *url, *conc); err != nil {
+	if err := s.connect(ctx, urls, *conc); err != nil {
 		return err
 	}
 	fmt.Printf("ready %d\n", *n)
@@ -812,7 +822,7 @@ func (s *bdSet) rec(key string) *bdRec {
 
 // connect opens the connections, conc at a time, and waits until each has
 // its first message.
-func (s *bdSet) connect(ctx context.Context, url string, conc int) error {
+func (s *bdSet) connect(ctx context.Context, urls []string, conc int) error {
 	d := &websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 512,
 		WriteBufferPool: &sync.Pool{}}
 	sem := make(chan struct{}, max(conc, 1))
@@ -828,7 +838,8 @@ func (s *bdSet) connect(ctx context.Context, url string, conc int) error {
 			var err error
 			for try := range 5 {
 				var resp *http.Response
-				conn, resp, err = d.DialContext(ctx, url, nil)
+				url, hdr := bdTarget(urls[i%len(urls)])
+				conn, resp, err = d.DialContext(ctx, url, hdr)
 				if err == nil {
 					break
 				}
@@ -877,7 +888,40 @@ var (
 	bdState     = []byte("state")
 	bdSnap      = []byte("snapshot")
 	bdCalled    = []byte("ticket_called")
+	bdIssued    = []byte("ticket_issued")
 )
+
+// bdKey is the key under which the clients note when an event came: a
+// ticket_called by its number, a ticket_issued by "issued:" and its number;
+// "" for any other.
+func bdKey(typ, number []byte) string {
+	switch {
+	case len(number) == 0:
+		return ""
+	case bytes.Equal(typ, bdCalled):
+		return string(number)
+	case bytes.Equal(typ, bdIssued):
+		return "issued:" + string(number)
+	}
+	return ""
+}
+
+// bdURLs is the repeatable --url flag of bench-clients.
+type bdURLs []string
+
+func (u *bdURLs) String() string     { return strings.Join(*u, " ") }
+func (u *bdURLs) Set(v string) error { *u = append(*u, v); return nil }
+
+// bdTarget splits a client URL into the URL to dial and its header: a
+// #bearer=TOKEN fragment becomes Authorization: Bearer TOKEN (how a counter
+// terminal's staff session is sent).
+func bdTarget(u string) (string, http.Header) {
+	base, frag, ok := strings.Cut(u, "#bearer=")
+	if !ok {
+		return u, nil
+	}
+	return base, http.Header{"Authorization": {"Bearer " + frag}}
+}
 
 // bdHead finds the type, seq and number of a message from its first bytes:
 // every message of the hub has its type and seq near the start (an event:
@@ -946,8 +990,8 @@ func (s *bdSet) read(i int, conn *websocket.Conn) {
 				}
 			}
 			lastEv = max(lastEv, seq)
-			if bytes.Equal(typ, bdCalled) && len(number) > 0 {
-				r := s.rec(string(number))
+			if key := bdKey(typ, number); key != "" {
+				r := s.rec(key)
 				if r.recv[i].CompareAndSwap(0, now) {
 					r.size.CompareAndSwap(0, int64(n)+rest)
 					if r.count.Add(1) == int64(s.n) {

@@ -30,6 +30,15 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if len(os.Args) > 1 && os.Args[1] == "bench-server" {
+		// The server process of "bench calls".
+		p := Program{StartHall: startTestHall, TuneRuntime: func() {}}
+		if err := RunServer(context.Background(), os.Args[2:], p); err != nil {
+			fmt.Fprintln(os.Stderr, "qcall:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	var err error
 	if testBin, err = os.Executable(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
