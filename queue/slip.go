@@ -38,9 +38,12 @@ func (s *State) applySlip(e *Event, t *Ticket) {
 	case EvTicketReturned:
 		sl := s.Slips[e.Slip]
 		sl.Used = true
-		if e.Number != "" && e.Number != t.Number {
+		// A ticket of an earlier day takes a number of today's sequence (the
+		// command gives it), which no ticket issued today may take again:
+		// even when it reads as yesterday's (A001 back before today's A001).
+		if t.Day != s.Day && e.Number != "" {
 			t.Number, t.Day = e.Number, s.Day
-			s.Numbers[t.Service] = numberValue(e.Number)
+			s.Numbers[t.Service] = max(s.Numbers[t.Service], numberValue(e.Number))
 		}
 		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, sl.Window, e.At, e.Seq, 0, 0
 		s.setState(t, TicketWaiting)
