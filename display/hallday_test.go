@@ -122,3 +122,142 @@ func TestHallDay_ReturnSlipNumbers(t *testing.T) {
 		announced[n] = true
 	}
 }
+
+// errorCode is the code of an error answer.
+type errorAnswer struct {
+	Error struct{ Code, Message string }
+}
+
+// TestHallDay_WindowClosesTicketsRerouted: a transfer to a closed window, or
+// to one that does not serve the service, is refused with its code and
+// changes nothing; window 1 signs out with two tickets bound to it (a return
+// slip, a transfer): they go back to employment's queue in their place, the
+// director's console hears it, and the phone of the returned ticket shows it
+// no longer waits for window 1. Then the director releases window 2, left
+// signed in with a ticket called: the ticket waits again.
+func TestHallDay_WindowClosesTicketsRerouted(t *testing.T) {
+	e := newHubEnv(t)
+	s1, s2, s3 := e.login("1001"), e.login("1002"), e.login("1003")
+	director := e.login("9001")
+	dir, _, err := e.dial("client=director", bearerOf(director))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir.next() // snapshot
+	e.must(200, "POST", "/api/windows/1/signin", s1, struct{}{}, nil)
+	e.must(200, "POST", "/api/windows/2/signin", s2, struct{}{}, nil)
+	e.must(200, "POST", "/api/windows/3/signin", s3, struct{}{}, nil)
+
+	var a, b, c struct{ ID, Number string }
+	e.must(201, "POST", "/api/tickets", "demo-kiosk", map[string]string{"service": "employment"}, &a)
+	e.must(201, "POST", "/api/tickets", "demo-kiosk", map[string]string{"service": "employment"}, &b)
+	e.must(201, "POST", "/api/tickets", "demo-kiosk", map[string]string{"service": "employment"}, &c)
+	e.must(200, "POST", "/api/windows/1/call-next", s1, struct{}{}, nil) // A001
+	var slip struct {
+		SlipID string `json:"slip_id"`
+	}
+	e.must(200, "POST", "/api/windows/1/suspend", s1, map[string]any{"missing": []string{"照片"}}, &slip)
+	e.must(200, "POST", "/api/windows/2/call-next", s2, struct{}{}, nil) // A002
+
+	// Refused transfers, each with its code; nothing changes.
+	before := e.seq()
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"window": 4}, 409, "window_closed"},       // nobody at window 4
+		{map[string]any{"window": 3}, 409, "service_not_offered"}, // window 3: employment only as B, closed
+		{map[string]any{"service": "pension", "window": 1}, 409, "service_not_offered"},
+	} {
+		var out errorAnswer
+		if got := e.do("POST", "/api/windows/2/transfer", s2, tc.body, &out); got != tc.status || out.Error.Code != tc.code {
+			t.Errorf("transfer %v: %d %s, want %d %s", tc.body, got, out.Error.Code, tc.status, tc.code)
+		}
+	}
+	if e.seq() != before {
+		t.Fatalf("refused transfers changed the hall: seq %d → %d", before, e.seq())
+	}
+	// A002 to window 1, open and serving employment: taken, bound to it.
+	e.must(200, "POST", "/api/windows/2/transfer", s2, map[string]any{"window": 1}, nil)
+	var back struct {
+		Ticket struct {
+			ID        string
+			ForWindow int `json:"for_window"`
+		}
+	}
+	e.must(200, "POST", "/api/slips/"+slip.SlipID+"/return", "demo-kiosk", struct{}{}, &back)
+	if back.Ticket.ForWindow != 1 {
+		t.Fatalf("returned to window %d, want the open window 1", back.Ticket.ForWindow)
+	}
+	phone := e.mustDial("client=phone&ticket=" + a.ID)
+	phone.next() // snapshot
+
+	// Window 1 signs out with A001 (slip) and A002 (transfer) bound to it.
+	e.must(200, "POST", "/api/windows/1/signout", s1, struct{}{}, nil)
+	for {
+		m := dir.next()
+		if m.Type != "tickets_rerouted" {
+			continue
+		}
+		var ids []string
+		m.decode(t, "tickets", &ids)
+		if m.num("window") != 1 || len(ids) != 2 {
+			t.Fatalf("director heard %s", m.Raw)
+		}
+		break
+	}
+	for {
+		m := phone.next()
+		if m.Type != "state" {
+			continue
+		}
+		var tk struct {
+			ForWindow int  `json:"for_window"`
+			NoWindow  bool `json:"no_window"`
+			Position  int
+		}
+		m.decode(t, "ticket", &tk)
+		if tk.ForWindow == 0 && !tk.NoWindow && tk.Position == 1 {
+			break
+		}
+	}
+	// Window 2 calls them in their place: A001 (return), A002, then A003.
+	for _, want := range []string{"A001", "A002", "A003"} {
+		var got struct{ Ticket struct{ Number string } }
+		e.must(200, "POST", "/api/windows/2/call-next", s2, struct{}{}, &got)
+		if got.Ticket.Number != want {
+			t.Fatalf("window 2 called %s, want %s", got.Ticket.Number, want)
+		}
+		if want != "A003" {
+			e.must(200, "POST", "/api/windows/2/finish", s2, struct{}{}, nil)
+		}
+	}
+	// Window 2's clerk walks off with A003 called: the director releases it.
+	var out errorAnswer
+	if got := e.do("POST", "/api/windows/2/release", s3, struct{}{}, &out); got != 403 {
+		t.Fatalf("staff released a window: %d", got)
+	}
+	if got := e.do("POST", "/api/windows/4/release", director, struct{}{}, &out); got != 409 || out.Error.Code != "window_closed" {
+		t.Fatalf("release of a closed window: %d %s", got, out.Error.Code)
+	}
+	var rel struct{ Window struct{ State string } }
+	e.must(200, "POST", "/api/windows/2/release", director, struct{}{}, &rel)
+	if rel.Window.State != "closed" {
+		t.Fatalf("released window %+v", rel.Window)
+	}
+	var st struct {
+		State    string
+		Position int
+	}
+	e.must(200, "GET", "/api/tickets/"+c.ID, "", nil, &st)
+	if st.State != "waiting" || st.Position != 1 {
+		t.Fatalf("A003 after the release: %+v", st)
+	}
+	for {
+		if m := dir.next(); m.Type == "window_released" && m.str("staff") == "1002" {
+			break
+		}
+	}
+	_ = b
+}
