@@ -313,7 +313,10 @@ func (s *State) Queue(id int) []TicketView {
 			}
 		}
 	}
-	type est struct{ each, windows int }
+	type est struct {
+		each, windows int
+		none          bool // nobody serves the service now
+	}
 	ests := map[string]est{}
 	out := make([]TicketView, 0, n)
 	for {
@@ -339,10 +342,15 @@ func (s *State) Queue(id int) []TicketView {
 		}
 		e, ok := ests[t.Service]
 		if !ok {
-			e = est{s.ServiceTimeS(t.Service), s.estWindows(t.Service)}
+			e = est{s.ServiceTimeS(t.Service), s.estWindows(t.Service), s.ServingWindows(t.Service) == 0}
 			ests[t.Service] = e
 		}
-		out = append(out, s.ticketView(t, ahead, ahead*e.each/e.windows))
+		// A ticket pinned here waits for this window: no window when it is closed.
+		none := e.none
+		if t.PinWindow != 0 {
+			none = s.peek(t.PinWindow).Staff == ""
+		}
+		out = append(out, s.ticketView(t, ahead, ahead*e.each/e.windows, none))
 	}
 	return out
 }

@@ -219,14 +219,14 @@ func (s *State) TicketView(id string) TicketView {
 	}
 	if t.State.Queued() {
 		ahead := s.ahead(t)
-		return s.ticketView(t, ahead, s.EstWait(t.Service, ahead))
+		return s.ticketView(t, ahead, s.EstWait(t.Service, ahead), s.noWindow(t))
 	}
-	return s.ticketView(t, 0, 0)
+	return s.ticketView(t, 0, 0, false)
 }
 
 // ticketView is the view of t, with ahead tickets before it and an estimated
-// wait of est seconds when it waits.
-func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
+// wait of est seconds when it waits, and whether no window can call it now.
+func (s *State) ticketView(t *Ticket, ahead, est int, noWindow bool) TicketView {
 	v := TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
 		Window: t.Window, Calls: t.Calls, Express: t.Class == ClassExpress, Return: t.Class == ClassReturn,
 		Priority: t.Priority, Slip: t.Slip, Rating: t.Rating}
@@ -240,7 +240,7 @@ func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 		v.Ahead = ahead
 		v.Position = ahead + 1
 		v.EstWaitS = est
-		v.NoWindow = s.noWindow(t)
+		v.NoWindow = noWindow
 	}
 	return v
 }
