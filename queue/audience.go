@@ -120,6 +120,7 @@ var eventSpecs = mergeSpecs(
 	workflow{whereaboutsEvents, (*State).applyWhereabouts},
 	workflow{deviceEvents, (*State).applyDevice},
 	workflow{postsEvents, (*State).applyPosts},
+	workflow{rerouteEvents, (*State).applyReroute},
 	workflow{dayEvents, (*State).applyDay},
 	workflow{configEvents, (*State).applyConfig},
 )

@@ -73,7 +73,7 @@ func (e *Engine) SetBackup(ctx context.Context, actor, service string, open bool
 		b := t.s.Backup[service]
 		isOpen := b != nil && b.Open
 		if isOpen == open && (b == nil || b.Manual) {
-			return t.s.ServiceView(service), nil
+			return t.serviceView(service), nil
 		}
 		typ := EvBackupClosed
 		if open {
@@ -81,7 +81,7 @@ func (e *Engine) SetBackup(ctx context.Context, actor, service string, open bool
 		}
 		n := len(t.s.queued[service])
 		t.emit(Event{Type: typ, Service: service, Manual: true, Waiting: n, EstWaitS: t.s.EstWait(service, n)})
-		return t.s.ServiceView(service), nil
+		return t.serviceView(service), nil
 	})
 }
 

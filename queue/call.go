@@ -7,6 +7,7 @@ package queue
 // them), their fold, its views and its day roll-over are all here.
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -224,7 +225,9 @@ func (e *Engine) NoShow(ctx context.Context, actor string, window int) (TicketVi
 }
 
 // Transfer sends the ticket in hand to another service's queue, or to one
-// window, keeping its original wait so that it is not sent to the back.
+// window, keeping its original wait so that it is not sent to the back. A
+// window takes it only while someone is signed in there and the window
+// serves the service now (ErrWindowClosed, ErrServiceNotOffered).
 func (e *Engine) Transfer(ctx context.Context, actor string, window int, service string, toWindow int) (TicketView, error) {
 	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
 		_, tk, err := t.current(window, TicketCalled, TicketServing)
@@ -245,6 +248,18 @@ func (e *Engine) Transfer(ctx context.Context, actor string, window int, service
 		}
 		if toWindow == window {
 			return TicketView{}, Errorf(ErrInvalid.Code, "the ticket is already at window %d", window)
+		}
+		if toWindow != 0 {
+			// Only to an open window that serves the ticket's service (the
+			// one it goes to) now: no ticket waits for a window that cannot
+			// serve it.
+			svc := cmp.Or(service, tk.Service)
+			if t.s.peek(toWindow).Staff == "" {
+				return TicketView{}, Errorf(ErrWindowClosed.Code, "nobody is signed in at window %d", toWindow)
+			}
+			if !t.s.serves(toWindow, svc) {
+				return TicketView{}, Errorf(ErrServiceNotOffered.Code, "window %d does not serve %s now", toWindow, svc)
+			}
 		}
 		to := service
 		if to == tk.Service {
@@ -298,7 +313,10 @@ func (s *State) Queue(id int) []TicketView {
 			}
 		}
 	}
-	type est struct{ avg, serving int }
+	type est struct {
+		each, windows int
+		none          bool // nobody serves the service now
+	}
 	ests := map[string]est{}
 	out := make([]TicketView, 0, n)
 	for {
@@ -324,10 +342,15 @@ func (s *State) Queue(id int) []TicketView {
 		}
 		e, ok := ests[t.Service]
 		if !ok {
-			e = est{s.AvgServiceS(t.Service), s.ServingWindows(t.Service)}
+			e = est{s.ServiceTimeS(t.Service), s.estWindows(t.Service), s.ServingWindows(t.Service) == 0}
 			ests[t.Service] = e
 		}
-		out = append(out, s.ticketView(t, ahead, ahead*e.avg/e.serving))
+		// A ticket pinned here waits for this window: no window when it is closed.
+		none := e.none
+		if t.PinWindow != 0 {
+			none = s.peek(t.PinWindow).Staff == ""
+		}
+		out = append(out, s.ticketView(t, ahead, ahead*e.each/e.windows, none))
 	}
 	return out
 }

@@ -103,7 +103,7 @@ func (t *tx) warnCases() {
 // ErrInvalid.
 func (e *Engine) ParseDue(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+		return t.In(e.loc), nil
 	}
 	d, err := time.ParseInLocation(time.DateOnly, s, e.loc)
 	if err != nil {

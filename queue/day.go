@@ -36,6 +36,7 @@ func (s *State) applyDay(e *Event, _ *Ticket) {
 		s.expressDayOpened()
 		s.refusalDayOpened()
 		s.caseDayOpened()
+		s.whereaboutsDayOpened()
 	case EvDayClosed:
 		for _, id := range e.Tickets {
 			if t := s.Tickets[id]; t != nil {

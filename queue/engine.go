@@ -141,6 +141,9 @@ func Open(store Store, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 		if st.Config == nil || !sameConfig(st.Config, cfg) {
+			if e.loc, err = loadLocation(cfg.Hall.TimeZone); err != nil {
+				return nil, err
+			}
 			if err := e.commitNow(func(t *tx) { t.emit(Event{Type: EvConfigChanged, Config: cfg}) }, "system"); err != nil {
 				return nil, err
 			}

@@ -325,6 +325,7 @@ func TestEngine_SlipAcrossDays(t *testing.T) {
 	h.issue("employment") // A002, cancelled at day's end
 	h.clock.Set(at(9, 0).AddDate(0, 0, 2))
 	today := h.issue("employment") // A001 of the new day
+	h.signIn("1001", 1)            // window 1 is open again: the slip goes straight back there
 	v, err := h.ReturnSlip(ctx, "kiosk-1", slip.SlipID)
 	if err != nil {
 		t.Fatal(err)
@@ -332,7 +333,6 @@ func TestEngine_SlipAcrossDays(t *testing.T) {
 	if v.ID != a.ID || v.Number != "A002" || !v.Return || v.ForWindow != 1 || v.ForWindowName != "1号窗口" {
 		t.Fatalf("returned ticket %+v: want the old id with today's next number A002", v)
 	}
-	h.signIn("1001", 1)
 	if got := h.callNext("1001", 1); got.ID != a.ID {
 		t.Fatalf("called %s, want the returned ticket first", got.Number)
 	}
@@ -391,10 +391,10 @@ func TestEngine_TransferKeepsWait(t *testing.T) {
 		}
 		h.finish("1003", 3)
 	}
-	// To one window: only that window may call it.
+	// To one window (open, serving the service): only that window may call it.
 	c := h.issue("employment")
 	h.callNext("1001", 1)
-	if _, err := h.Transfer(ctx, "1001", 1, "", 3); err != nil {
+	if _, err := h.Transfer(ctx, "1001", 1, "unemployment", 3); err != nil {
 		t.Fatal(err)
 	}
 	h.signIn("1002", 2)

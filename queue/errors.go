@@ -166,6 +166,11 @@ var (
 	ErrExpressPending   = define(KindConflict, "express_pending", "an express request for this ticket is pending")
 	ErrRequeueExhausted = define(KindConflict, "requeue_exhausted", "the ticket may not be re-queued again")
 
+	// No ticket waits for a window that cannot serve it (reroute.go): a
+	// ticket goes only to an open window that serves its service now.
+	ErrWindowClosed      = define(KindConflict, "window_closed", "nobody is signed in at that window")
+	ErrServiceNotOffered = define(KindConflict, "service_not_offered", "that window does not serve this service now")
+
 	// The store could not make a change durable; nothing was acknowledged.
 	ErrUnavailable = define(KindUnavailable, "unavailable", "the hall cannot store changes right now")
 	// The engine is closed.

@@ -131,6 +131,7 @@ func (v *TicketView) AppendJSON(b []byte, escapeHTML bool) []byte {
 	b = appendStringField(b, `,"priority":`, v.Priority, escapeHTML)
 	b = appendStringField(b, `,"slip":`, v.Slip, escapeHTML)
 	b = appendIntField(b, `,"rating":`, v.Rating)
+	b = appendBoolField(b, `,"no_window":true`, v.NoWindow)
 	return append(b, '}')
 }
 

@@ -42,7 +42,7 @@ func (s *State) RefTicketView(id string) TicketView {
 			n++
 		}
 	}
-	return s.ticketView(t, n, s.EstWait(t.Service, n))
+	return s.ticketView(t, n, s.EstWait(t.Service, n), s.noWindow(t))
 }
 
 // RefNext is the id of the ticket window id should call, from every waiting

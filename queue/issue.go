@@ -157,7 +157,7 @@ func (s *State) issuedView(id string) TicketView {
 	}
 	ahead := len(s.queued[t.Service]) - 1
 	return TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
-		Ahead: ahead, Position: ahead + 1, EstWaitS: s.EstWait(t.Service, ahead)}
+		Ahead: ahead, Position: ahead + 1, EstWaitS: s.EstWait(t.Service, ahead), NoWindow: s.noWindow(t)}
 }
 
 // formatNumber is the number of a service's nth ticket of the day: its

@@ -105,6 +105,7 @@ func (e *Engine) SignIn(ctx context.Context, actor string, window int) (WindowVi
 		}
 		if old != nil {
 			t.emit(Event{Type: EvSignedOut, Window: old.ID, Staff: actor})
+			t.reroute(old.ID)
 		}
 		if takeover {
 			t.emit(Event{Type: EvSignedOut, Window: window, Staff: w.Staff, Note: "taken over by B-post " + actor})
@@ -135,6 +136,7 @@ func (e *Engine) SignOut(ctx context.Context, actor string, window int) (WindowV
 			}
 		}
 		t.emit(Event{Type: EvSignedOut, Window: window, Staff: actor})
+		t.reroute(window)
 		return t.s.WindowView(window), nil
 	})
 }

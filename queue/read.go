@@ -29,7 +29,7 @@ type HoursView struct {
 // read runs fn with the committed state and a tx that knows the time.
 func read[T any](ctx context.Context, e *Engine, fn func(*tx) (T, error)) (T, error) {
 	r, err := e.do(ctx, "", true, func(t *tx) (any, error) {
-		t.now = e.opts.Clock.Now()
+		t.now = e.now()
 		return fn(t)
 	})
 	v, _ := r.(T)
@@ -48,6 +48,17 @@ func (s *State) servicesView(mins int) []ServiceView {
 }
 
 func (t *tx) servicesView() []ServiceView { return t.s.servicesView(t.clock()) }
+
+// serviceView is service's entry of servicesView: whether it issues now
+// included, as GET /api/services says it.
+func (t *tx) serviceView(service string) ServiceView {
+	for _, v := range t.servicesView() {
+		if v.Code == service {
+			return v
+		}
+	}
+	return ServiceView{}
+}
 
 // Hall returns the hall at now, in the hall's time zone loc: its day, whether
 // it is open, its services (issuing or not) and windows. It is what
@@ -124,6 +135,18 @@ func (e *Engine) Location() *time.Location { return e.loc }
 
 // Now is the engine's clock reading.
 func (e *Engine) Now() time.Time { return e.opts.Clock.Now() }
+
+// now is the clock's reading in the hall's time zone: every time the engine
+// records (events, tickets, cases, slips) is in the zone of its business
+// day, as its deadlines are, never a mix of the server's zone and the hall's.
+// Before the zone is known (the first configuration), the clock's own.
+func (e *Engine) now() time.Time {
+	t := e.opts.Clock.Now()
+	if e.loc != nil {
+		t = t.In(e.loc)
+	}
+	return t
+}
 
 // Seq is the seq of the newest committed event.
 func (e *Engine) Seq(ctx context.Context) (uint64, error) {

@@ -16,7 +16,9 @@ import (
 // The return-slip events.
 const (
 	EvTicketSuspended EventType = "ticket_suspended" // Window, Ticket, Slip, Missing, ValidUntil
-	EvTicketReturned  EventType = "ticket_returned"  // Window, Ticket, Slip, Number (new number on a later day)
+	// EvTicketReturned: Window is the window the ticket goes straight back
+	// to, the slip's, or 0 when that window was closed (its service's queue).
+	EvTicketReturned EventType = "ticket_returned" // Window, Ticket, Slip, Number (new number on a later day)
 )
 
 // slipEvents: who hears the return-slip events, and what a public screen
@@ -38,11 +40,14 @@ func (s *State) applySlip(e *Event, t *Ticket) {
 	case EvTicketReturned:
 		sl := s.Slips[e.Slip]
 		sl.Used = true
-		if e.Number != "" && e.Number != t.Number {
+		// A ticket of an earlier day takes a number of today's sequence (the
+		// command gives it), which no ticket issued today may take again:
+		// even when it reads as yesterday's (A001 back before today's A001).
+		if t.Day != s.Day && e.Number != "" {
 			t.Number, t.Day = e.Number, s.Day
-			s.Numbers[t.Service] = numberValue(e.Number)
+			s.Numbers[t.Service] = max(s.Numbers[t.Service], numberValue(e.Number))
 		}
-		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, sl.Window, e.At, e.Seq, 0, 0
+		t.Class, t.PinWindow, t.QueuedAt, t.QueueSeq, t.Window, t.Calls = ClassReturn, e.Window, e.At, e.Seq, 0, 0
 		s.setState(t, TicketWaiting)
 	}
 }
@@ -101,7 +106,8 @@ func (e *Engine) Suspend(ctx context.Context, actor string, window int, missing 
 }
 
 // ReturnSlip puts the ticket of a return slip back at the front of its window's
-// queue. On a later day than the slip's it gets a number of today's sequence.
+// queue, or of its service's queue while nobody is signed in at that window.
+// On a later day than the slip's it gets a number of today's sequence.
 func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (TicketView, error) {
 	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
 		sl := t.s.Slips[strings.ToUpper(strings.TrimSpace(slipID))]
@@ -116,6 +122,11 @@ func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (T
 			return TicketView{}, ErrSlipExpired
 		}
 		ev := Event{Type: EvTicketReturned, Window: sl.Window, Ticket: tk.ID, Service: tk.Service, Slip: sl.ID, Number: tk.Number}
+		if t.s.peek(sl.Window).Staff == "" {
+			// Its window is closed: it waits first in its service's queue
+			// instead, for whichever window serves it (Window 0).
+			ev.Window = 0
+		}
 		if tk.Day != t.s.Day {
 			ev.Number = formatNumber(t.s.Config.Service(tk.Service).Prefix, t.s.Numbers[tk.Service]+1)
 		}

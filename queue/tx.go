@@ -23,7 +23,7 @@ type tx struct {
 // reset makes t ready for a command of actor whose events go to events; the
 // engine reuses one tx for every command, since it runs them one at a time.
 func (t *tx) reset(e *Engine, actor string, events *[]Event) *tx {
-	*t = tx{e: e, s: e.state, now: e.opts.Clock.Now(), actor: actor, events: events}
+	*t = tx{e: e, s: e.state, now: e.now(), actor: actor, events: events}
 	return t
 }
 

@@ -112,44 +112,72 @@ func (s *State) ahead(tk *Ticket) int {
 	return s.place(s.queued[tk.Service], tk)
 }
 
-// AvgServiceS is the mean of the service's recent service times, or its
-// configured assumption before any was measured.
-func (s *State) AvgServiceS(service string) int {
+// measuredServices is how many measured service times the estimates wait
+// for before they trust their median over the service's configured time:
+// one quick service must not make a queue look empty.
+const measuredServices = 5
+
+// ServiceTimeS is the time one service of service takes, for the estimates:
+// the median of its recent service times (the last recentDurations) once
+// measuredServices are measured, else its configured time (Service.AvgServiceS).
+// A median, so that one service of a second or of an hour moves it little.
+func (s *State) ServiceTimeS(service string) int {
 	r := s.Recent[service]
-	if len(r) == 0 {
-		if svc := s.Config.Service(service); svc != nil {
+	if len(r) < measuredServices {
+		if svc := s.Config.Service(service); svc != nil && svc.AvgServiceS > 0 {
 			return svc.AvgServiceS
 		}
 		return 300
 	}
-	sum := 0
-	for _, d := range r {
-		sum += d
+	m := slices.Sorted(slices.Values(r))
+	if n := len(m); n%2 == 0 {
+		return (m[n/2-1] + m[n/2]) / 2
 	}
-	return sum / len(r)
+	return m[len(m)/2]
 }
 
-// ServingWindows counts the signed-in windows that serve service now; when none
-// is staffed, the windows that have it as A (the estimate assumes they will be).
+// ServingWindows counts the windows with someone signed in that serve
+// service now: 0 when nobody serves it ("暂无窗口办理").
 func (s *State) ServingWindows(service string) int {
-	n, a := 0, 0
+	n := 0
 	for _, w := range s.Config.Windows {
 		if s.peek(w.ID).Staff != "" && s.serves(w.ID, service) {
 			n++
 		}
-		if slices.Contains(w.ServicesA, service) {
-			a++
-		}
-	}
-	if n == 0 {
-		n = max(a, 1)
 	}
 	return n
 }
 
-// EstWait estimates the wait in seconds of a ticket with ahead people before it.
+// estWindows is the windows the estimate shares a service's queue among:
+// those serving it now, or when nobody does, those that have it as A (the
+// estimate assumes they will be staffed; the views say that nobody serves
+// it now).
+func (s *State) estWindows(service string) int {
+	if n := s.ServingWindows(service); n > 0 {
+		return n
+	}
+	a := 0
+	for _, w := range s.Config.Windows {
+		if slices.Contains(w.ServicesA, service) {
+			a++
+		}
+	}
+	return max(a, 1)
+}
+
+// EstWait estimates the wait in seconds of a ticket with ahead people before
+// it: ahead services of ServiceTimeS shared among the windows serving it.
 func (s *State) EstWait(service string, ahead int) int {
-	return ahead * s.AvgServiceS(service) / s.ServingWindows(service)
+	return ahead * s.ServiceTimeS(service) / s.estWindows(service)
+}
+
+// noWindow reports whether no window can call t now: the window it is bound
+// to is closed, or nobody serves its service.
+func (s *State) noWindow(t *Ticket) bool {
+	if t.PinWindow != 0 {
+		return s.peek(t.PinWindow).Staff == ""
+	}
+	return s.ServingWindows(t.Service) == 0
 }
 
 // Waiting counts the tickets waiting in service.
@@ -178,6 +206,9 @@ type TicketView struct {
 	Priority      string `json:"priority,omitempty"`
 	Slip          string `json:"slip,omitempty"`
 	Rating        int    `json:"rating,omitempty"`
+	// NoWindow: the ticket waits and no window can call it now (nobody
+	// serves its service): screens say "暂无窗口办理", not a wait.
+	NoWindow bool `json:"no_window,omitempty"`
 }
 
 // TicketView returns the view of ticket id (the zero view when there is none).
@@ -188,14 +219,14 @@ func (s *State) TicketView(id string) TicketView {
 	}
 	if t.State.Queued() {
 		ahead := s.ahead(t)
-		return s.ticketView(t, ahead, s.EstWait(t.Service, ahead))
+		return s.ticketView(t, ahead, s.EstWait(t.Service, ahead), s.noWindow(t))
 	}
-	return s.ticketView(t, 0, 0)
+	return s.ticketView(t, 0, 0, false)
 }
 
 // ticketView is the view of t, with ahead tickets before it and an estimated
-// wait of est seconds when it waits.
-func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
+// wait of est seconds when it waits, and whether no window can call it now.
+func (s *State) ticketView(t *Ticket, ahead, est int, noWindow bool) TicketView {
 	v := TicketView{ID: t.ID, Number: t.Number, Service: t.Service, State: t.State, IssuedAt: t.IssuedAt,
 		Window: t.Window, Calls: t.Calls, Express: t.Class == ClassExpress, Return: t.Class == ClassReturn,
 		Priority: t.Priority, Slip: t.Slip, Rating: t.Rating}
@@ -209,6 +240,7 @@ func (s *State) ticketView(t *Ticket, ahead, est int) TicketView {
 		v.Ahead = ahead
 		v.Position = ahead + 1
 		v.EstWaitS = est
+		v.NoWindow = noWindow
 	}
 	return v
 }
@@ -284,7 +316,7 @@ func (v TicketView) Public() TicketView {
 	return TicketView{Number: v.Number, Service: v.Service, State: v.State, Position: v.Position, Ahead: v.Ahead,
 		EstWaitS: v.EstWaitS, IssuedAt: v.IssuedAt, Window: v.Window, WindowName: v.WindowName,
 		ForWindow: v.ForWindow, ForWindowName: v.ForWindowName, Calls: v.Calls, Express: v.Express,
-		Return: v.Return, Priority: v.Priority, Rating: v.Rating}
+		Return: v.Return, Priority: v.Priority, Rating: v.Rating, NoWindow: v.NoWindow}
 }
 
 // Windows returns every window's view, in configuration order.
@@ -308,10 +340,13 @@ type ServiceView struct {
 	CaseDays    int      `json:"case_days,omitempty"`
 	Waiting     int      `json:"waiting"`
 	EstWaitS    int      `json:"est_wait_s"`
-	Issuing     bool     `json:"issuing"`
-	BackupOpen  bool     `json:"backup_open"`
-	Issued      int      `json:"issued"`
-	DailyQuota  int      `json:"daily_quota,omitempty"`
+	// ServingWindows counts the windows with someone signed in that serve
+	// the service now; 0: nobody does ("暂无窗口办理"), whatever EstWaitS says.
+	ServingWindows int  `json:"serving_windows"`
+	Issuing        bool `json:"issuing"`
+	BackupOpen     bool `json:"backup_open"`
+	Issued         int  `json:"issued"`
+	DailyQuota     int  `json:"daily_quota,omitempty"`
 }
 
 // ServiceView returns the view of service code. issuing is filled in by the
@@ -325,7 +360,8 @@ func (s *State) ServiceView(code string) ServiceView {
 	b := s.Backup[code]
 	return ServiceView{Code: c.Code, Name: c.Name, NameEn: c.NameEn, Prefix: c.Prefix, Materials: nonNil(c.Materials),
 		MaterialsEn: c.MaterialsEn, LimitS: c.LimitS, CaseDays: c.CaseDays, Waiting: n, EstWaitS: s.EstWait(code, n),
-		BackupOpen: b != nil && b.Open, Issued: s.Issued[code], DailyQuota: c.DailyQuota}
+		ServingWindows: s.ServingWindows(code),
+		BackupOpen:     b != nil && b.Open, Issued: s.Issued[code], DailyQuota: c.DailyQuota}
 }
 
 func nonNil(s []string) []string {

@@ -29,6 +29,10 @@ func (s *State) applyWhereabouts(e *Event, _ *Ticket) {
 	s.Where[e.Staff] = &Whereabouts{Status: e.Status, Note: e.Note, Since: e.At}
 }
 
+// whereaboutsDayOpened clears the board: where someone was yesterday says
+// nothing of today.
+func (s *State) whereaboutsDayOpened() { clear(s.Where) }
+
 // Whereabouts is where a staff member is (工作人员去向).
 type Whereabouts struct {
 	Status string    `json:"status"`

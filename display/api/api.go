@@ -166,6 +166,7 @@ var apiRoutes = []apiRoute{
 	{"POST /api/services/{code}/backup", forDirector, (*API).setBackup},
 	{"POST /api/windows/{id}/allow-signout", forDirector, (*API).allowSignout},
 	{"POST /api/windows/{id}/temporary", forDirector, (*API).temporary},
+	{"POST /api/windows/{id}/release", forDirector, (*API).release},
 
 	{"POST /api/devices/status", forAgents, (*API).deviceStatus},
 	{"GET /api/devices", forAnyone, (*API).devices},
@@ -371,6 +372,8 @@ type ticketStatusJSON struct {
 	EstWaitS   int               `json:"est_wait_s"`
 	Window     int               `json:"window,omitempty"`
 	WindowName string            `json:"window_name,omitempty"`
+	// NoWindow: it waits and no window can call it now (TicketView.NoWindow).
+	NoWindow bool `json:"no_window,omitempty"`
 }
 
 // GET /api/tickets/{id}
@@ -384,7 +387,7 @@ func (a *API) ticket(c *apiCall) error {
 
 func newTicketStatus(tv queue.TicketView) *ticketStatusJSON {
 	return &ticketStatusJSON{Number: tv.Number, Service: tv.Service, State: tv.State, Position: tv.Position,
-		Ahead: tv.Ahead, EstWaitS: tv.EstWaitS, Window: tv.Window, WindowName: tv.WindowName}
+		Ahead: tv.Ahead, EstWaitS: tv.EstWaitS, Window: tv.Window, WindowName: tv.WindowName, NoWindow: tv.NoWindow}
 }
 
 // POST /api/slips/{slip_id}/return {}
@@ -628,6 +631,13 @@ func (a *API) whereabouts(c *apiCall) error {
 // POST /api/windows/{id}/allow-signout {}
 func (a *API) allowSignout(c *apiCall) error {
 	v, err := windowAction(c, nil, a.eng.AllowSignout)
+	return respond(c, "window", v, err)
+}
+
+// POST /api/windows/{id}/release {}: the director signs out whoever is
+// signed in at the window (left signed in with nobody there).
+func (a *API) release(c *apiCall) error {
+	v, err := windowAction(c, nil, a.eng.ReleaseWindow)
 	return respond(c, "window", v, err)
 }
 

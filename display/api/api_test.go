@@ -749,6 +749,7 @@ func TestAPI_RoleMatrix(t *testing.T) {
 		"POST /api/windows/{id}/call-next":     {"staff", "director"},
 		"GET /api/windows/{id}/queue":          {"staff", "director"},
 		"POST /api/windows/{id}/allow-signout": {"director"},
+		"POST /api/windows/{id}/release":       {"director"},
 		"POST /api/express/{id}/approve":       {"director"},
 		"POST /api/ratings":                    {"evaluator", "agent"},
 		"POST /api/devices/status":             {"agent"},

@@ -69,12 +69,12 @@
     $('#d-windows').replaceChildren(...hall.windows.map((w) => el('tr', {},
       el('td', { text: Q.windowName(w) }),
       el('td', { text: w.staff ? Q.staffName(w.staff) : '' }),
-      el('td', { text: t('web.wstate.' + w.state) }),
+      el('td', {}, t('web.wstate.' + w.state), w.staff ? el('button', { type: 'button', class: 'btn', dataset: { release: w.id }, text: t('web.dir.release'), onclick: () => decide('/api/windows/' + w.id + '/release') }) : ''),
       el('td', { class: 'num', text: w.current ? w.current.number : '' }))));
     $('#d-services').replaceChildren(...hall.services.map((s) => el('tr', {},
       el('td', { text: s.prefix + ' ' + Q.serviceName(s) + (s.backup_open ? ' · ' + t('web.hall.backup') : '') }),
       el('td', { class: 'num', text: t('web.people', { n: s.waiting }) }),
-      el('td', { class: 'num', text: Q.wait(s.est_wait_s) }))));
+      el('td', { class: 'num', text: Q.wait(s.est_wait_s, s.waiting, s.serving_windows === 0) }))));
   }
 
   async function decide(path) {

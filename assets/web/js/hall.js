@@ -128,7 +128,7 @@
         el('td', {}, el('span', { class: 'prefix', text: s.prefix }), Q.serviceName(s),
           s.backup_open ? el('span', { class: 'backup', text: t('web.hall.backup') }) : null),
         el('td', { class: 'num', text: t('web.people', { n: s.waiting }) }),
-        el('td', { class: 'num', text: Q.wait(s.est_wait_s) }))));
+        el('td', { class: 'num', text: Q.wait(s.est_wait_s, s.waiting, s.serving_windows === 0) }))));
   }
 
   function renderBoard() {

@@ -77,7 +77,7 @@
   function waitingLine(s) {
     if (!s.issuing) return [t('web.kiosk.paused')];
     const [before, after] = (Q.cat['web.kiosk.waiting'] || '{n}').split('{n}');
-    return [before || '', el('b', { text: s.waiting }), after || '', ' · ', Q.est(s.est_wait_s)];
+    return [before || '', el('b', { text: s.waiting }), after || '', ' · ', Q.est(s.est_wait_s, s.waiting, s.serving_windows === 0)];
   }
 
   // ---- materials, then the ticket ----
@@ -88,7 +88,7 @@
     $('#k-m-service').textContent = Q.serviceName(s);
     const list = Q.materials(s);
     $('#k-m-list').replaceChildren(...(list.length ? list : [t('web.kiosk.no_materials')]).map((m) => el('li', { text: m })));
-    $('#k-m-wait').textContent = t('web.kiosk.waiting', { n: s.waiting }) + ' · ' + Q.est(s.est_wait_s);
+    $('#k-m-wait').textContent = t('web.kiosk.waiting', { n: s.waiting }) + ' · ' + Q.est(s.est_wait_s, s.waiting, s.serving_windows === 0);
     go('#k-materials');
   }
 
@@ -99,7 +99,7 @@
     $('#k-t-number').textContent = tk.number;
     $('#k-t-service').textContent = s ? Q.serviceName(s) : '';
     $('#k-t-ahead').textContent = t('web.kiosk.ahead', { n: tk.ahead != null ? tk.ahead : Math.max(tk.position - 1, 0) });
-    $('#k-t-wait').textContent = Q.est(tk.est_wait_s);
+    $('#k-t-wait').textContent = Q.est(tk.est_wait_s, tk.ahead, tk.no_window);
     $('#k-t-qr').src = '/api/qr?size=360&data=' + encodeURIComponent(tk.status_url);
     go('#k-ticket');
     // The ticket screen goes back on its own after timeoutS.

@@ -32,7 +32,7 @@
     Q.show('#p-called', st === 'called');
     if (waiting) {
       $('#p-ahead').textContent = t('web.people', { n: ticket.ahead != null ? ticket.ahead : Math.max((ticket.position || 1) - 1, 0) });
-      $('#p-wait').textContent = Q.wait(ticket.est_wait_s);
+      $('#p-wait').textContent = Q.wait(ticket.est_wait_s, ticket.ahead, ticket.no_window);
     }
     if (st === 'called') {
       $('#p-goto').textContent = t('web.phone.goto', { n: ticket.window });

@@ -115,17 +115,23 @@
   Q.staffName = (s) => Q.pick(s, 'name');
   Q.materials = (s) => (Q.lang === 'en' && s.materials_en && s.materials_en.length ? s.materials_en : s.materials || []);
 
-  // wait says an estimated wait in words: "约 5 分钟".
-  Q.wait = function (seconds) {
-    if (!seconds || seconds < 30) return Q.t('web.wait.none');
-    return Q.t('web.wait.minutes', { n: Math.max(1, Math.round(seconds / 60)) });
+  // wait says an estimated wait in words: "约 5 分钟". ahead is how many
+  // wait before (a service's waiting count, a ticket's ahead): with anyone
+  // ahead it is never "无需等候", at least a minute. noWindow (a service's
+  // serving_windows === 0, a ticket's no_window): nobody serves it now,
+  // "暂无窗口办理", not a time.
+  Q.wait = function (seconds, ahead, noWindow) {
+    if (noWindow) return Q.t('web.wait.no_window');
+    if ((!seconds || seconds < 30) && !(ahead > 0)) return Q.t('web.wait.none');
+    return Q.t('web.wait.minutes', { n: Math.max(1, Math.round((seconds || 0) / 60)) });
   };
 
   // est says the estimated wait for a sentence: "预计等候约 5 分钟", or
-  // "无需等候" alone.
-  Q.est = function (seconds) {
-    if (!seconds || seconds < 30) return Q.t('web.wait.none');
-    return Q.t('web.kiosk.est', { wait: Q.wait(seconds) });
+  // "无需等候" or "暂无窗口办理" alone.
+  Q.est = function (seconds, ahead, noWindow) {
+    const w = Q.wait(seconds, ahead, noWindow);
+    if (noWindow || w === Q.t('web.wait.none')) return w;
+    return Q.t('web.kiosk.est', { wait: w });
   };
 
   Q.fmtDate = function (iso) {

@@ -293,8 +293,20 @@
       const cur = win.current;
       f.elements.service.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
         ...services.filter((s) => !cur || s.code !== cur.service).map((s) => el('option', { value: s.code, text: s.prefix + ' ' + Q.serviceName(s) })));
-      f.elements.window.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
-        ...windows.filter((w) => w.id !== winId).map((w) => el('option', { value: w.id, text: Q.windowName(w) })));
+      // Only open windows that serve the service the ticket goes to (the
+      // one chosen, else its own) now: the engine refuses any other.
+      const fillWindows = () => {
+        const svc = f.elements.service.value || (cur && cur.service);
+        const keep = f.elements.window.value;
+        f.elements.window.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
+          ...windows.filter((w) => w.id !== winId && w.staff && [].concat(w.services_a, w.temporary || [], w.backup_active).includes(svc))
+            .map((w) => el('option', { value: w.id, text: Q.windowName(w) })));
+        f.elements.window.value = keep;
+        if (f.elements.window.value !== keep) f.elements.window.value = '';
+      };
+      f.elements.service.onchange = fillWindows;
+      fillWindows();
+      Q.api('GET', '/api/windows').then((ws) => { windows = ws; fillWindows(); }).catch(() => { /* the list as it was */ });
     },
     '#d-suspend': (f) => {
       const s = services.find((x) => x.code === (win.current && win.current.service));
@@ -406,7 +418,8 @@
     if (!live) return;
     switch (ev.type) {
       case 'backup_opened':
-        say(t('web.alert.backup_opened', { service: svcName(ev.service) }), 'alert');
+        // Only the thresholds say it is busy; the director's hand says so.
+        say(t(ev.manual ? 'web.alert.backup_opened_manual' : 'web.alert.backup_opened', { service: svcName(ev.service) }), 'alert');
         break;
       case 'backup_closed':
         say(t('web.alert.backup_closed', { service: svcName(ev.service) }), 'alert');
