@@ -193,8 +193,14 @@ func TestEngine_HomeVisits(t *testing.T) {
 		h.refusedSame(tc.code, func() error { _, err := h.RequestHomeVisit(ctx, "1004", x); return err })
 	}
 	h.refusedSame("home_visit_not_approved", func() error { _, err := h.HomeVisitDone(ctx, "9001", v.ID, "done"); return err })
-	h.refusedSame("invalid_input", func() error { _, err := h.ApproveHomeVisit(ctx, "9001", v.ID, "为民服务小组", "2026-11-25"); return err })
-	h.refusedSame("invalid_input", func() error { _, err := h.ApproveHomeVisit(ctx, "9001", v.ID, "为民服务小组", "28/11/2026"); return err })
+	h.refusedSame("invalid_input", func() error {
+		_, err := h.ApproveHomeVisit(ctx, "9001", v.ID, "为民服务小组", "2026-11-25")
+		return err
+	})
+	h.refusedSame("invalid_input", func() error {
+		_, err := h.ApproveHomeVisit(ctx, "9001", v.ID, "为民服务小组", "28/11/2026")
+		return err
+	})
 	h.refusedSame("invalid_input", func() error { _, err := h.ApproveHomeVisit(ctx, "9001", v.ID, "", "2026-11-28"); return err })
 	h.refusedSame("unknown_home_visit", func() error { _, err := h.ApproveHomeVisit(ctx, "9001", "NOPE", "t", "2026-11-28"); return err })
 
@@ -354,7 +360,9 @@ func TestState_OfficeAudience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := func(w int, staff string) queue.Listener { return queue.Listener{Kind: queue.ListenTerminal, Window: w, Staff: staff} }
+	term := func(w int, staff string) queue.Listener {
+		return queue.Listener{Kind: queue.ListenTerminal, Window: w, Staff: staff}
+	}
 	deaf := []queue.Listener{{Kind: queue.ListenPublic}, {Kind: queue.ListenWindow, Window: 1}, {Kind: queue.ListenPhone, Ticket: "T"}, term(1, "1002")}
 	for _, tc := range []struct {
 		ev   queue.Event
