@@ -115,9 +115,20 @@
     return s ? '?' + s : '';
   };
 
+  // shown keeps what each list shows, so that a list read again unchanged
+  // is not drawn again (a button about to be pressed stays where it is).
+  const shown = {};
+  function changed(name, list) {
+    const key = JSON.stringify(list);
+    if (shown[name] === key) return false;
+    shown[name] = key;
+    return true;
+  }
+
   // ---- complaints ----
   async function loadComplaints() {
     const list = await Q.api('GET', '/api/complaints' + query('rc'));
+    if (!changed('complaints', list)) return;
     list.reverse(); // newest first
     $('#rc-list').replaceChildren(...(list.length ? list.map(complaintRow) : [empty(10)]));
   }
@@ -171,6 +182,7 @@
   // ---- home visits ----
   async function loadHomeVisits() {
     const list = await Q.api('GET', '/api/home-visits' + query('rh'));
+    if (!changed('visits', list)) return;
     list.reverse();
     $('#rh-list').replaceChildren(...(list.length ? list.map(visitRow) : [empty(9)]));
   }
@@ -227,6 +239,7 @@
   // ---- spot checks ----
   async function loadSpotChecks() {
     const list = await Q.api('GET', '/api/spot-checks');
+    if (!changed('checks', list)) return;
     $('#rs-list').replaceChildren(...(list.length ? list.map(spotCheck) : [el('p', { class: 'empty', text: t('web.reg.empty') })]));
   }
 
