@@ -107,7 +107,7 @@ func TestBrowser_Registers(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#r-password"), "demo"),
 		chromedp.Click(chromedp.CSS(`#r-login-form button[type="submit"]`)),
 	)
-	reg.wait(visible("#r-main")+` && document.body.dataset.loaded`, 10*time.Second)
+	reg.wait(visible("#r-main")+` && document.body.dataset.loaded`, 30*time.Second)
 
 	// 1. Complaints: the kiosk's suggestion is there; a complaint by phone
 	// is recorded, replied to and closed as upheld.
@@ -196,7 +196,7 @@ func TestBrowser_Registers(t *testing.T) {
 	}
 	startMainAt(t, dir, addr)
 	reg.do(chromedp.Reload())
-	reg.wait(visible("#r-main")+` && document.body.dataset.loaded`, 15*time.Second)
+	reg.wait(visible("#r-main")+` && document.body.dataset.loaded`, 30*time.Second)
 	reg.wait(fmt.Sprintf(`document.querySelector(%q) && document.querySelector(%q).dataset.state === "closed"`, row, row)+
 		` && document.querySelector("#rc-list").textContent.includes("希望增加座椅")`+
 		fmt.Sprintf(` && document.querySelector(%q).dataset.state === "done" && document.querySelector(%q).dataset.state === "denied"`, first, second)+
