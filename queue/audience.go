@@ -93,6 +93,11 @@ type eventSpec struct {
 	public []string
 	// director: the duty director's console hears it.
 	director bool
+	// office: a register of the hall's office (complaints, home service,
+	// spot checks). No public screen, window screen or phone hears it: only
+	// the director, when director is set, and whom more adds (the staff
+	// concerned, at their terminals).
+	office bool
 	// more adds to the audience what the state (after the event) tells.
 	more func(s *State, e *Event, a *Audience)
 	// apply folds the event into the state: its workflow's fold.
@@ -123,6 +128,9 @@ var eventSpecs = mergeSpecs(
 	workflow{rerouteEvents, (*State).applyReroute},
 	workflow{dayEvents, (*State).applyDay},
 	workflow{configEvents, (*State).applyConfig},
+	workflow{complaintEvents, (*State).applyComplaint},
+	workflow{homeVisitEvents, (*State).applyHomeVisit},
+	workflow{spotCheckEvents, (*State).applySpotCheck},
 )
 
 // workflow is what a workflow's file declares: its events, and the fold of
@@ -162,6 +170,13 @@ func (s *State) Audience(e *Event) Audience {
 	if !ok {
 		return Audience{}
 	}
+	if spec.office {
+		a := Audience{Director: spec.director}
+		if spec.more != nil {
+			spec.more(s, e, &a)
+		}
+		return a
+	}
 	a := Audience{Public: true, Director: spec.director}
 	for _, w := range []int{e.Window, e.ToWindow} {
 		if w != 0 && !slices.Contains(a.Windows, w) {
@@ -176,6 +191,10 @@ func (s *State) Audience(e *Event) Audience {
 	}
 	return a
 }
+
+// Office reports whether events of type t are the hall office's registers,
+// which no public screen, window screen or phone hears.
+func Office(t EventType) bool { return eventSpecs[t].office }
 
 // PublicFields returns the JSON names of the fields of an event of type t that
 // a public screen gets: the envelope and the type's allowlist (the envelope

@@ -229,6 +229,13 @@ type Rules struct {
 	// CaseWarnDays is how many days before a case is due the warning goes out
 	// (default 1).
 	CaseWarnDays int `json:"case_warn_days,omitempty" toml:"case_warn_days"`
+	// ComplaintReplyDays is how many working days the hall has to reply to
+	// a complaint, suggestion or praise (default 5).
+	ComplaintReplyDays int `json:"complaint_reply_days,omitempty" toml:"complaint_reply_days"`
+	// SpotCheckPerStaff is how many finished tickets per staff member a
+	// month's spot check (零差错 抽检) draws when the director gives no
+	// number (default 5).
+	SpotCheckPerStaff int `json:"spot_check_per_staff,omitempty" toml:"spot_check_per_staff"`
 }
 
 // Role is what a session or device may do.
@@ -319,6 +326,18 @@ func (c *Config) Validate() error {
 	}
 	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 {
 		return bad("rules", "numbers may not be negative")
+	}
+	if c.Rules.ComplaintReplyDays == 0 {
+		c.Rules.ComplaintReplyDays = 5
+	}
+	if c.Rules.ComplaintReplyDays < 0 || c.Rules.ComplaintReplyDays > 60 {
+		return bad("rules.complaint_reply_days", "%d: reply within 1–60 working days", c.Rules.ComplaintReplyDays)
+	}
+	if c.Rules.SpotCheckPerStaff == 0 {
+		c.Rules.SpotCheckPerStaff = 5
+	}
+	if c.Rules.SpotCheckPerStaff < 0 || c.Rules.SpotCheckPerStaff > 50 {
+		return bad("rules.spot_check_per_staff", "%d: draw 1–50 tickets per staff member", c.Rules.SpotCheckPerStaff)
 	}
 	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {
 		return bad("rules.id_hash_days", "%d: keep citizen ID hashes 1–366 days (0: the default, 1)", c.Rules.IDHashDays)

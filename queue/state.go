@@ -109,6 +109,12 @@ type State struct {
 	Devices  map[string]*DeviceState    `json:"devices"` // device name → last status
 	Issued   map[string]int             `json:"issued"`  // service → tickets issued today
 
+	// The hall office's registers, kept across days (made by their folds
+	// when first needed): complaint.go, homevisit.go, spotcheck.go.
+	Complaints map[string]*ComplaintRecord `json:"complaints,omitempty"`
+	HomeVisits map[string]*HomeVisitRecord `json:"home_visits,omitempty"`
+	SpotChecks map[string]*SpotCheckRecord `json:"spot_checks,omitempty"`
+
 	// queued lists the tickets waiting to be called, per service, in calling
 	// order (before); pinned lists those of them pinned to one window, per
 	// window, in the same order. Both are derived from Tickets (rebuilt by

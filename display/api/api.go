@@ -168,6 +168,20 @@ var apiRoutes = []apiRoute{
 	{"POST /api/windows/{id}/temporary", forDirector, (*API).temporary},
 	{"POST /api/windows/{id}/release", forDirector, (*API).release},
 
+	// The hall office's registers (registers.go).
+	{"POST /api/complaints", anyOf(queue.RoleKiosk, queue.RoleStaff, queue.RoleDirector), (*API).recordComplaint},
+	{"GET /api/complaints", forAuditors, (*API).complaints},
+	{"POST /api/complaints/{id}/reply", forDirector, (*API).replyComplaint},
+	{"POST /api/complaints/{id}/close", forDirector, (*API).closeComplaint},
+	{"POST /api/home-visits", forCounter, (*API).requestHomeVisit},
+	{"GET /api/home-visits", forAuditors, (*API).homeVisits},
+	{"POST /api/home-visits/{id}/approve", forDirector, (*API).approveHomeVisit},
+	{"POST /api/home-visits/{id}/deny", forDirector, (*API).denyHomeVisit},
+	{"POST /api/home-visits/{id}/done", forDirector, (*API).homeVisitDone},
+	{"POST /api/spot-checks", forDirector, (*API).drawSpotCheck},
+	{"GET /api/spot-checks", forAuditors, (*API).spotChecks},
+	{"POST /api/spot-checks/{id}/items/{ticket_id}", forDirector, (*API).markSpotCheck},
+
 	{"POST /api/devices/status", forAgents, (*API).deviceStatus},
 	{"GET /api/devices", forAnyone, (*API).devices},
 

@@ -88,7 +88,8 @@
     const name = Q.lang === 'en' && hall.name_en ? hall.name_en : hall.name;
     $('#hall-name').textContent = name;
     document.title = name;
-    $('#notice').textContent = hall.notice || '';
+    // The notice line also says the hall comes to those who cannot (上门服务).
+    $('#notice').textContent = [hall.notice, t('web.homevisit.notice')].filter(Boolean).join('　　');
     renderWindows();
     renderServices();
     renderBoard();
