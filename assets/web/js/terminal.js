@@ -18,7 +18,7 @@
   let win = null;      // its WindowView, live
   let queue = [];      // the tickets it could call, in order, live
   let conn = null;
-  let listConn = null; // the staff stream while on the window list (cover requests)
+  let listConn = null; // the staff stream, while logged in (cover requests, the windows live)
   let busy = false;
   let whereStatus = 'on_duty';
 
@@ -106,6 +106,7 @@
       $('#t-pick-error').textContent = err.message;
       return;
     }
+    listen();
     const mine = windows.find((w) => w.staff && w.staff.job_no === me.staff.job_no);
     if (mine) { desk(mine.id); return; }
     renderPick();
@@ -113,7 +114,6 @@
     $('#t-pick-msg').textContent = pickNote;
     pickNote = '';
     view('#t-pick');
-    listen();
   }
 
   // takeable reports whether the person may take window w over: they hold
@@ -139,8 +139,9 @@
     }));
   }
 
-  // listen opens the staff stream while on the window list: the hall's
-  // windows live, and the requests to cover addressed to this person.
+  // listen opens the staff stream for the whole session: the hall's windows
+  // live (the window list, the transfer dialog), and the requests to cover
+  // addressed to this person, at a window or not.
   function listen() {
     if (listConn) return;
     listConn = Q.connect({
@@ -152,9 +153,9 @@
   }
 
   function listState(m) {
-    if (!m.hall || $('#t-pick').hidden) return;
+    if (!m.hall) return;
     windows = m.hall.windows;
-    renderPick();
+    if (!$('#t-pick').hidden) renderPick();
   }
 
   function leaveList() {
@@ -230,7 +231,6 @@
 
   // ---- the desk ----
   function desk(id) {
-    leaveList();
     winId = id;
     view('#t-desk');
     say('');
