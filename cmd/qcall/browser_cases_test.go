@@ -1,5 +1,7 @@
 package main
 
+// Deadlines are 30 s: a login (bcrypt) under -race on a loaded machine takes seconds.
+
 import (
 	"strings"
 	"testing"
@@ -24,24 +26,24 @@ func TestBrowser_CaseDeadline(t *testing.T) {
 	}
 	b := browser(t)
 	term := open(t, b, "terminal", base, "/terminal.html", 1366, 768)
-	term.wait(visible("#t-jobno"), 10*time.Second)
+	term.wait(visible("#t-jobno"), 30*time.Second)
 	term.do(
 		chromedp.SendKeys(chromedp.CSS("#t-jobno"), "1001"),
 		chromedp.SendKeys(chromedp.CSS("#t-password"), "demo"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	term.wait(visible(`.t-win[data-window="1"]`), 10*time.Second)
+	term.wait(visible(`.t-win[data-window="1"]`), 30*time.Second)
 	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
-	term.wait(visible("#t-desk")+` && `+textIs("#t-queue .num", "A001"), 10*time.Second)
+	term.wait(visible("#t-desk")+` && `+textIs("#t-queue .num", "A001"), 30*time.Second)
 	term.do(chromedp.Click(chromedp.CSS(`.t-act[data-act="callNext"]`)))
-	term.wait(textIs("#t-cur-number", "A001"), 10*time.Second)
+	term.wait(textIs("#t-cur-number", "A001"), 30*time.Second)
 	term.do(chromedp.Click(chromedp.CSS(`.t-act[data-act="finish"]`)))
 	term.wait(visible("#d-finish"), 5*time.Second)
 	term.do(
 		chromedp.Click(chromedp.CSS(`#d-finish input[value="default"]`)),
 		chromedp.Click(chromedp.CSS(`#d-finish button[type=submit]`)),
 	)
-	term.wait(`document.querySelector("#t-msg").textContent.includes("限时办结")`, 10*time.Second)
+	term.wait(`document.querySelector("#t-msg").textContent.includes("限时办结")`, 30*time.Second)
 
 	var cases []struct {
 		ID  string `json:"id"`
@@ -62,22 +64,22 @@ func TestBrowser_CaseDeadline(t *testing.T) {
 	// The phone: the open case and its due date, in both languages.
 	phone := open(t, b, "phone", issued.StatusURL, "", 390, 844)
 	wantZh := "已受理，限时办结事项 " + id + "，承诺于 " + due + " 前办结"
-	phone.wait(visible("#p-status")+" && "+textIs("#p-status", wantZh), 10*time.Second)
+	phone.wait(visible("#p-status")+" && "+textIs("#p-status", wantZh), 30*time.Second)
 	phone.shot("phone-case-open")
 	phoneEn := open(t, b, "phone-en", issued.StatusURL+"?lang=en", "", 390, 844)
-	phoneEn.wait(visible("#p-status")+" && "+textIs("#p-status", "Accepted as case "+id+": to be completed by "+due), 10*time.Second)
+	phoneEn.wait(visible("#p-status")+" && "+textIs("#p-status", "Accepted as case "+id+": to be completed by "+due), 30*time.Second)
 	phoneEn.shot("phone-case-open-en")
 
 	// The clerk's open cases, and closing the case from the terminal.
 	term.do(chromedp.Click(chromedp.CSS("#t-btn-cases")))
-	term.wait(visible(`#d-cases li[data-case="`+id+`"]`), 10*time.Second)
+	term.wait(visible(`#d-cases li[data-case="`+id+`"]`), 30*time.Second)
 	if row := term.text(`#d-cases li[data-case="` + id + `"]`); !strings.Contains(row, "A001") || !strings.Contains(row, due) {
 		t.Errorf("the case's row says %q", row)
 	}
 	term.shot("terminal-cases")
 	term.do(chromedp.Click(chromedp.CSS(`#d-cases li[data-case="` + id + `"] button`)))
-	term.wait(visible("#d-cases li.empty"), 10*time.Second)
-	phone.wait(textIs("#p-status", "您的事项 "+id+" 已办结"), 10*time.Second)
+	term.wait(visible("#d-cases li.empty"), 30*time.Second)
+	phone.wait(textIs("#p-status", "您的事项 "+id+" 已办结"), 30*time.Second)
 	var done []struct {
 		Notified bool   `json:"notified"`
 		DoneBy   string `json:"done_by"`

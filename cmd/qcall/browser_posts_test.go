@@ -1,5 +1,7 @@
 package main
 
+// Deadlines are 30 s: a login (bcrypt) under -race on a loaded machine takes seconds.
+
 import (
 	"strings"
 	"testing"
@@ -20,24 +22,24 @@ func TestBrowser_CoverTakeover(t *testing.T) {
 	bA, bB := browser(t), browser(t)
 
 	termA := open(t, bA, "terminal-a", base, "/terminal.html", 1366, 768)
-	termA.wait(visible("#t-jobno"), 10*time.Second)
+	termA.wait(visible("#t-jobno"), 30*time.Second)
 	termA.do(
 		chromedp.SendKeys(chromedp.CSS("#t-jobno"), "1001"),
 		chromedp.SendKeys(chromedp.CSS("#t-password"), "demo"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	termA.wait(visible(`.t-win[data-window="1"]`), 10*time.Second)
+	termA.wait(visible(`.t-win[data-window="1"]`), 30*time.Second)
 	termA.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
-	termA.wait(visible("#t-desk")+" && "+textIs("#t-window-name", "1号窗口"), 10*time.Second)
+	termA.wait(visible("#t-desk")+" && "+textIs("#t-window-name", "1号窗口"), 30*time.Second)
 
 	termB := open(t, bB, "terminal-b", base, "/terminal.html", 1366, 768)
-	termB.wait(visible("#t-jobno"), 10*time.Second)
+	termB.wait(visible("#t-jobno"), 30*time.Second)
 	termB.do(
 		chromedp.SendKeys(chromedp.CSS("#t-jobno"), "1011"), // B-post of windows 1–3, A-post of none
 		chromedp.SendKeys(chromedp.CSS("#t-password"), "demo"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	termB.wait(visible(`.t-win[data-window="1"]`)+` && document.querySelector('.t-win[data-window="1"]').disabled`, 10*time.Second)
+	termB.wait(visible(`.t-win[data-window="1"]`)+` && document.querySelector('.t-win[data-window="1"]').disabled`, 30*time.Second)
 
 	// 1001 goes on a break from the terminal.
 	termA.do(chromedp.Click(chromedp.CSS("#t-btn-where")))
@@ -47,16 +49,16 @@ func TestBrowser_CoverTakeover(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#d-where button[type=submit]`)),
 	)
 	// 1011's window list: asked to cover, window 1 now open to take over.
-	termB.wait(visible(`#t-cover button[data-take="1"]`)+` && !document.querySelector('.t-win[data-window="1"]').disabled`, 10*time.Second)
+	termB.wait(visible(`#t-cover button[data-take="1"]`)+` && !document.querySelector('.t-win[data-window="1"]').disabled`, 30*time.Second)
 	if got := termB.text("#t-cover"); !strings.Contains(got, "1号窗口 A岗人员暂离，请您顶岗") {
 		t.Errorf("the request to cover says %q", got)
 	}
 	termB.shot("terminal-cover-request")
 	termB.do(chromedp.Click(chromedp.CSS(`#t-cover button[data-take="1"]`)))
-	termB.wait(visible("#t-desk")+" && "+textIs("#t-window-name", "1号窗口")+` && document.querySelector("#t-cover").hidden`, 10*time.Second)
+	termB.wait(visible("#t-desk")+" && "+textIs("#t-window-name", "1号窗口")+` && document.querySelector("#t-cover").hidden`, 30*time.Second)
 
 	// 1001's terminal is told what happened, in words.
-	termA.wait(visible("#t-pick")+` && document.querySelector("#t-pick-msg").textContent.includes("徐慧")`, 10*time.Second)
+	termA.wait(visible("#t-pick")+` && document.querySelector("#t-pick-msg").textContent.includes("徐慧")`, 30*time.Second)
 	if got, want := termA.text("#t-pick-msg"), "1号窗口 已由 B岗 徐慧（1011） 接替，您已签出该窗口"; got != want {
 		t.Errorf("the replaced person's terminal says %q, want %q", got, want)
 	}
