@@ -202,3 +202,62 @@ func TestHub_CoverToBPosts(t *testing.T) {
 		t.Errorf("window 3's terminal (1003, no post at window 1) got %s", m.Raw)
 	}
 }
+
+// TestHub_CoverOnSignOut: an A-post holder's sign-out (签退) asks the
+// window's B-post holders to cover: the terminal of one signed in at another
+// window hears it, so does one on the window list (client=staff, signed in
+// nowhere), and the director's console; a staff member without that B-post
+// hears nothing. When the post is covered, the B-post holders hear that too.
+func TestHub_CoverOnSignOut(t *testing.T) {
+	e := newHubEnv(t)
+	for jobNo, w := range map[string]int{"1001": 1, "1002": 2} {
+		if _, err := e.eng.SignIn(hubCtx, jobNo, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.refused("client=staff&token=demo-display", nil, http.StatusForbidden, "forbidden")
+	t2, _, err := e.dial("client=terminal&window=2", bearerOf(e.login("1002"))) // B-post of window 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	list11, _, err := e.dial("client=staff", bearerOf(e.login("1011"))) // B-post of window 1, at no window
+	if err != nil {
+		t.Fatal(err)
+	}
+	list03, _, err := e.dial("client=staff", bearerOf(e.login("1003"))) // no post at window 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, _, err := e.dial("client=director", bearerOf(e.login("9001")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*hubConn{t2, list11, list03, dir} {
+		if m := c.next(); m.Type != "snapshot" {
+			t.Fatalf("first message %s", m.Raw)
+		}
+	}
+	if _, err := e.eng.SignOut(hubCtx, "1001", 1); err != nil {
+		t.Fatal(err)
+	}
+	seq := e.seq()
+	for who, c := range map[string]*hubConn{"window 2's terminal (1002)": t2, "1011 on the window list": list11, "the director": dir} {
+		got := c.readEvents(seq)
+		if m := got[len(got)-1]; m.Type != "cover_needed" || m.num("window") != 1 || m.str("staff") != "1001" || m.str("status") != "signed_out" {
+			t.Fatalf("%s was not asked to cover window 1: %s", who, m.Raw)
+		}
+	}
+	for _, m := range events(list03.until(seq)) {
+		t.Errorf("1003 (no post at window 1) got %s", m.Raw)
+	}
+	if _, err := e.eng.SignIn(hubCtx, "1011", 1); err != nil {
+		t.Fatal(err)
+	}
+	seq = e.seq()
+	if got := t2.readEvents(seq); got[len(got)-1].Type != "post_covered" || got[len(got)-1].str("staff") != "1011" {
+		t.Fatalf("window 2's terminal did not hear window 1 covered: %s", got[len(got)-1].Raw)
+	}
+	for _, m := range events(list03.until(seq)) {
+		t.Errorf("1003 (no post at window 1) got %s", m.Raw)
+	}
+}

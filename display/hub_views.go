@@ -18,10 +18,11 @@ const (
 	kindPhone                   // a citizen's phone, for one ticket
 	kindAgent                   // device agent (printers, LEDs, keypads, speakers)
 	kindDirector                // the duty director's console
+	kindStaff                   // a staff member's terminal at no window: the hall, and their own alerts
 	numKinds
 )
 
-var kindNames = [numKinds]string{"hall", "window", "terminal", "kiosk", "evaluator", "phone", "agent", "director"}
+var kindNames = [numKinds]string{"hall", "window", "terminal", "kiosk", "evaluator", "phone", "agent", "director", "staff"}
 
 func (k wsKind) String() string { return kindNames[k] }
 
@@ -40,6 +41,7 @@ var kindRoles = [numKinds][]queue.Role{
 	kindKiosk:     {queue.RoleKiosk, queue.RoleAgent},
 	kindAgent:     {queue.RoleAgent},
 	kindDirector:  {queue.RoleDirector, queue.RoleAdmin},
+	kindStaff:     {queue.RoleStaff, queue.RoleDirector},
 }
 
 // listenerKinds says what each kind of client is to the hall's rules of who
@@ -53,6 +55,7 @@ var listenerKinds = [numKinds]queue.ListenerKind{
 	kindPhone:     queue.ListenPhone,
 	kindAgent:     queue.ListenAgent,
 	kindDirector:  queue.ListenDirector,
+	kindStaff:     queue.ListenStaff,
 }
 
 // needsWindow reports whether the kind is for one window (?window=).
@@ -82,7 +85,7 @@ type stateKey struct {
 
 func keyOf(k wsKind, window int, ticket string) stateKey {
 	switch k {
-	case kindHall, kindKiosk:
+	case kindHall, kindKiosk, kindStaff:
 		return stateKey{view: viewHall}
 	case kindAgent:
 		return stateKey{view: viewAgent}
@@ -122,7 +125,8 @@ type hubWindowBody struct {
 
 // hubPhoneBody is a phone's view.
 type hubPhoneBody struct {
-	Ticket queue.TicketView `json:"ticket"`
+	Ticket queue.TicketView  `json:"ticket"`
+	Case   *queue.TicketCase `json:"case,omitempty"` // the case deadline its matter went on to
 }
 
 // buildView returns the body of view k from the read model m (hall: its hall
@@ -150,7 +154,7 @@ func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView) (any, strin
 		return hubWindowBody{Window: st.WindowView(k.window), Queue: q}, ""
 	default:
 		v := st.TicketView(k.ticket)
-		return hubPhoneBody{Ticket: v}, v.Service
+		return hubPhoneBody{Ticket: v, Case: st.TicketCase(k.ticket)}, v.Service
 	}
 }
 

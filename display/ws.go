@@ -124,7 +124,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &wsClient{hub: h, conn: conn, kind: kind, key: keyOf(kind, window, ticket), window: window, ticket: ticket,
 		actor: actor, listener: queue.Listener{Kind: listenerKinds[kind], Window: window, Ticket: ticket}}
-	if kind == kindTerminal {
+	if kind == kindTerminal || kind == kindStaff {
 		c.listener.Staff = actor
 	}
 	if assets.Lang(q.Get("lang")) == "en" {

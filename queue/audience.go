@@ -32,7 +32,8 @@ type Audience struct {
 	// the staff there (a backup opened for a B service, an express decision).
 	Terminals []int
 	// Staff are the job numbers whose counter terminal hears it, at whichever
-	// window they are signed in (the B-post holders asked to cover).
+	// window they are signed in, or signed in at none (the B-post holders
+	// asked to cover).
 	Staff []string
 	// Director: the duty director's console hears it, in full.
 	Director bool
@@ -53,6 +54,7 @@ const (
 	ListenDirector                     // the duty director's console: in full
 	ListenPhone                        // a citizen's phone page, for one ticket
 	ListenAgent                        // a device agent: every event, in full
+	ListenStaff                        // a staff member's own alerts, at no window (the terminal's window list): in full
 )
 
 // Listener is one client of the realtime stream: its kind, the window of a
@@ -79,6 +81,8 @@ func (a *Audience) Hears(l Listener) (hears, full bool) {
 		return l.Ticket != "" && slices.Contains(a.Tickets, l.Ticket), true
 	case ListenWindow:
 		return a.AllWindows || slices.Contains(a.Windows, l.Window), false
+	case ListenStaff:
+		return l.Staff != "" && slices.Contains(a.Staff, l.Staff), true
 	case ListenTerminal:
 		return a.AllWindows || slices.Contains(a.Windows, l.Window) || slices.Contains(a.Terminals, l.Window) ||
 			l.Staff != "" && slices.Contains(a.Staff, l.Staff), true

@@ -62,6 +62,7 @@ func (s *State) applyCall(e *Event, t *Ticket) {
 			s.Recent[t.Service] = r
 		}
 		if e.Case != "" {
+			t.Case = e.Case
 			s.Cases[e.Case] = &Case{ID: e.Case, Ticket: t.ID, Number: t.Number, Service: t.Service,
 				Window: e.Window, Staff: t.Staff, Opened: e.At, Due: e.Due}
 		}
@@ -171,31 +172,37 @@ func (e *Engine) Start(ctx context.Context, actor string, window int) (TicketVie
 }
 
 // FinishOptions open a case deadline (限时办结) for a matter accepted now and
-// finished later: Due at the given time, or DueDefault for the end of the day
-// the service's committed CaseDays from today.
+// finished later: Due at the given time, or DueDefault for the end of the
+// service's committed CaseDays-th working day after today (caseDue).
 type FinishOptions struct {
 	Due        time.Time
 	DueDefault bool
 }
 
+// Finished is what Finish answers: the ticket, and the case it opened.
+type Finished struct {
+	Ticket TicketView `json:"ticket"`
+	Case   *Case      `json:"case,omitempty"`
+}
+
 // Finish ends the service of the ticket in hand. A ticket only called is taken as
 // started at once.
-func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishOptions) (TicketView, error) {
-	return call(ctx, e, actor, func(t *tx) (TicketView, error) {
+func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishOptions) (Finished, error) {
+	return call(ctx, e, actor, func(t *tx) (Finished, error) {
 		_, tk, err := t.current(window, TicketCalled, TicketServing)
 		if err != nil {
-			return TicketView{}, err
+			return Finished{}, err
 		}
 		due := o.Due
 		if o.DueDefault {
 			days := t.s.Config.Service(tk.Service).CaseDays
 			if days <= 0 {
-				return TicketView{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service)
+				return Finished{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service)
 			}
-			due = t.endOfDay(days - 1)
+			due = t.caseDue(days)
 		}
 		if !due.IsZero() && !due.After(t.now) {
-			return TicketView{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339))
+			return Finished{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339))
 		}
 		if tk.State == TicketCalled {
 			t.emit(Event{Type: EvServiceStarted, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service})
@@ -205,7 +212,12 @@ func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishO
 			ev.Case, ev.Due = newCode(8, func(s string) bool { return t.s.Cases[s] != nil }), due
 		}
 		t.emit(ev)
-		return t.s.TicketView(tk.ID), nil
+		f := Finished{Ticket: t.s.TicketView(tk.ID)}
+		if c := t.s.Cases[ev.Case]; c != nil {
+			cc := *c
+			f.Case = &cc
+		}
+		return f, nil
 	})
 }
 

@@ -159,7 +159,7 @@ func (e *Engine) RecordComplaint(ctx context.Context, actor string, in Complaint
 		id := newCode(8, func(s string) bool { return t.s.Complaints[s] != nil })
 		t.emit(Event{Type: EvComplaintRecorded, Complaint: &Complaint{ID: id, Channel: in.Channel, Kind: in.Kind,
 			Topic: in.Topic, Text: text, Staff: staff, Window: in.Window, Contact: contact,
-			Due: dueIn(t.now, t.s.Config.Rules.ComplaintReplyDays, t.e.loc)}})
+			Due: t.s.Config.Calendar.AddWorkingDays(t.now, t.s.Config.Rules.ComplaintReplyDays, t.e.loc)}})
 		return t.s.complaintView(id, t.now), nil
 	})
 }
@@ -264,21 +264,6 @@ func (e *Engine) Complaints(ctx context.Context, f Filter) ([]ComplaintRecord, e
 		})
 		return out, nil
 	})
-}
-
-// dueIn is the end of the n-th working day after from's day, in loc: the
-// reply deadline of a complaint. Until the hall has its working-day calendar
-// (public holidays, make-up working days), a working day is Monday to
-// Friday; this is the one place to switch to the calendar.
-func dueIn(from time.Time, n int, loc *time.Location) time.Time {
-	d := from.In(loc)
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return endOfDay(d, 0, loc)
 }
 
 // cleanLong checks a free text a person wrote (a complaint, a reply, a

@@ -66,6 +66,9 @@ type Config struct {
 	Devices    []Device   `json:"devices" toml:"devices"`
 	Priorities []Priority `json:"priorities,omitempty" toml:"priorities"`
 	Rules      Rules      `json:"rules" toml:"rules"`
+	// Calendar is the hall's calendar of working days (public holidays,
+	// make-up working days), which case deadlines count in.
+	Calendar Calendar `json:"calendar,omitzero" toml:"calendar"`
 	// Demo marks the built-in demo hall, whose well-known credentials are accepted
 	// only on a loopback address.
 	Demo bool `json:"demo,omitempty" toml:"-"`
@@ -342,6 +345,9 @@ func (c *Config) Validate() error {
 	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {
 		return bad("rules.id_hash_days", "%d: keep citizen ID hashes 1–366 days (0: the default, 1)", c.Rules.IDHashDays)
 	}
+	if err := c.Calendar.validate(); err != nil {
+		return err
+	}
 	if len(c.Services) == 0 {
 		return bad("services", "the hall needs at least one service")
 	}
@@ -614,6 +620,7 @@ func (c *Config) clone() *Config {
 		n.Devices[i].KeypadWindows = slices.Clone(n.Devices[i].KeypadWindows)
 	}
 	n.Priorities = slices.Clone(c.Priorities)
+	n.Calendar = Calendar{Holidays: slices.Clone(c.Calendar.Holidays), Workdays: slices.Clone(c.Calendar.Workdays)}
 	return &n
 }
 

@@ -28,14 +28,15 @@ func (s *State) applyDay(e *Event, _ *Ticket) {
 		s.Day = e.Day
 		s.issueDayOpened()
 		for id, t := range s.Tickets {
-			if t.Day != e.Day && t.State.Final() {
+			if t.Day != e.Day && t.State.Final() && !s.caseOpen(t) {
 				delete(s.Tickets, id)
 			}
 		}
 		s.slipDayOpened(e)
 		s.expressDayOpened()
 		s.refusalDayOpened()
-		s.caseDayOpened()
+		s.caseDayOpened(e)
+		s.postsDayOpened(e)
 		s.whereaboutsDayOpened()
 	case EvDayClosed:
 		for _, id := range e.Tickets {
@@ -59,6 +60,7 @@ func (t *tx) rollDay() {
 		return
 	}
 	if t.s.Day != "" {
+		t.coversEndAtClose()
 		var cancel []string
 		for id, tk := range t.s.Tickets {
 			if tk.State == TicketWaiting || tk.State == TicketTransferred || tk.State == TicketCalled || tk.State == TicketServing {

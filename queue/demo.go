@@ -1,6 +1,9 @@
 package queue
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // DemoPasswordHash is the bcrypt hash of "demo", the password of every demo
 // account.
@@ -17,7 +20,8 @@ func Demo() *Config {
 		Hall: Hall{Name: "示范区人力资源和社会保障局办事大厅", NameEn: "Demo District Labour and Social Security Service Hall",
 			TimeZone: "Asia/Shanghai", Open: "00:00", Close: "24:00", IssueCutoff: "24:00",
 			Notice: "请持号等候，留意叫号；办事指南可在取号机查看。 Please wait for your number to be called."},
-		Rules: Rules{NoShowRequeue: 1, SlipValidDays: 7, CaseWarnDays: 1},
+		Rules:    Rules{NoShowRequeue: 1, SlipValidDays: 7, CaseWarnDays: 1},
+		Calendar: Calendar{Holidays: slices.Clone(China2026.Holidays), Workdays: slices.Clone(China2026.Workdays)},
 		Priorities: []Priority{
 			{Code: "senior", Name: "老年人优先", NameEn: "Seniors", HeadStartS: 900},
 			{Code: "disabled", Name: "残疾人优先", NameEn: "Disabled", HeadStartS: 900},

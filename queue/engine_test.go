@@ -585,7 +585,9 @@ func TestEngine_RefusalAndCases(t *testing.T) {
 	}
 	_, err = h.AckRefusal(ctx, "9001", r.ID)
 	wantCode(t, err, "already_decided")
-	// A matter finished later: due in the service's 5 committed days.
+	// A matter finished later, on Thursday 26 November 2026: due at the end
+	// of the service's 5th committed working day after it, Thursday 3
+	// December (the weekend does not count).
 	h.callNext("1001", 1)
 	if _, err := h.Start(ctx, "1001", 1); err != nil {
 		t.Fatal(err)
@@ -594,18 +596,18 @@ func TestEngine_RefusalAndCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ = h.Pending(ctx)
-	if len(p.Cases) != 1 || !p.Cases[0].Due.Equal(time.Date(2026, 11, 30, 23, 59, 59, 0, shanghai)) {
+	if len(p.Cases) != 1 || !p.Cases[0].Due.Equal(time.Date(2026, 12, 3, 23, 59, 59, 0, shanghai)) {
 		t.Fatalf("cases %+v", p.Cases)
 	}
 	s0 := h.seq()
-	h.clock.Set(time.Date(2026, 11, 29, 23, 59, 0, 0, shanghai))
+	h.clock.Set(time.Date(2026, 12, 2, 23, 59, 0, 0, shanghai))
 	if err := h.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if countType(h.events(s0), queue.EvCaseWarned) != 0 {
 		t.Fatal("warned too early")
 	}
-	h.clock.Set(time.Date(2026, 11, 30, 0, 0, 0, 0, shanghai))
+	h.clock.Set(time.Date(2026, 12, 3, 0, 0, 0, 0, shanghai))
 	h.Tick(ctx)
 	h.Tick(ctx)
 	if n := countType(h.events(s0), queue.EvCaseWarned); n != 1 {

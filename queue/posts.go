@@ -19,23 +19,26 @@ const (
 	EvSignedIn       EventType = "window_signed_in"        // Window, Staff
 	EvSignedOut      EventType = "window_signed_out"       // Window, Staff, Note
 	EvSignoutAllowed EventType = "signout_allowed"         // Window
-	EvCoverNeeded    EventType = "cover_needed"            // Window, Staff (A holder away), Cover (B holders)
-	EvPostCovered    EventType = "post_covered"            // Window, Staff (who covers), UncoveredS
+	EvCoverNeeded    EventType = "cover_needed"            // Window, Staff (A holder away), Status (why: a whereabouts or signed_out), Cover (B holders)
+	EvPostCovered    EventType = "post_covered"            // Window, Staff (who covers; none when the day closed), UncoveredS, Note (day_closed)
 	EvTempOpened     EventType = "temporary_window_opened" // Window, Services
 	EvTempClosed     EventType = "temporary_window_closed" // Window
 )
 
 // postsEvents: who hears the posts events, and what a public screen gets of
-// them. A cover request goes to the terminals of the B-post holders asked.
+// them. A cover request goes to the terminals of the B-post holders asked,
+// wherever they are signed in or, on the window list, not signed in; that
+// the post is covered goes to them too, so that their alert goes.
 var postsEvents = map[EventType]eventSpec{
 	EvSignedIn:       {public: []string{"staff"}},
 	EvSignedOut:      {public: []string{"staff", "note"}},
 	EvSignoutAllowed: {public: []string{}, director: true},
 	EvCoverNeeded: {public: []string{"staff", "cover"}, director: true,
 		more: func(_ *State, e *Event, a *Audience) { a.Staff = append(a.Staff, e.Cover...) }},
-	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true},
-	EvTempOpened:  {public: []string{"services"}, director: true},
-	EvTempClosed:  {public: []string{}, director: true},
+	EvPostCovered: {public: []string{"staff", "uncovered_s"}, director: true,
+		more: func(s *State, e *Event, a *Audience) { a.Staff = append(a.Staff, s.Config.bHolders(e.Window)...) }},
+	EvTempOpened: {public: []string{"services"}, director: true},
+	EvTempClosed: {public: []string{}, director: true},
 }
 
 // applyPosts folds a posts event.
@@ -55,8 +58,15 @@ func (s *State) applyPosts(e *Event, _ *Ticket) {
 		s.window(e.Window).AllowSignout = true
 	case EvCoverNeeded:
 		s.window(e.Window).UncoveredSince = e.At
+		s.Covers = append(s.Covers, &CoverGap{Window: e.Window, Staff: e.Staff, Reason: e.Status, From: e.At})
 	case EvPostCovered:
 		s.window(e.Window).UncoveredSince = time.Time{}
+		for i := len(s.Covers) - 1; i >= 0; i-- {
+			if g := s.Covers[i]; g.Window == e.Window && g.To.IsZero() {
+				g.To, g.CoveredBy, g.UncoveredS = g.From.Add(time.Duration(e.UncoveredS)*time.Second), e.Staff, e.UncoveredS
+				break
+			}
+		}
 	}
 }
 
@@ -65,6 +75,118 @@ func (s *State) applyPosts(e *Event, _ *Ticket) {
 func (s *State) postsDayClosed() {
 	for _, w := range s.Windows {
 		w.AllowSignout, w.Temporary = false, nil
+	}
+}
+
+// postsDayOpened forgets the cover gaps that began more than coverKeepDays
+// before the new day.
+func (s *State) postsDayOpened(e *Event) {
+	s.Covers = slices.DeleteFunc(s.Covers, func(g *CoverGap) bool {
+		return e.At.Sub(g.From) > coverKeepDays*24*time.Hour
+	})
+}
+
+// coverKeepDays is how long the register of cover gaps keeps one: long
+// enough for the year's evaluation.
+const coverKeepDays = 400
+
+// The reason of a cover gap besides the whereabouts statuses: the A-post
+// holder signed out of the window (签退).
+const CoverSignedOut = "signed_out"
+
+// CoverGap is a time an A-post's window stood uncovered (AB岗): from when
+// its A-post holder left (a whereabouts away from the desk, or a sign-out)
+// until a B-post holder, anyone else, or the A-post holder back took the
+// window over, or the hall closed.
+type CoverGap struct {
+	Window int       `json:"window"`
+	Staff  string    `json:"staff"`  // the A-post holder who left
+	Reason string    `json:"reason"` // break, meeting, out or signed_out
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to,omitzero"` // zero while uncovered
+	// CoveredBy is who ended the gap: a B-post holder, the A-post holder
+	// back; empty when the hall closed first.
+	CoveredBy  string `json:"covered_by,omitempty"`
+	UncoveredS int    `json:"uncovered_s"`
+}
+
+// CoverView is a cover gap as the register (GET /api/covers) shows it: the
+// seconds and minutes uncovered, until now when it is still open.
+type CoverView struct {
+	CoverGap
+	Open    bool `json:"open,omitempty"`
+	Minutes int  `json:"minutes"`
+}
+
+// Covers lists the cover gaps that began from from to to (dates YYYY-MM-DD,
+// "" for no bound), oldest first.
+func (e *Engine) Covers(ctx context.Context, from, to string) ([]CoverView, error) {
+	f, l, err := e.dateRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, e, func(t *tx) ([]CoverView, error) {
+		out := []CoverView{}
+		for _, g := range t.s.Covers {
+			if g.From.Before(f) || !l.IsZero() && g.From.After(l) {
+				continue
+			}
+			v := CoverView{CoverGap: *g}
+			if g.To.IsZero() {
+				v.Open, v.UncoveredS = true, max(0, int(t.now.Sub(g.From)/time.Second))
+			}
+			v.Minutes = (v.UncoveredS + 30) / 60
+			out = append(out, v)
+		}
+		return out, nil
+	})
+}
+
+// bHolders lists the job numbers of the B-post holders of window id.
+func (c *Config) bHolders(id int) []string {
+	var out []string
+	for _, o := range c.Staff {
+		if slices.Contains(o.PostsB, id) {
+			out = append(out, o.JobNo)
+		}
+	}
+	return out
+}
+
+// askCover records that window id's A-post holder staff left it (reason: a
+// whereabouts status, or CoverSignedOut) and asks its B-post holders to
+// cover, unless the window is uncovered already or someone else holds it.
+func (t *tx) askCover(id int, staff, reason string) {
+	w := t.s.peek(id)
+	if !w.UncoveredSince.IsZero() || w.Staff != "" && w.Staff != staff {
+		return
+	}
+	t.emit(Event{Type: EvCoverNeeded, Window: id, Staff: staff, Status: reason, Cover: t.s.Config.bHolders(id)})
+}
+
+// holdsA reports whether staff holds the A-post of window id.
+func (t *tx) holdsA(staff string, id int) bool {
+	st := t.s.Config.StaffByJobNo(staff)
+	return st != nil && slices.Contains(st.PostsA, id)
+}
+
+// coversEndAtClose ends the gaps still open when the day closes, at the
+// hall's closing time of that day (or now, when earlier): the hall was not
+// waiting for anyone after it.
+func (t *tx) coversEndAtClose() {
+	closing, _ := clockMinutes(t.s.Config.Hall.Close)
+	for _, id := range sortedKeys(t.s.Windows) {
+		w := t.s.Windows[id]
+		if w.UncoveredSince.IsZero() {
+			continue
+		}
+		y, m, d := w.UncoveredSince.In(t.e.loc).Date()
+		end := time.Date(y, m, d, 0, closing, 0, 0, t.e.loc)
+		if t.now.Before(end) {
+			end = t.now
+		}
+		t.emit(Event{Type: EvPostCovered, Actor: "system", Window: id, Note: "day_closed",
+			UncoveredS: max(0, int(end.Sub(w.UncoveredSince)/time.Second))})
 	}
 }
 
@@ -105,6 +227,9 @@ func (e *Engine) SignIn(ctx context.Context, actor string, window int) (WindowVi
 		}
 		if old != nil {
 			t.emit(Event{Type: EvSignedOut, Window: old.ID, Staff: actor})
+			if t.holdsA(actor, old.ID) && !t.afterCutoff() {
+				t.askCover(old.ID, actor, CoverSignedOut)
+			}
 			t.reroute(old.ID)
 		}
 		if takeover {
@@ -120,7 +245,9 @@ func (e *Engine) SignIn(ctx context.Context, actor string, window int) (WindowVi
 
 // SignOut takes the actor off the window. After the issuing cut-off it is
 // refused while tickets the window can serve are waiting, unless the director
-// has allowed it (延时服务).
+// has allowed it (延时服务). Before the cut-off, an A-post holder signing out
+// asks the window's B-post holders to cover (cover_needed), and the time
+// until someone signs in there is recorded.
 func (e *Engine) SignOut(ctx context.Context, actor string, window int) (WindowView, error) {
 	return call(ctx, e, actor, func(t *tx) (WindowView, error) {
 		w, err := t.atWindow(window)
@@ -136,6 +263,11 @@ func (e *Engine) SignOut(ctx context.Context, actor string, window int) (WindowV
 			}
 		}
 		t.emit(Event{Type: EvSignedOut, Window: window, Staff: actor})
+		if t.holdsA(actor, window) && !t.afterCutoff() {
+			// An A-post holder leaving the desk before the day's end leaves
+			// the post to its B-post holders (AB岗).
+			t.askCover(window, actor, CoverSignedOut)
+		}
 		t.reroute(window)
 		return t.s.WindowView(window), nil
 	})

@@ -27,7 +27,7 @@ var snapMagic = []byte("QCS2")
 
 // ticketFields is how many fields Ticket has; encodeTicket writes each.
 // TestSnapshot_TicketFields fails when a field is added and this is not.
-const ticketFields = 22
+const ticketFields = 23
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
@@ -117,6 +117,7 @@ const (
 	tfFinishedAt             //
 	tfSlip                   // the strings that are set
 	tfExpress                //
+	tfCase                   //
 )
 
 type snapEncoder struct {
@@ -161,6 +162,9 @@ func (e *snapEncoder) ticket(b []byte, t *Ticket) []byte {
 	if t.Express != "" {
 		flags |= tfExpress
 	}
+	if t.Case != "" {
+		flags |= tfCase
+	}
 	b = binary.AppendUvarint(b, flags)
 	if flags&tfRawID != 0 {
 		b = append(b, raw[:]...)
@@ -196,6 +200,9 @@ func (e *snapEncoder) ticket(b []byte, t *Ticket) []byte {
 	}
 	if flags&tfExpress != 0 {
 		b = appendString(b, t.Express)
+	}
+	if flags&tfCase != 0 {
+		b = appendString(b, t.Case)
 	}
 	return b
 }
@@ -351,7 +358,10 @@ func (d *snapDecoder) ticket() *Ticket {
 	if flags&tfExpress != 0 {
 		t.Express = string(d.bytes())
 	}
-	if flags >= tfExpress<<1 {
+	if flags&tfCase != 0 {
+		t.Case = string(d.bytes())
+	}
+	if flags >= tfCase<<1 {
 		d.fail() // a flag this code does not know
 	}
 	return t

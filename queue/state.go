@@ -71,6 +71,9 @@ type Ticket struct {
 	Rating     int       `json:"rating,omitempty"`
 	Slip       string    `json:"slip,omitempty"`
 	Express    string    `json:"express,omitempty"`
+	// Case is the case deadline (限时办结) opened when the ticket was
+	// finished; the ticket is kept past its day while the case is open.
+	Case string `json:"case,omitempty"`
 }
 
 // WindowState is what is happening at a window.
@@ -108,6 +111,9 @@ type State struct {
 	Recent   map[string][]int           `json:"recent"`  // service → last service times (s)
 	Devices  map[string]*DeviceState    `json:"devices"` // device name → last status
 	Issued   map[string]int             `json:"issued"`  // service → tickets issued today
+	// Covers is the register of the times A-posts stood uncovered (AB岗),
+	// oldest first.
+	Covers []*CoverGap `json:"covers,omitempty"`
 
 	// The hall office's registers, kept across days (made by their folds
 	// when first needed): complaint.go, homevisit.go, spotcheck.go.

@@ -71,15 +71,11 @@ func (e *Engine) SetWhereabouts(ctx context.Context, actor, status, note string)
 		for _, id := range st.PostsA {
 			w := t.s.peek(id)
 			switch {
-			case status != OnDuty && w.UncoveredSince.IsZero() && (w.Staff == "" || w.Staff == actor):
-				var cover []string
-				for _, o := range t.s.Config.Staff {
-					if slices.Contains(o.PostsB, id) {
-						cover = append(cover, o.JobNo)
-					}
-				}
-				t.emit(Event{Type: EvCoverNeeded, Window: id, Staff: actor, Cover: cover})
-			case status == OnDuty && !w.UncoveredSince.IsZero():
+			case status != OnDuty:
+				t.askCover(id, actor, status)
+			case !w.UncoveredSince.IsZero() && w.Staff == actor:
+				// Back at the desk still signed in: the post is covered
+				// again. Back from a sign-out, signing in covers it.
 				t.emit(Event{Type: EvPostCovered, Window: id, Staff: actor, UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)})
 			}
 		}

@@ -158,6 +158,8 @@ var apiRoutes = []apiRoute{
 	{"POST /api/windows/{id}/express", forCounter, (*API).requestExpress},
 	{"POST /api/windows/{id}/whereabouts", forCounter, (*API).whereabouts},
 	{"POST /api/cases/{id}/done", forCounter, (*API).caseDone},
+	{"GET /api/cases", forCounter, (*API).cases},
+	{"GET /api/covers", forDirector, (*API).covers},
 
 	{"GET /api/pending", forDirector, (*API).pending},
 	{"POST /api/express/{id}/approve", forDirector, (*API).approveExpress},
@@ -388,15 +390,26 @@ type ticketStatusJSON struct {
 	WindowName string            `json:"window_name,omitempty"`
 	// NoWindow: it waits and no window can call it now (TicketView.NoWindow).
 	NoWindow bool `json:"no_window,omitempty"`
+	// Case is the case deadline (限时办结) the ticket's matter went on to.
+	Case *queue.TicketCase `json:"case,omitempty"`
 }
 
 // GET /api/tickets/{id}
 func (a *API) ticket(c *apiCall) error {
-	tv, err := a.eng.Ticket(c.ctx(), c.r.PathValue("id"))
+	id := c.r.PathValue("id")
+	var out *ticketStatusJSON
+	err := a.eng.View(c.ctx(), func(s *queue.State) error {
+		if s.Tickets[id] == nil {
+			return queue.ErrUnknownTicket
+		}
+		out = newTicketStatus(s.TicketView(id))
+		out.Case = s.TicketCase(id)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	return answer.JSON(c.w, http.StatusOK, newTicketStatus(tv))
+	return answer.JSON(c.w, http.StatusOK, out)
 }
 
 func newTicketStatus(tv queue.TicketView) *ticketStatusJSON {
@@ -540,21 +553,22 @@ func (a *API) start(c *apiCall) error {
 	return respond(c, "ticket", v, err)
 }
 
-// POST /api/windows/{id}/finish {"due"?}: due is true (the service's committed
-// case days), an RFC 3339 time, or a date (the end of that day in the hall's
-// zone); it opens a case deadline (限时办结).
+// POST /api/windows/{id}/finish {"due"?} → {"ticket","case"?}: due is true
+// (the service's committed case days, in working days), an RFC 3339 time, or
+// a date (the end of that day in the hall's zone); it opens a case deadline
+// (限时办结), answered with its id and due date.
 func (a *API) finish(c *apiCall) error {
 	var in struct {
 		Due json.RawMessage `json:"due"`
 	}
-	v, err := windowAction(c, &in, func(ctx context.Context, actor string, w int) (queue.TicketView, error) {
+	v, err := windowAction(c, &in, func(ctx context.Context, actor string, w int) (queue.Finished, error) {
 		o, err := a.dueOption(ctx, in.Due)
 		if err != nil {
-			return queue.TicketView{}, err
+			return queue.Finished{}, err
 		}
 		return a.eng.Finish(ctx, actor, w, o)
 	})
-	return respond(c, "ticket", v, err)
+	return respond(c, "", v, err)
 }
 
 // dueOption reads finish's "due".
@@ -679,6 +693,27 @@ func (a *API) caseDone(c *apiCall) error {
 		return err
 	}
 	v, err := a.eng.CaseDone(c.ctx(), c.who.actor, c.r.PathValue("id"), in.Notified)
+	return respond(c, "", v, err)
+}
+
+// GET /api/cases?from&to&state&staff: the case deadlines (限时办结) opened
+// from to to; staff see their own only, the director every one (or one
+// staff member's with staff=).
+func (a *API) cases(c *apiCall) error {
+	q := c.r.URL.Query()
+	cq := queue.CaseQuery{From: q.Get("from"), To: q.Get("to"), State: q.Get("state"), Staff: q.Get("staff")}
+	if c.who.role != queue.RoleDirector {
+		cq.Staff = c.who.actor
+	}
+	v, err := a.eng.Cases(c.ctx(), cq)
+	return respond(c, "", v, err)
+}
+
+// GET /api/covers?from&to: the A-post gaps (AB岗) that began from to to, with
+// the minutes each post stood uncovered.
+func (a *API) covers(c *apiCall) error {
+	q := c.r.URL.Query()
+	v, err := a.eng.Covers(c.ctx(), q.Get("from"), q.Get("to"))
 	return respond(c, "", v, err)
 }
 

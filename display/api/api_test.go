@@ -274,7 +274,7 @@ func TestAPI_Lifecycle(t *testing.T) {
 		dues[c.Ticket] = c.Due
 	}
 	for id, want := range map[string]time.Time{
-		a8.ID: time.Date(2026, 3, 6, 23, 59, 59, 0, hallZone), // employment: 5 committed days, today counted
+		a8.ID: time.Date(2026, 3, 9, 23, 59, 59, 0, hallZone), // employment: 5 committed working days after Monday 2 March
 		a7.ID: time.Date(2026, 12, 1, 23, 59, 59, 0, hallZone),
 		a9.ID: time.Date(2026, 4, 1, 17, 0, 0, 0, hallZone),
 	} {
@@ -755,6 +755,8 @@ func TestAPI_RoleMatrix(t *testing.T) {
 		"POST /api/devices/status":             {"agent"},
 		"GET /api/devices":                     {"kiosk", "display", "evaluator", "agent", "staff", "director", "admin"},
 		"GET /api/events":                      {"director", "admin"},
+		"GET /api/cases":                       {"staff", "director"},
+		"GET /api/covers":                      {"director"},
 		"GET /api/admin/backup":                {"admin"},
 		"GET /api/admin/config":                {"admin"},
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,5 +175,16 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u.Unwrap()
+	}
+}
+
+// TestExample_Calendar: the example file's calendar is the built-in 2026 one.
+func TestExample_Calendar(t *testing.T) {
+	cfg, err := hallfile.Load(filepath.Join("..", "..", "docs", "hall.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Calendar.Holidays, queue.China2026.Holidays) || !slices.Equal(cfg.Calendar.Workdays, queue.China2026.Workdays) {
+		t.Fatalf("the example's calendar %+v differs from queue.China2026", cfg.Calendar)
 	}
 }

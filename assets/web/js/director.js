@@ -54,8 +54,9 @@
     Q.show('#d-logout', true);
     conn = Q.connect({
       client: 'director',
-      onSnapshot: (m) => { hall = m.hall; pending = m.pending; render(); renderPending(); },
-      onState: (m) => { hall = m.hall; pending = m.pending; render(); renderPending(); },
+      onSnapshot: (m) => { hall = m.hall; pending = m.pending; render(); renderPending(); duty.state(true); },
+      onState: (m) => { hall = m.hall; pending = m.pending; render(); renderPending(); duty.state(false); },
+      onEvent: (ev) => duty.event(ev),
     });
   }
 
@@ -108,6 +109,53 @@
       el('li', { text: name + ' · ' + (Q.cat['printer.status.' + d.status] || d.status) + (d.note ? ' · ' + d.note : '') }));
     $('#d-devices').replaceChildren(...(dv.length ? dv : [none()]));
   }
+
+  // ---- A/B posts and case deadlines (AB岗, 限时办结) ----
+  // Self-contained: the posts uncovered now and today's gaps (GET
+  // /api/covers, read again when a cover event comes), and the cases due
+  // today or overdue (from pending.cases, as the state brings them).
+  const duty = (function () {
+    let covers = [];
+    const today = () => (hall && hall.business_day) || '';
+    const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString(Q.lang === 'en' ? 'en-GB' : 'zh-CN',
+      { hour: '2-digit', minute: '2-digit', hour12: false }) : '…');
+    const none = () => el('li', { class: 'empty', text: t('web.dir.none') });
+
+    async function load() {
+      if (!today()) return;
+      try {
+        covers = await Q.api('GET', '/api/covers?from=' + today() + '&to=' + today());
+      } catch (err) {
+        return; // shown again with the next event or state
+      }
+      render();
+    }
+
+    function render() {
+      const open = covers.filter((c) => c.open).map((c) => el('li', { class: 'alert', dataset: { window: c.window },
+        text: t('web.dir.uncovered', { window: winName(c.window), staff: c.staff, min: c.minutes }) }));
+      $('#d-uncovered').replaceChildren(...(open.length ? open : [none()]));
+      const rows = covers.map((c) => el('li', {
+        text: t('web.dir.cover_row', { window: winName(c.window), staff: c.staff, from: hhmm(c.from), to: c.open ? '…' : hhmm(c.to), min: c.minutes }) }));
+      $('#d-covers').replaceChildren(...(rows.length ? rows : [none()]));
+      const now = Date.now();
+      const cases = ((pending && pending.cases) || []).filter((c) => Date.parse(c.due) < now || String(c.due).slice(0, 10) === today())
+        .map((c) => {
+          const late = Date.parse(c.due) < now;
+          return el('li', { class: late ? 'alert' : '', dataset: { case: c.id } },
+            el('span', { text: t('web.dir.case_row', { number: c.number, window: winName(c.window), staff: c.staff, due: String(c.due).slice(0, 10) }) }),
+            el('span', { text: t(late ? 'web.cases.overdue' : 'web.cases.due_today') }));
+        });
+      $('#d-cases').replaceChildren(...(cases.length ? cases : [none()]));
+    }
+
+    setInterval(() => { if (covers.some((c) => c.open)) load(); else render(); }, 60000); // the minutes go on
+
+    return {
+      state(fresh) { if (fresh) load(); else render(); },
+      event(ev) { if (ev.type === 'cover_needed' || ev.type === 'post_covered' || ev.type === 'day_opened') load(); },
+    };
+  })();
 
   await start();
 })();

@@ -12,6 +12,7 @@
   const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
   let services = [];
   let ticket = null;
+  let matter = null; // the case deadline (限时办结) the ticket's matter went on to, or null
   let calledSeq = 0;
 
   function serviceName(code) {
@@ -45,6 +46,14 @@
     const status = $('#p-status');
     status.hidden = !words || waiting;
     if (words) status.textContent = t(words);
+    if (matter && st === 'done') {
+      // Accepted, to be completed later: the case and its due date (in the
+      // hall's zone, as the server writes it), not "办理完毕".
+      status.textContent = matter.done
+        ? t('web.phone.case_done', { case: matter.id })
+        : t('web.phone.case_open', { case: matter.id, due: String(matter.due).slice(0, 10) });
+      status.classList.toggle('p-case', !matter.done);
+    }
   }
 
   function buzz() {
@@ -63,6 +72,7 @@
   } catch (e) { /* names only */ }
   try {
     ticket = await Q.api('GET', '/api/tickets/' + encodeURIComponent(id));
+    matter = ticket.case || null;
     render();
   } catch (e) {
     if (e.status === 404) { unknown(); return; }
@@ -81,8 +91,8 @@
         if (e.status === 404) { conn.close(); Q.setOffline(false); unknown(); }
       }
     },
-    onSnapshot: (m) => { ticket = m.ticket; render(); },
-    onState: (m) => { ticket = m.ticket; render(); },
+    onSnapshot: (m) => { ticket = m.ticket; matter = m.case || null; render(); },
+    onState: (m) => { ticket = m.ticket; matter = m.case || null; render(); },
     onEvent(ev, live) {
       if ((ev.type === 'ticket_called' || ev.type === 'ticket_recalled') && ev.seq > calledSeq && (live || Q.fresh(ev, 60000))) {
         calledSeq = ev.seq;

@@ -18,6 +18,7 @@
   let win = null;      // its WindowView, live
   let queue = [];      // the tickets it could call, in order, live
   let conn = null;
+  let listConn = null; // the staff stream, while logged in (cover requests, the windows live)
   let busy = false;
   let whereStatus = 'on_duty';
 
@@ -28,6 +29,8 @@
     Q.show('#t-btn-where', inDesk);
     Q.show('#t-btn-signout', inDesk);
     Q.show('#t-btn-logout', id !== '#t-login');
+    Q.show('#t-btn-cases', id !== '#t-login');
+    if (id === '#t-login') { coverAsks.clear(); renderCover(); }
     if (!inDesk) {
       $('#t-window-name').textContent = '';
       Q.show('#t-where', false);
@@ -63,6 +66,7 @@
   $('#t-btn-logout').addEventListener('click', async () => {
     try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* the cookie goes anyway at expiry */ }
     leaveDesk();
+    leaveList();
     me = null;
     view('#t-login');
     $('#t-jobno').focus();
@@ -90,6 +94,10 @@
   }
 
   // ---- choosing the window ----
+  // pickNote is what to tell the person on the window list: why they are
+  // there (a B-post holder took their window over, they were signed out).
+  let pickNote = '';
+
   async function pick() {
     try {
       windows = await Q.api('GET', '/api/windows');
@@ -98,30 +106,117 @@
       $('#t-pick-error').textContent = err.message;
       return;
     }
+    listen();
     const mine = windows.find((w) => w.staff && w.staff.job_no === me.staff.job_no);
     if (mine) { desk(mine.id); return; }
+    renderPick();
+    $('#t-pick-error').textContent = '';
+    $('#t-pick-msg').textContent = pickNote;
+    pickNote = '';
+    view('#t-pick');
+  }
+
+  // takeable reports whether the person may take window w over: they hold
+  // its B-post and its A-post holder is away from the desk (AB岗).
+  function takeable(w) {
+    return !!(w.staff && w.staff.job_no !== me.staff.job_no && (me.staff.posts_b || []).includes(w.id) &&
+      w.state === 'away' && !w.current);
+  }
+
+  function renderPick() {
     const postA = me.staff.posts_a || [], postB = me.staff.posts_b || [];
     $('#t-windows').replaceChildren(...windows.map((w) => {
       const taken = w.staff && w.staff.job_no !== me.staff.job_no;
+      const take = takeable(w);
       const post = postA.includes(w.id) ? 'a' : postB.includes(w.id) ? 'b' : '';
-      return el('button', { type: 'button', class: 't-win' + (post === 'a' ? ' mine' : ''), disabled: taken,
-        dataset: { window: w.id }, onclick: () => signIn(w.id) },
+      return el('button', { type: 'button', class: 't-win' + (post === 'a' ? ' mine' : '') + (take ? ' takeable' : ''),
+        disabled: taken && !take, dataset: { window: w.id }, onclick: () => signIn(w.id) },
         el('span', { class: 'n', text: Q.windowName(w) }),
         post ? el('span', { class: 'post ' + post, text: t(post === 'a' ? 'web.term.post_a' : 'web.term.post_b') }) : null,
         el('span', { text: (w.services_a || []).map((c) => Q.serviceName(services.find((s) => s.code === c))).filter(Boolean).join('、') }),
-        taken ? el('span', { text: t('web.term.taken', { name: Q.staffName(w.staff) }) }) : null);
+        taken ? el('span', { text: t('web.term.taken', { name: Q.staffName(w.staff) }) }) : null,
+        take ? el('span', { class: 'take', text: t('web.cover.can_take') }) : null);
     }));
-    $('#t-pick-error').textContent = '';
-    view('#t-pick');
+  }
+
+  // listen opens the staff stream for the whole session: the hall's windows
+  // live (the window list, the transfer dialog), and the requests to cover
+  // addressed to this person, at a window or not.
+  function listen() {
+    if (listConn) return;
+    listConn = Q.connect({
+      client: 'staff',
+      onSnapshot: listState,
+      onState: listState,
+      onEvent: coverEvent,
+    });
+  }
+
+  function listState(m) {
+    if (!m.hall) return;
+    windows = m.hall.windows;
+    if (!$('#t-pick').hidden) renderPick();
+  }
+
+  function leaveList() {
+    if (listConn) listConn.close();
+    listConn = null;
   }
 
   async function signIn(id) {
     try {
       await Q.api('POST', '/api/windows/' + id + '/signin', {});
+      coverAsks.delete(id);
+      renderCover();
       desk(id);
     } catch (err) {
       $('#t-pick-error').textContent = err.message;
     }
+  }
+
+  // ---- requests to cover (AB岗) ----
+  // coverAsks: window id → the cover_needed event asking this person to
+  // cover it, until the post is covered.
+  const coverAsks = new Map();
+
+  function coverEvent(ev, live) {
+    if (!me || !me.staff) return;
+    if (ev.type === 'cover_needed' && (ev.cover || []).includes(me.staff.job_no) && ev.window !== winId) {
+      coverAsks.set(ev.window, ev);
+      renderCover();
+    } else if (ev.type === 'post_covered' && coverAsks.delete(ev.window)) {
+      renderCover();
+    }
+  }
+
+  function renderCover() {
+    const box = $('#t-cover');
+    const rows = [...coverAsks.keys()].sort((a, b) => a - b).map((id) => {
+      const w = windows.find((x) => x.id === id);
+      const name = w ? Q.windowName(w) : String(id);
+      return el('span', { class: 'row' },
+        el('span', { text: t('web.alert.cover_needed', { window: name }) }),
+        el('button', { type: 'button', class: 'btn small', dataset: { take: id }, text: t('web.cover.take', { window: name }),
+          onclick: () => takeOver(id) }));
+    });
+    box.replaceChildren(...rows);
+    box.hidden = rows.length === 0;
+  }
+
+  // takeOver signs in at window id in one click: from the window list, or
+  // from another window (which the server signs out of first).
+  async function takeOver(id) {
+    try {
+      await Q.api('POST', '/api/windows/' + id + '/signin', {});
+    } catch (err) {
+      if ($('#t-desk').hidden) $('#t-pick-error').textContent = err.message;
+      else say(err.message, 'error');
+      return;
+    }
+    coverAsks.delete(id);
+    renderCover();
+    leaveDesk();
+    desk(id);
   }
 
   $('#t-btn-signout').addEventListener('click', async () => {
@@ -145,7 +240,7 @@
       window: id,
       onSnapshot: take,
       onState: take,
-      onEvent: alertFor,
+      onEvent: (ev, live) => { coverEvent(ev, live); alertFor(ev, live); },
       async onStatus(status) {
         // A session that has expired cannot reconnect: back to the login.
         if (status !== 'lost') return;
@@ -170,7 +265,11 @@
     win = msg.window;
     queue = msg.queue || [];
     if (!win.staff || win.staff.job_no !== (me && me.staff.job_no)) {
-      // Signed out elsewhere (or by the director): back to choosing.
+      // Signed out elsewhere (or by the director, or taken over by a B-post
+      // holder): back to choosing, saying what happened.
+      pickNote = win.staff
+        ? t('web.cover.taken_over', { window: Q.windowName(win), name: Q.staffName(win.staff) + '（' + win.staff.job_no + '）' })
+        : t('web.cover.signed_out', { window: Q.windowName(win) });
       leaveDesk();
       pick();
       return;
@@ -337,8 +436,12 @@
         if (!f.elements.date.value) return t('web.finish.need_date');
         body.due = f.elements.date.value;
       }
-      await post('finish', body);
-      say(t('web.ok.done'));
+      const r = await post('finish', body);
+      if (r.case) {
+        say(t('web.finish.case_opened', { number: r.ticket.number, case: r.case.id, due: dueDate(r.case.due) }), 'alert');
+      } else {
+        say(t('web.ok.finished', { number: r.ticket.number }));
+      }
     },
     '#d-transfer': async (f) => {
       const body = {};
@@ -424,11 +527,6 @@
       case 'backup_closed':
         say(t('web.alert.backup_closed', { service: svcName(ev.service) }), 'alert');
         break;
-      case 'cover_needed': {
-        const w = windows.find((x) => x.id === ev.window);
-        say(t('web.alert.cover_needed', { window: w ? Q.windowName(w) : ev.window }), 'alert');
-        break;
-      }
       case 'express_approved':
         say(t('web.alert.express_approved', { number: ev.number || numberOf(ev.ticket) }), 'alert');
         break;
@@ -440,6 +538,55 @@
         break;
     }
   }
+
+  // ---- the staff member's open cases (限时办结) ----
+  // dueDate is the date of a due time, in the hall's zone (the server sends
+  // it with the hall's offset).
+  const dueDate = (iso) => String(iso || '').slice(0, 10);
+
+  async function openCases() {
+    const d = $('#d-cases');
+    $('.error', d).textContent = '';
+    await renderCases();
+    if (!d.open) d.showModal();
+  }
+
+  async function renderCases() {
+    const d = $('#d-cases');
+    let cases = [];
+    try {
+      cases = await Q.api('GET', '/api/cases?state=open');
+    } catch (err) {
+      $('.error', d).textContent = err.message;
+    }
+    const rows = cases.map((c) => {
+      const notified = el('input', { type: 'checkbox', name: 'notified', checked: true });
+      return el('li', { dataset: { case: c.id } },
+        el('span', { text: t('web.cases.row', { number: c.number, service: svcName(c.service), case: c.id }) }),
+        el('span', { class: c.overdue ? 'late' : c.due_today ? 'today' : '',
+          text: t('web.cases.due', { due: dueDate(c.due) }) +
+            (c.overdue ? ' · ' + t('web.cases.overdue') : c.due_today ? ' · ' + t('web.cases.due_today') : '') }),
+        el('label', { class: 'check' }, notified, el('span', { text: t('web.cases.notified') })),
+        el('button', { type: 'button', class: 'btn ok small', text: t('web.cases.close'),
+          onclick: () => closeCase(c.id, notified.checked) }));
+    });
+    if (rows.length === 0) rows.push(el('li', { class: 'empty', text: t('web.cases.none') }));
+    $('.t-cases', d).replaceChildren(...rows);
+  }
+
+  async function closeCase(id, notified) {
+    const d = $('#d-cases');
+    try {
+      await Q.api('POST', '/api/cases/' + encodeURIComponent(id) + '/done', { notified: notified });
+      say(t('web.cases.closed', { case: id }));
+      await renderCases();
+    } catch (err) {
+      $('.error', d).textContent = err.message;
+    }
+  }
+
+  $('#t-btn-cases').addEventListener('click', openCases);
+  $$('#d-cases [data-close]').forEach((b) => b.addEventListener('click', () => $('#d-cases').close()));
 
   await start();
 })();
