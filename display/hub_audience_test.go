@@ -90,7 +90,8 @@ func TestHub_PublicAllowlist(t *testing.T) {
 				t.Errorf("%s: %s voice_url %v", name, typ, m.has("voice_url"))
 			}
 		}
-		if want := queue.EventTypes(); !slices.Equal(seen, want) {
+		want := slices.DeleteFunc(queue.EventTypes(), queue.Hidden) // hidden types: not even their envelope
+		if !slices.Equal(seen, want) {
 			t.Errorf("%s got the types %v, want %v (never %s)", name, seen, want, undeclared)
 		}
 	}

@@ -93,6 +93,10 @@ type eventSpec struct {
 	public []string
 	// director: the duty director's console hears it.
 	director bool
+	// hidden: no public screen, window or phone hears it, not even its
+	// envelope; only the director and whom more names (a workflow of the
+	// staff and the director, such as follow-ups).
+	hidden bool
 	// more adds to the audience what the state (after the event) tells.
 	more func(s *State, e *Event, a *Audience)
 	// apply folds the event into the state: its workflow's fold.
@@ -122,6 +126,8 @@ var eventSpecs = mergeSpecs(
 	workflow{postsEvents, (*State).applyPosts},
 	workflow{dayEvents, (*State).applyDay},
 	workflow{configEvents, (*State).applyConfig},
+	workflow{followupEvents, (*State).applyFollowup},
+	workflow{releaseEvents, (*State).applyRelease},
 )
 
 // workflow is what a workflow's file declares: its events, and the fold of
@@ -153,6 +159,10 @@ func Declared(t EventType) bool {
 	return ok
 }
 
+// Hidden reports whether events of type t reach no public screen, not even
+// their envelope (eventSpec.hidden).
+func Hidden(t EventType) bool { return eventSpecs[t].hidden }
+
 // Audience returns who may see e, an event folded into s (s is the state
 // after it, or later). An event of an undeclared type has the empty
 // audience: only device agents hear it.
@@ -162,6 +172,14 @@ func (s *State) Audience(e *Event) Audience {
 		return Audience{}
 	}
 	a := Audience{Public: true, Director: spec.director}
+	if spec.hidden {
+		// Only the director and whom more names: no screen, window or phone.
+		a.Public = false
+		if spec.more != nil {
+			spec.more(s, e, &a)
+		}
+		return a
+	}
 	for _, w := range []int{e.Window, e.ToWindow} {
 		if w != 0 && !slices.Contains(a.Windows, w) {
 			a.Windows = append(a.Windows, w)

@@ -229,6 +229,9 @@ type Rules struct {
 	// CaseWarnDays is how many days before a case is due the warning goes out
 	// (default 1).
 	CaseWarnDays int `json:"case_warn_days,omitempty" toml:"case_warn_days"`
+	// FollowupDays is how many working days a bad rating's follow-up
+	// (差评整改) is due after it opens (default 5).
+	FollowupDays int `json:"followup_days,omitempty" toml:"followup_days"`
 }
 
 // Role is what a session or device may do.
@@ -317,7 +320,8 @@ func (c *Config) Validate() error {
 	if c.Rules.CaseWarnDays == 0 {
 		c.Rules.CaseWarnDays = 1
 	}
-	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 {
+	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 ||
+		c.Rules.FollowupDays < 0 {
 		return bad("rules", "numbers may not be negative")
 	}
 	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {

@@ -70,6 +70,8 @@ type Event struct {
 	// its events carry (payload.go says how, and how personal data is
 	// kept from every client but the director).
 	Config *Config `json:"config,omitempty"`
+	// Followup is the follow-up workflow's payload (followup.go).
+	Followup *Followup `json:"followup,omitempty"`
 }
 
 // EventSink receives the committed events, in seq order, from the engine's own

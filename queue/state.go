@@ -108,6 +108,8 @@ type State struct {
 	Recent   map[string][]int           `json:"recent"`  // service → last service times (s)
 	Devices  map[string]*DeviceState    `json:"devices"` // device name → last status
 	Issued   map[string]int             `json:"issued"`  // service → tickets issued today
+	// Followups are the bad ratings' follow-ups, kept across days.
+	Followups map[string]*FollowupRecord `json:"followups,omitempty"`
 
 	// queued lists the tickets waiting to be called, per service, in calling
 	// order (before); pinned lists those of them pinned to one window, per
@@ -166,6 +168,9 @@ func (s *State) init() {
 	}
 	if s.Devices == nil {
 		s.Devices = map[string]*DeviceState{}
+	}
+	if s.Followups == nil {
+		s.Followups = map[string]*FollowupRecord{}
 	}
 	s.reindex()
 }
