@@ -320,7 +320,12 @@
   function showTab(name) {
     document.querySelectorAll('.d-tab').forEach((b) => b.classList.toggle('on', b.dataset.tab === name));
     for (const p of ['hall', 'followups', 'registers']) Q.show('#d-tab-' + p, p === name);
-    if (name === 'registers' && !searched) { searched = true; search(); }
+    if (name === 'registers' && !searched) {
+      searched = true;
+      $('#d-reg-from').value = $('#d-reg-from').value || today();
+      $('#d-reg-to').value = $('#d-reg-to').value || today();
+      search();
+    }
   }
   document.querySelectorAll('.d-tab').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
 
@@ -371,9 +376,8 @@
   }
   regKind.addEventListener('change', () => { regStates(); search(); });
   regStates();
-  const today = () => new Date(Date.now() - Q.skew - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-  $('#d-reg-from').value = today();
-  $('#d-reg-to').value = today();
+  // The registers open on the hall's business day.
+  const today = () => (hall && hall.business_day) || new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   $('#d-reg-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
   // Complaints, home visits and spot checks have their own page, where the
   // hall has it.
