@@ -86,7 +86,10 @@ func TestEngine_Followup(t *testing.T) {
 		{"appeal by someone else", "not_rated_staff", func() error { _, err := h.AppealFollowup(ctx, "1002", f.ID, "unfair"); return err }},
 		{"appeal without a reason", "invalid_input", func() error { _, err := h.AppealFollowup(ctx, "1001", f.ID, " "); return err }},
 		{"decide with no appeal", "no_appeal", func() error { _, err := h.DecideAppeal(ctx, "9001", f.ID, true, "n"); return err }},
-		{"appeal", "", func() error { _, err := h.AppealFollowup(ctx, "1001", f.ID, "the citizen came after hours"); return err }},
+		{"appeal", "", func() error {
+			_, err := h.AppealFollowup(ctx, "1001", f.ID, "the citizen came after hours")
+			return err
+		}},
 		{"appeal twice", "appeal_exists", func() error { _, err := h.AppealFollowup(ctx, "1001", f.ID, "again"); return err }},
 		{"decide without a note", "invalid_input", func() error { _, err := h.DecideAppeal(ctx, "9001", f.ID, true, ""); return err }},
 		{"uphold", "", func() error { _, err := h.DecideAppeal(ctx, "9001", f.ID, true, "checked the recording"); return err }},
