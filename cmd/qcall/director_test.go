@@ -220,7 +220,7 @@ func TestBrowser_Director(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#t-password"), "demo"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	term.wait(visible("#t-desk")+` && `+textIs("#t-fu-count", "1"), 10*time.Second)
+	term.wait(visible("#t-desk")+` && `+textIs("#t-fu-count", "1"), 30*time.Second)
 	term.click("#t-btn-followups")
 	term.wait(visible(`#d-followups textarea[name="appeal"]`), 5*time.Second)
 	term.do(chromedp.SendKeys(chromedp.CSS(`#d-followups textarea[name="appeal"]`), "当时系统故障，办事人等候过久"))
