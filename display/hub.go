@@ -68,6 +68,12 @@ type HubOptions struct {
 	// once for every commit in between. It bounds what the screens cost the
 	// server however fast the hall works.
 	ViewInterval time.Duration
+	// ClockEvery is how often the views are built again with no event,
+	// for what they show that moves with the time alone: whether the hall
+	// is open, and the director's alerts (a wait that passes its service's
+	// committed time, a case or follow-up that falls due). A view is sent
+	// only when it changed. Default 10 s.
+	ClockEvery time.Duration
 	// PingInterval, PongWait and WriteWait are the keep-alive timings
 	// (defaults 25 s, 60 s, 10 s): a ping every PingInterval, a connection
 	// that has sent nothing (pong included) for PongWait is closed, and so is
@@ -137,6 +143,7 @@ type Hub struct {
 	viewed    uint64    // seq of the last round of views
 	viewedAt  time.Time // when it was built
 	viewsDue  bool      // events were sent since: a round of views is due
+	clockDue  bool      // ClockEvery has passed: a round of views is due
 	viewTimer *time.Timer
 
 	// mu guards the clients and what was sent to them. Lock order: mu, then
@@ -216,6 +223,7 @@ const (
 	DefaultPongWait     = 60 * time.Second
 	DefaultWriteWait    = 10 * time.Second
 	DefaultViewInterval = 100 * time.Millisecond
+	DefaultClockEvery   = 10 * time.Second
 )
 
 // NewHub returns a hub for opts.Engine; Start connects it to the engine.
@@ -246,6 +254,9 @@ func NewHub(opts HubOptions) (*Hub, error) {
 	}
 	if opts.ViewInterval <= 0 {
 		opts.ViewInterval = DefaultViewInterval
+	}
+	if opts.ClockEvery <= 0 {
+		opts.ClockEvery = DefaultClockEvery
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -563,6 +574,8 @@ func (h *Hub) run(ctx context.Context) {
 	h.viewTimer = time.NewTimer(time.Hour)
 	h.viewTimer.Stop()
 	defer h.viewTimer.Stop()
+	clock := time.NewTicker(h.opts.ClockEvery)
+	defer clock.Stop()
 	for {
 		select {
 		case <-h.quit:
@@ -572,6 +585,8 @@ func (h *Hub) run(ctx context.Context) {
 			return
 		case <-h.wake:
 		case <-h.viewTimer.C:
+		case <-clock.C:
+			h.clockDue = true // the time alone may have moved a view
 		}
 		h.round(ctx)
 	}
@@ -644,7 +659,7 @@ func (h *Hub) round(ctx context.Context) {
 	h.logMu.Lock()
 	last := h.lastSeqLocked()
 	h.logMu.Unlock()
-	if last <= sent && !h.viewsDue {
+	if last <= sent && !h.viewsDue && !h.clockDue {
 		return
 	}
 	if wait := h.opts.ViewInterval - time.Since(h.viewedAt); wait > 0 {
@@ -656,7 +671,7 @@ func (h *Hub) round(ctx context.Context) {
 		}
 		return
 	}
-	h.viewsDue = false
+	h.viewsDue, h.clockDue = false, false
 	h.viewedAt = time.Now()
 	type want struct {
 		key     stateKey
@@ -700,7 +715,7 @@ func (h *Hub) round(ctx context.Context) {
 				v := h.model.Hall(now)
 				hall = &v
 			}
-			wants[i].body, wants[i].service = buildView(h.model, k, hall)
+			wants[i].body, wants[i].service = buildView(h.model, k, hall, now)
 			runtime.Gosched() // a view of a long queue takes a while: the API goes first
 		}
 	}
@@ -929,11 +944,12 @@ func (h *Hub) register(ctx context.Context, c *wsClient, since int64) error {
 				err = queue.ErrUnknownWindow
 			default:
 				var hall *queue.HallView
+				now := h.eng.Now()
 				if c.key.showsHall() {
-					v := h.model.Hall(h.eng.Now())
+					v := h.model.Hall(now)
 					hall = &v
 				}
-				body, service = buildView(h.model, c.key, hall)
+				body, service = buildView(h.model, c.key, hall, now)
 			}
 		}
 		h.viewMu.Unlock()

@@ -101,7 +101,7 @@ func TestHub_RegistersPersonalData(t *testing.T) {
 	office := func(msgs []hubMsg) map[string]hubMsg {
 		out := map[string]hubMsg{}
 		for _, m := range msgs {
-			if m.Seq > from && queue.Office(queue.EventType(m.Type)) {
+			if m.Seq > from && queue.Hidden(queue.EventType(m.Type)) {
 				out[m.Type] = m
 			}
 		}
@@ -148,7 +148,7 @@ func TestHub_RegistersPersonalData(t *testing.T) {
 					t.Errorf("%s got %q: %s", name, p, m.Raw)
 				}
 			}
-			if name != "terminal" && m.Seq > from && queue.Office(queue.EventType(m.Type)) {
+			if name != "terminal" && m.Seq > from && queue.Hidden(queue.EventType(m.Type)) {
 				t.Errorf("%s heard %s", name, m.Raw)
 			}
 		}

@@ -151,7 +151,7 @@ func BenchmarkHub_TerminalViews(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				for w := 1; w <= 10; w++ {
-					body, _ := buildView(m, stateKey{view: viewTerminal, window: w}, nil)
+					body, _ := buildView(m, stateKey{view: viewTerminal, window: w}, nil, time.Time{})
 					if enc == "hub" {
 						e, _ := encodeView(body)
 						n += len(e)

@@ -2,6 +2,7 @@ package display
 
 import (
 	"slices"
+	"time"
 
 	"qcall/queue"
 )
@@ -115,6 +116,8 @@ type hubHallBody struct {
 type hubDirectorBody struct {
 	Hall    *queue.HallView `json:"hall"`
 	Pending queue.Pending   `json:"pending"`
+	// Alerts are what needs the director now, loudest first.
+	Alerts []queue.Alert `json:"alerts"`
 }
 
 // hubWindowBody is a window screen's, evaluator's or terminal's view.
@@ -134,7 +137,7 @@ type hubPhoneBody struct {
 // ticket. It runs on the hub's goroutines under viewMu, and the result holds
 // nothing of the model, so it may be encoded later. Every view is queue's:
 // the hub only picks which one a client gets.
-func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView) (any, string) {
+func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView, now time.Time) (any, string) {
 	st := m.State()
 	switch k.view {
 	case viewHall:
@@ -143,7 +146,7 @@ func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView) (any, strin
 	case viewAgent:
 		return hubHallBody{Hall: hall}, ""
 	case viewDirector:
-		return hubDirectorBody{Hall: hall, Pending: st.Pending()}, ""
+		return hubDirectorBody{Hall: hall, Pending: st.Pending(), Alerts: m.Alerts(now)}, ""
 	case viewWindow:
 		return hubWindowBody{Window: st.WindowView(k.window).Public()}, ""
 	case viewTerminal:
@@ -186,6 +189,7 @@ func phoneDirty(st *queue.State, evs []*hubEvent) hubDirty {
 		}
 		switch ev.Type {
 		case queue.EvWhereabouts, queue.EvDeviceStatus, queue.EvRatingGiven, queue.EvRefusalAcked,
+			queue.EvFollowupOpened, queue.EvFollowupAssigned, queue.EvFollowupClosed, queue.EvFollowupAppealed, queue.EvAppealDecided,
 			queue.EvCaseWarned, queue.EvCaseDone, queue.EvCoverNeeded, queue.EvPostCovered, queue.EvSignoutAllowed:
 			if ev.Ticket != "" {
 				d.tickets[ev.Ticket] = true

@@ -97,11 +97,10 @@ type eventSpec struct {
 	public []string
 	// director: the duty director's console hears it.
 	director bool
-	// office: a register of the hall's office (complaints, home service,
-	// spot checks). No public screen, window screen or phone hears it: only
-	// the director, when director is set, and whom more adds (the staff
-	// concerned, at their terminals).
-	office bool
+	// hidden: no public screen, window or phone hears it, not even its
+	// envelope; only the director and whom more names (a workflow of the
+	// staff and the director, such as follow-ups).
+	hidden bool
 	// more adds to the audience what the state (after the event) tells.
 	more func(s *State, e *Event, a *Audience)
 	// apply folds the event into the state: its workflow's fold.
@@ -135,6 +134,7 @@ var eventSpecs = mergeSpecs(
 	workflow{complaintEvents, (*State).applyComplaint},
 	workflow{homeVisitEvents, (*State).applyHomeVisit},
 	workflow{spotCheckEvents, (*State).applySpotCheck},
+	workflow{followupEvents, (*State).applyFollowup},
 )
 
 // workflow is what a workflow's file declares: its events, and the fold of
@@ -166,6 +166,10 @@ func Declared(t EventType) bool {
 	return ok
 }
 
+// Hidden reports whether events of type t reach no public screen, not even
+// their envelope (eventSpec.hidden).
+func Hidden(t EventType) bool { return eventSpecs[t].hidden }
+
 // Audience returns who may see e, an event folded into s (s is the state
 // after it, or later). An event of an undeclared type has the empty
 // audience: only device agents hear it.
@@ -174,14 +178,15 @@ func (s *State) Audience(e *Event) Audience {
 	if !ok {
 		return Audience{}
 	}
-	if spec.office {
-		a := Audience{Director: spec.director}
+	a := Audience{Public: true, Director: spec.director}
+	if spec.hidden {
+		// Only the director and whom more names: no screen, window or phone.
+		a.Public = false
 		if spec.more != nil {
 			spec.more(s, e, &a)
 		}
 		return a
 	}
-	a := Audience{Public: true, Director: spec.director}
 	for _, w := range []int{e.Window, e.ToWindow} {
 		if w != 0 && !slices.Contains(a.Windows, w) {
 			a.Windows = append(a.Windows, w)
@@ -195,10 +200,6 @@ func (s *State) Audience(e *Event) Audience {
 	}
 	return a
 }
-
-// Office reports whether events of type t are the hall office's registers,
-// which no public screen, window screen or phone hears.
-func Office(t EventType) bool { return eventSpecs[t].office }
 
 // PublicFields returns the JSON names of the fields of an event of type t that
 // a public screen gets: the envelope and the type's allowlist (the envelope

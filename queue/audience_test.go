@@ -345,6 +345,7 @@ func TestState_Audience(t *testing.T) {
 	s := queue.NewState()
 	s.Config = queue.Demo()
 	s.Express["X1"] = &queue.ExpressRequest{ID: "X1", Window: 4, State: "approved"}
+	s.Followups["F1"] = &queue.FollowupRecord{ID: "F1", Ticket: "T1", Window: 4, Staff: "1004", Assignee: "1011"}
 	term := func(w int, staff string) queue.Listener {
 		return queue.Listener{Kind: queue.ListenTerminal, Window: w, Staff: staff}
 	}
@@ -381,6 +382,17 @@ func TestState_Audience(t *testing.T) {
 		{"a configuration: every window",
 			queue.Event{Type: queue.EvConfigChanged},
 			[]queue.Listener{screen(1), screen(10), term(6, "")}, nil},
+		{"a follow-up: the director, the rated and the assigned at their terminals; no screen, window or phone",
+			queue.Event{Type: queue.EvFollowupOpened, Followup: &queue.Followup{ID: "F1", Ticket: "T1", Window: 4, Staff: "1004"}},
+			[]queue.Listener{director, term(9, "1004"), term(2, "1011")},
+			[]queue.Listener{public, screen(4), term(4, ""), term(4, "1005"), phone("T1")}},
+		{"an appeal decided: as a follow-up, even with a window and ticket set",
+			queue.Event{Type: queue.EvAppealDecided, Window: 4, Ticket: "T1", Followup: &queue.Followup{ID: "F1", Upheld: true}},
+			[]queue.Listener{director, term(1, "1004"), term(3, "1011")},
+			[]queue.Listener{public, screen(4), term(4, ""), phone("T1")}},
+		{"a window released: the window, the ticket's phone, the director",
+			queue.Event{Type: queue.EvWindowReleased, Window: 3, Ticket: "T1", Staff: "1003"},
+			[]queue.Listener{director, screen(3), term(3, ""), phone("T1"), public}, []queue.Listener{screen(4)}},
 		{"an issue: not the director",
 			queue.Event{Type: queue.EvTicketIssued, Ticket: "T1"},
 			[]queue.Listener{public, phone("T1")}, []queue.Listener{director, screen(1)}},

@@ -12,6 +12,7 @@ package queue
 // here.
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -30,9 +31,9 @@ const (
 // concerned at their terminal (without the citizen's contact); no public
 // screen hears them.
 var complaintEvents = map[EventType]eventSpec{
-	EvComplaintRecorded: {office: true, director: true, more: complaintConcerned},
-	EvComplaintReplied:  {office: true, director: true, more: complaintConcerned},
-	EvComplaintClosed:   {office: true, director: true, more: complaintConcerned},
+	EvComplaintRecorded: {hidden: true, director: true, more: complaintConcerned},
+	EvComplaintReplied:  {hidden: true, director: true, more: complaintConcerned},
+	EvComplaintClosed:   {hidden: true, director: true, more: complaintConcerned},
 }
 
 // complaintConcerned adds the staff member a complaint names: their counter
@@ -88,7 +89,9 @@ var (
 
 // ComplaintRecord is one entry of the complaints register.
 type ComplaintRecord struct {
-	ID         string    `json:"id"`
+	ID string `json:"id"`
+	// Seq is the event that recorded it: the register's order.
+	Seq        uint64    `json:"seq"`
 	Channel    string    `json:"channel"`
 	Kind       string    `json:"kind"`
 	Topic      string    `json:"topic,omitempty"`
@@ -207,7 +210,7 @@ func (s *State) applyComplaint(e *Event, _ *Ticket) {
 	}
 	switch e.Type {
 	case EvComplaintRecorded:
-		s.Complaints[p.ID] = &ComplaintRecord{ID: p.ID, Channel: p.Channel, Kind: p.Kind, Topic: p.Topic, Text: p.Text,
+		s.Complaints[p.ID] = &ComplaintRecord{ID: p.ID, Seq: e.Seq, Channel: p.Channel, Kind: p.Kind, Topic: p.Topic, Text: p.Text,
 			Staff: p.Staff, Window: p.Window, Contact: p.Contact, RecordedBy: e.Actor, At: e.At, Due: p.Due,
 			State: ComplaintOpen}
 	case EvComplaintReplied:
@@ -256,12 +259,7 @@ func (e *Engine) Complaints(ctx context.Context, f Filter) ([]ComplaintRecord, e
 				out = append(out, t.s.complaintView(c.ID, t.now))
 			}
 		}
-		slices.SortFunc(out, func(a, b ComplaintRecord) int {
-			if c := a.At.Compare(b.At); c != 0 {
-				return c
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
+		slices.SortFunc(out, func(a, b ComplaintRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 		return out, nil
 	})
 }

@@ -239,6 +239,9 @@ type Rules struct {
 	// month's spot check (零差错 抽检) draws when the director gives no
 	// number (default 5).
 	SpotCheckPerStaff int `json:"spot_check_per_staff,omitempty" toml:"spot_check_per_staff"`
+	// FollowupDays is how many working days a bad rating's follow-up
+	// (差评整改) is due after it opens (default 5).
+	FollowupDays int `json:"followup_days,omitempty" toml:"followup_days"`
 }
 
 // Role is what a session or device may do.
@@ -327,7 +330,8 @@ func (c *Config) Validate() error {
 	if c.Rules.CaseWarnDays == 0 {
 		c.Rules.CaseWarnDays = 1
 	}
-	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 {
+	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 ||
+		c.Rules.FollowupDays < 0 {
 		return bad("rules", "numbers may not be negative")
 	}
 	if c.Rules.ComplaintReplyDays == 0 {

@@ -76,6 +76,8 @@ type Event struct {
 	Complaint *Complaint `json:"complaint,omitempty"`
 	HomeVisit *HomeVisit `json:"home_visit,omitempty"`
 	SpotCheck *SpotCheck `json:"spot_check,omitempty"`
+	// Followup is the follow-up workflow's payload (followup.go).
+	Followup *Followup `json:"followup,omitempty"`
 }
 
 // EventSink receives the committed events, in seq order, from the engine's own

@@ -9,6 +9,7 @@ package queue
 // events (who hears them), their fold and its views are all here.
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -27,10 +28,10 @@ const (
 // recorded the application at their terminal (without the applicant's
 // personal data); no public screen hears them.
 var homeVisitEvents = map[EventType]eventSpec{
-	EvHomeVisitRequested: {office: true, director: true, more: homeVisitRecorder},
-	EvHomeVisitApproved:  {office: true, director: true, more: homeVisitRecorder},
-	EvHomeVisitDenied:    {office: true, director: true, more: homeVisitRecorder},
-	EvHomeVisitDone:      {office: true, director: true, more: homeVisitRecorder},
+	EvHomeVisitRequested: {hidden: true, director: true, more: homeVisitRecorder},
+	EvHomeVisitApproved:  {hidden: true, director: true, more: homeVisitRecorder},
+	EvHomeVisitDenied:    {hidden: true, director: true, more: homeVisitRecorder},
+	EvHomeVisitDone:      {hidden: true, director: true, more: homeVisitRecorder},
 }
 
 // homeVisitRecorder adds the staff member who recorded the application: their
@@ -81,7 +82,9 @@ var (
 
 // HomeVisitRecord is one entry of the home-service register.
 type HomeVisitRecord struct {
-	ID         string    `json:"id"`
+	ID string `json:"id"`
+	// Seq is the event that recorded it: the register's order.
+	Seq        uint64    `json:"seq"`
 	Applicant  string    `json:"applicant"`
 	Agent      string    `json:"agent"`
 	Reason     string    `json:"reason"`
@@ -231,7 +234,7 @@ func (s *State) applyHomeVisit(e *Event, _ *Ticket) {
 	}
 	switch e.Type {
 	case EvHomeVisitRequested:
-		s.HomeVisits[p.ID] = &HomeVisitRecord{ID: p.ID, Applicant: p.Applicant, Agent: p.Agent, Reason: p.Reason,
+		s.HomeVisits[p.ID] = &HomeVisitRecord{ID: p.ID, Seq: e.Seq, Applicant: p.Applicant, Agent: p.Agent, Reason: p.Reason,
 			Address: p.Address, Phone: p.Phone, Service: p.Service, Note: p.Note, RecordedBy: e.Actor, At: e.At,
 			State: HomeVisitPending}
 	case EvHomeVisitApproved:
@@ -259,12 +262,7 @@ func (e *Engine) HomeVisits(ctx context.Context, f Filter) ([]HomeVisitRecord, e
 				out = append(out, *v)
 			}
 		}
-		slices.SortFunc(out, func(a, b HomeVisitRecord) int {
-			if c := a.At.Compare(b.At); c != 0 {
-				return c
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
+		slices.SortFunc(out, func(a, b HomeVisitRecord) int { return cmp.Compare(a.Seq, b.Seq) })
 		return out, nil
 	})
 }

@@ -40,7 +40,7 @@ func (e *Engine) Rate(ctx context.Context, actor string, window, score int) (Tic
 		if tk.Rating != 0 {
 			return TicketView{}, ErrAlreadyRated
 		}
-		t.emit(Event{Type: EvRatingGiven, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: score, Staff: tk.Staff})
+		t.followRating(t.emit(Event{Type: EvRatingGiven, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: score, Staff: tk.Staff}))
 		return t.s.TicketView(tk.ID), nil
 	})
 }

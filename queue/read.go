@@ -176,6 +176,8 @@ type Pending struct {
 	Refusals []Refusal              `json:"refusals"`
 	Cases    []Case                 `json:"cases"`
 	Devices  map[string]DeviceState `json:"devices"`
+	// Followups are the follow-ups open or with an appeal to decide.
+	Followups []FollowupRecord `json:"followups"`
 }
 
 // Pending returns what waits for the duty director, oldest first.
@@ -187,5 +189,5 @@ func (e *Engine) Pending(ctx context.Context) (Pending, error) {
 // director console's work.
 func (s *State) Pending() Pending {
 	return Pending{Express: s.pendingExpress(), Refusals: s.pendingRefusals(), Cases: s.pendingCases(),
-		Devices: s.pendingDevices()}
+		Devices: s.pendingDevices(), Followups: s.pendingFollowups()}
 }

@@ -66,3 +66,6 @@ func (m *ReadModel) Hall(now time.Time) HallView { return m.s.Hall(now, m.loc) }
 
 // Audience returns who may see ev, an event the model has folded.
 func (m *ReadModel) Audience(ev *Event) Audience { return m.s.Audience(ev) }
+
+// Alerts returns what needs the duty director at now (State.Alerts).
+func (m *ReadModel) Alerts(now time.Time) []Alert { return m.s.Alerts(now, m.loc) }

@@ -34,8 +34,8 @@ const (
 // terminal of the staff member whose ticket it was. No public screen hears
 // them.
 var spotCheckEvents = map[EventType]eventSpec{
-	EvSpotCheckDrawn:  {office: true, director: true},
-	EvSpotCheckMarked: {office: true, director: true, more: spotCheckStaff},
+	EvSpotCheckDrawn:  {hidden: true, director: true},
+	EvSpotCheckMarked: {hidden: true, director: true, more: spotCheckStaff},
 }
 
 // spotCheckStaff adds the staff member whose ticket was marked.

@@ -120,6 +120,8 @@ type State struct {
 	Complaints map[string]*ComplaintRecord `json:"complaints,omitempty"`
 	HomeVisits map[string]*HomeVisitRecord `json:"home_visits,omitempty"`
 	SpotChecks map[string]*SpotCheckRecord `json:"spot_checks,omitempty"`
+	// Followups are the bad ratings' follow-ups, kept across days.
+	Followups map[string]*FollowupRecord `json:"followups,omitempty"`
 
 	// queued lists the tickets waiting to be called, per service, in calling
 	// order (before); pinned lists those of them pinned to one window, per
@@ -178,6 +180,9 @@ func (s *State) init() {
 	}
 	if s.Devices == nil {
 		s.Devices = map[string]*DeviceState{}
+	}
+	if s.Followups == nil {
+		s.Followups = map[string]*FollowupRecord{}
 	}
 	s.reindex()
 }

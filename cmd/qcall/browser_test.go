@@ -420,7 +420,7 @@ func TestBrowser_Screens(t *testing.T) {
 	)
 	console.wait(`document.querySelectorAll("#d-windows tr").length === 10`, 10*time.Second)
 	// What waits for the director comes pushed by the server (a director client).
-	console.wait(`document.querySelector("#d-express li") !== null && document.querySelector("#d-devices li") !== null`, 10*time.Second)
+	console.wait(`document.querySelector("#d-alerts li") !== null && document.querySelector("#d-services tr") !== null`, 10*time.Second)
 	console.shot("director")
 	idx := open(t, b, "index", base, "/", 1280, 800)
 	idx.wait(`document.querySelectorAll("#i-windows tr").length === 10`, 10*time.Second)

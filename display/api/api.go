@@ -115,6 +115,10 @@ var (
 	forAgents   = anyOf(queue.RoleAgent)
 	forAuditors = anyOf(queue.RoleDirector, queue.RoleAdmin)
 	forAdmin    = anyOf(queue.RoleAdmin)
+	forStaff    = anyOf(queue.RoleStaff)
+	// forFollowups: staff read their own follow-ups, the director and the
+	// admin all of them.
+	forFollowups = anyOf(queue.RoleStaff, queue.RoleDirector, queue.RoleAdmin)
 )
 
 // apiRoute is one endpoint: its ServeMux pattern, who may call it, its handler.
@@ -183,6 +187,15 @@ var apiRoutes = []apiRoute{
 	{"POST /api/spot-checks", forDirector, (*API).drawSpotCheck},
 	{"GET /api/spot-checks", forAuditors, (*API).spotChecks},
 	{"POST /api/spot-checks/{id}/items/{ticket_id}", forDirector, (*API).markSpotCheck},
+
+	// Follow-ups of bad ratings (差评整改) and the registers (台账): followups.go.
+	{"GET /api/followups", forFollowups, (*API).followups},
+	{"POST /api/followups/{id}/assign", forDirector, (*API).assignFollowup},
+	{"POST /api/followups/{id}/close", forCounter, (*API).closeFollowup},
+	{"POST /api/followups/{id}/appeal", forStaff, (*API).appealFollowup},
+	{"POST /api/followups/{id}/appeal/decide", forDirector, (*API).decideAppeal},
+	{"GET /api/refusals", forAuditors, (*API).refusalRegister},
+	{"GET /api/express", forAuditors, (*API).expressRegister},
 
 	{"POST /api/devices/status", forAgents, (*API).deviceStatus},
 	{"GET /api/devices", forAnyone, (*API).devices},

@@ -68,6 +68,7 @@
     leaveDesk();
     leaveList();
     me = null;
+    followups.hide();
     view('#t-login');
     $('#t-jobno').focus();
   });
@@ -87,6 +88,7 @@
       return;
     }
     $('#t-staff').textContent = Q.staffName(me.staff) + '（' + me.staff.job_no + '）';
+    followups.refresh();
     try {
       services = await Q.api('GET', '/api/services');
     } catch (err) { /* the transfer list waits for the next try */ }
@@ -240,7 +242,7 @@
       window: id,
       onSnapshot: take,
       onState: take,
-      onEvent: (ev, live) => { coverEvent(ev, live); alertFor(ev, live); },
+      onEvent: (ev, live) => { coverEvent(ev, live); alertFor(ev, live); followups.heard(ev, live); },
       async onStatus(status) {
         // A session that has expired cannot reconnect: back to the login.
         if (status !== 'lost') return;
@@ -588,5 +590,85 @@
   $('#t-btn-cases').addEventListener('click', openCases);
   $$('#d-cases [data-close]').forEach((b) => b.addEventListener('click', () => $('#d-cases').close()));
 
+  // ---- my bad ratings: follow-ups and appeals (差评整改, 申诉) ----
+  //
+  // The staff member rated sees the follow-ups of their bad ratings and may
+  // appeal each once; the person a follow-up is assigned to closes it. The
+  // list is read on login and again when a follow-up event reaches this
+  // terminal (the server sends them to the rated and the assigned only).
+  function staffFollowups() {
+    const btn = $('#t-btn-followups');
+    const dlg = $('#d-followups');
+    let list = [];
+    const due = (iso) => Q.fmtDate(iso);
+    async function refresh() {
+      if (!me || !me.staff) return;
+      // The last 90 days, to tomorrow: the hall's day may be ahead of the
+      // browser's.
+      const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+      try {
+        list = await Q.api('GET', '/api/followups?from=' + day(Date.now() - 90 * 86400000) + '&to=' + day(Date.now() + 86400000));
+      } catch (err) {
+        return;
+      }
+      const todo = list.filter((f) => f.state === 'open' || (f.appeal && f.appeal.state === 'pending'));
+      $('#t-fu-count').textContent = todo.length ? String(todo.length) : '';
+      btn.hidden = false;
+      if (dlg.open) render();
+    }
+    function render() {
+      dlg.querySelector('.error').textContent = '';
+      const mine = me.staff.job_no;
+      const rows = list.slice().reverse().map((f) => {
+        const li = el('li', { dataset: { followup: f.id } },
+          el('div', { text: t('web.term.fu.line', { number: f.number, score: f.score,
+            reason: f.reason ? t('web.dir.reason.' + f.reason) : '—', due: due(f.due) }) }),
+          el('div', { class: 'state', text: [t('web.dir.state.' + f.state),
+            f.appeal ? t('web.dir.appeal.' + f.appeal.state) + (f.appeal.note ? ' · ' + f.appeal.note : '') : '',
+            f.finding ? f.finding + ' · ' + f.action : ''].filter(Boolean).join(' · ') }));
+        if (f.staff === mine && !f.appeal) {
+          const reason = el('textarea', { name: 'appeal', 'aria-label': t('web.term.fu.appeal_reason'), placeholder: t('web.term.fu.appeal_reason') });
+          li.append(el('div', { class: 'row' }, reason, el('button', { type: 'button', class: 'btn small', dataset: { act: 'appeal' },
+            text: t('web.term.fu.appeal'), onclick: () => send(f, 'appeal', { reason: reason.value }, 'web.term.fu.appealed') })));
+        }
+        if (f.assignee === mine && f.state === 'open') {
+          const finding = el('textarea', { name: 'finding', placeholder: t('web.dir.fu.finding') });
+          const action = el('textarea', { name: 'action', placeholder: t('web.dir.fu.action') });
+          const contacted = el('input', { type: 'checkbox', name: 'contacted' });
+          li.append(finding, action, el('div', { class: 'row' },
+            el('label', { class: 'check' }, contacted, el('span', { text: t('web.dir.fu.contacted') })),
+            el('button', { type: 'button', class: 'btn small ok', dataset: { act: 'close' }, text: t('web.term.fu.close'),
+              onclick: () => send(f, 'close', { contacted: contacted.checked, finding: finding.value, action: action.value }, 'web.term.fu.closed') })));
+        }
+        return li;
+      });
+      if (!rows.length) rows.push(el('li', { class: 'empty', text: t('web.term.fu.none') }));
+      dlg.querySelector('.t-fu-list').replaceChildren(...rows);
+    }
+    async function send(f, what, body, done) {
+      try {
+        await Q.api('POST', '/api/followups/' + encodeURIComponent(f.id) + '/' + what, body);
+        say(t(done), 'alert');
+        await refresh();
+      } catch (err) {
+        dlg.querySelector('.error').textContent = err.message;
+      }
+    }
+    btn.addEventListener('click', () => { render(); dlg.showModal(); });
+    dlg.querySelector('[data-close]').addEventListener('click', () => dlg.close());
+    return {
+      refresh,
+      hide() { btn.hidden = true; list = []; },
+      // heard: an event that carries a follow-up (the server sends this
+      // terminal only those of its staff member's) refreshes the list.
+      heard(ev, live) {
+        if (!ev.followup) return;
+        refresh();
+        if (live && ev.followup.staff === (me && me.staff.job_no) && ev.followup.score) say(t('web.term.fu.new'), 'alert');
+      },
+    };
+  }
+
+  const followups = staffFollowups();
   await start();
 })();
