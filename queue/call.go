@@ -40,7 +40,8 @@ func (s *State) applyCall(e *Event, t *Ticket) {
 	switch e.Type {
 	case EvTicketCalled:
 		w := s.window(e.Window)
-		w.Current = t.ID
+		// The next citizen is called: the last one may no longer rate.
+		w.Current, w.LastFinished = t.ID, ""
 		s.setState(t, TicketCalled)
 		t.Window, t.Staff, t.CalledAt, t.Calls = e.Window, w.Staff, e.At, 1
 	case EvTicketRecalled:

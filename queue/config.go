@@ -229,6 +229,9 @@ type Rules struct {
 	// CaseWarnDays is how many days before a case is due the warning goes out
 	// (default 1).
 	CaseWarnDays int `json:"case_warn_days,omitempty" toml:"case_warn_days"`
+	// RatingWindowS is how many seconds after a finish its citizen may rate
+	// it (and only until the next call at that window); default 120.
+	RatingWindowS int `json:"rating_window_s,omitempty" toml:"rating_window_s"`
 }
 
 // Role is what a session or device may do.
@@ -319,6 +322,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Rules.NoShowRequeue < 0 || c.Rules.SlipValidDays < 0 || c.Rules.PersonDailyLimit < 0 || c.Rules.CaseWarnDays < 0 {
 		return bad("rules", "numbers may not be negative")
+	}
+	if c.Rules.RatingWindowS == 0 {
+		c.Rules.RatingWindowS = int(DefaultRatingWindow / time.Second)
+	}
+	if c.Rules.RatingWindowS < 0 || c.Rules.RatingWindowS > 3600 {
+		return bad("rules.rating_window_s", "%d: a rating may be given 1–3600 seconds after a finish (0: the default, 120)", c.Rules.RatingWindowS)
 	}
 	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {
 		return bad("rules.id_hash_days", "%d: keep citizen ID hashes 1–366 days (0: the default, 1)", c.Rules.IDHashDays)
