@@ -190,12 +190,12 @@ func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishO
 		if o.DueDefault {
 			days := t.s.Config.Service(tk.Service).CaseDays
 			if days <= 0 {
-				return TicketView{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service)
+				return TicketView{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service).Say("no_case_days")
 			}
 			due = t.endOfDay(days - 1)
 		}
 		if !due.IsZero() && !due.After(t.now) {
-			return TicketView{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339))
+			return TicketView{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339)).Say("due_past")
 		}
 		if tk.State == TicketCalled {
 			t.emit(Event{Type: EvServiceStarted, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service})

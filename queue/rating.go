@@ -95,13 +95,13 @@ func (e *Engine) Rate(ctx context.Context, actor string, window, score int, reas
 			return TicketView{}, Errorf(ErrUnknownWindow.Code, "no window %d", window)
 		}
 		if score < RatingVeryDissatisfied || score > RatingVerySatisfied {
-			return TicketView{}, Errorf(ErrInvalid.Code, "score must be 1–5")
+			return TicketView{}, Errorf(ErrInvalid.Code, "score must be 1–5").Say("score")
 		}
 		if reason != "" && !slices.Contains(RatingReasons, reason) {
-			return TicketView{}, Errorf(ErrInvalid.Code, "reason %q is not one of attitude, efficiency, knowledge, environment, other", reason)
+			return TicketView{}, Errorf(ErrInvalid.Code, "reason %q is not one of attitude, efficiency, knowledge, environment, other", reason).Say("rating_reason")
 		}
 		if reason != "" && score > RatingDissatisfied {
-			return TicketView{}, Errorf(ErrInvalid.Code, "a reason goes only with a rating of 2 or 1")
+			return TicketView{}, Errorf(ErrInvalid.Code, "a reason goes only with a rating of 2 or 1").Say("rating_reason")
 		}
 		w := t.s.peek(window)
 		if tk := t.s.Tickets[w.LastFinished]; tk != nil && tk.Rating != 0 {

@@ -206,9 +206,15 @@
       try { data = JSON.parse(text); } catch (e) { data = null; }
     }
     if (!r.ok) {
+      // The message is the catalogue's, in the page's language: that is what
+      // a screen shows. The detail (English, for developers) goes to the
+      // console only.
       const err = data && data.error;
-      throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+      if (err && err.detail) console.info('qcall: ' + method + ' ' + path + ': ' + err.code + ': ' + err.detail);
+      const e = new ApiError(r.status, err ? err.code : 'http_' + r.status,
         err && err.message ? err.message : Q.t('web.error.network'));
+      e.detail = (err && err.detail) || '';
+      throw e;
     }
     return data;
   };
