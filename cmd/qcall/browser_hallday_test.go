@@ -177,11 +177,11 @@ func TestBrowser_SignoutNoBanner(t *testing.T) {
 	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
 	term.wait(visible("#t-jobno"), 10*time.Second)
 	term.do(
-		chromedp.SendKeys(chromedp.CSS("#t-jobno"), "1001"),
-		chromedp.SendKeys(chromedp.CSS("#t-password"), "demo"),
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	term.wait(visible(`.t-win[data-window="1"]`), 10*time.Second)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
 	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
 	term.wait(visible("#t-desk")+" && "+visible("#t-btn-signout"), 10*time.Second)
 	// Watch the banner from now on, every 20 ms.
@@ -250,11 +250,11 @@ func TestBrowser_ErrorInTheClerksLanguage(t *testing.T) {
 	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
 	term.wait(visible("#t-jobno"), 10*time.Second)
 	term.do(
-		chromedp.SendKeys(chromedp.CSS("#t-jobno"), "1001"),
-		chromedp.SendKeys(chromedp.CSS("#t-password"), "change-me"),
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "change-me"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	term.wait(visible(`.t-win[data-window="1"]`), 10*time.Second)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
 	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
 	term.wait(visible("#t-desk")+" && "+visible("#t-btn-signout"), 10*time.Second)
 	clock.set(20 * time.Minute) // 17:10, after the 17:00 cut-off

@@ -47,7 +47,7 @@ func ParsePublic(text string) (*queue.Config, error) { return parse(text, true) 
 // ExamplePasswordHash is the password hash written in docs/hall.example.toml,
 // the bcrypt of "change-me" (ExamplePassword), refused on a public address
 // like the demo hall's.
-const ExamplePasswordHash = "$2a$12$6TkpCNggMZ2ZMTWnLZxT6.EDXLfD1KfgILSc.p9M12rmQx3rFkUGG"
+const ExamplePasswordHash = "$2a$10$O0PPbeB3CXuxCaPdTeiOne92YCcUaNCTpyl6j.tcwH1duQ4xmKGIW"
 
 // ExamplePassword is the password of every account of docs/hall.example.toml.
 const ExamplePassword = "change-me"
