@@ -94,6 +94,43 @@ func T(lang, key string, args ...any) string {
 	return s
 }
 
+// Has reports whether the catalogue (zh-CN, which every key is in) has key.
+func Has(key string) bool {
+	_, ok := Catalog(Languages[0])[key]
+	return ok
+}
+
+// Fill returns the text of key in lang (as T, without args) with its {name}
+// placeholders filled in from params, as the screens' Q.t does; a placeholder
+// without a value stays as it is, so that it shows up plainly.
+func Fill(lang, key string, params map[string]string) string {
+	s := T(lang, key)
+	if len(params) == 0 || !strings.Contains(s, "{") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		v, ok := params[s[i+1:i+j]]
+		if !ok {
+			b.WriteString(s[:i+j+1])
+		} else {
+			b.WriteString(s[:i])
+			b.WriteString(v)
+		}
+		s = s[i+j+1:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
 // Both returns the zh-CN text, then " / " and the English text, for places that show
 // both at once (a printed ticket, an API error message).
 func Both(key string, args ...any) string {

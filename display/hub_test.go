@@ -1042,3 +1042,40 @@ func TestHub_StateOnlyWhenChanged(t *testing.T) {
 	}
 
 }
+
+// TestHub_Check: GET /ws?…&check=1 without an upgrade answers as the
+// handshake would, so that a page whose websocket failed can tell a wrong
+// token (401), a token of another kind of device (403) or an unknown window
+// (404) from a server that is away: 200 {"ok":true} when the connection would
+// be taken, and nothing is opened.
+func TestHub_Check(t *testing.T) {
+	e := newHubEnv(t)
+	for _, c := range []struct {
+		query  string
+		status int
+		code   string
+	}{
+		{"client=hall&token=wrong&check=1", http.StatusUnauthorized, "unauthorized"},
+		{"client=evaluator&window=1&check=1", http.StatusUnauthorized, "unauthorized"},
+		{"client=hall&token=demo-kiosk&check=1", http.StatusForbidden, "forbidden"},
+		{"client=window&window=99&token=demo-display&check=1", http.StatusNotFound, "unknown_window"},
+		{"client=hall&token=demo-display&check=1", http.StatusOK, ""},
+		{"client=evaluator&window=1&token=demo-evaluator&check=1", http.StatusOK, ""},
+	} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/ws?"+c.query, nil)
+		req.Header.Set("Accept-Language", "en")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			OK    bool
+			Error struct{ Code, Message string }
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != c.status || body.Error.Code != c.code || (c.status == 200) != body.OK {
+			t.Errorf("%s: %d %+v %v, want %d %q", c.query, resp.StatusCode, body, err, c.status, c.code)
+		}
+	}
+}

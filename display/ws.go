@@ -117,6 +117,14 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		actor = who
 	}
+	if q.Get("check") == "1" && !websocket.IsWebSocketUpgrade(r) {
+		// A page whose websocket failed asks why (a browser never sees the
+		// status of a refused handshake): everything above passed, so the
+		// connection would be taken; a refusal was answered as for the
+		// websocket, with its code (401 unauthorized, 403 forbidden, …).
+		_ = answer.JSON(w, http.StatusOK, map[string]bool{"ok": true})
+		return
+	}
 
 	conn, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {

@@ -41,7 +41,8 @@ func (s *State) applyCall(e *Event, t *Ticket) {
 	switch e.Type {
 	case EvTicketCalled:
 		w := s.window(e.Window)
-		w.Current = t.ID
+		// The next citizen is called: the last one may no longer rate.
+		w.Current, w.LastFinished = t.ID, ""
 		s.setState(t, TicketCalled)
 		t.Window, t.Staff, t.CalledAt, t.Calls = e.Window, w.Staff, e.At, 1
 	case EvTicketRecalled:
@@ -197,12 +198,12 @@ func (e *Engine) Finish(ctx context.Context, actor string, window int, o FinishO
 		if o.DueDefault {
 			days := t.s.Config.Service(tk.Service).CaseDays
 			if days <= 0 {
-				return Finished{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service)
+				return Finished{}, Errorf(ErrInvalid.Code, "service %s has no committed case days; give a due date", tk.Service).Say("no_case_days")
 			}
 			due = t.caseDue(days)
 		}
 		if !due.IsZero() && !due.After(t.now) {
-			return Finished{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339))
+			return Finished{}, Errorf(ErrInvalid.Code, "due date %s is not in the future", due.Format(time.RFC3339)).Say("due_past")
 		}
 		if tk.State == TicketCalled {
 			t.emit(Event{Type: EvServiceStarted, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service})

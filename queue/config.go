@@ -242,6 +242,9 @@ type Rules struct {
 	// FollowupDays is how many working days a bad rating's follow-up
 	// (差评整改) is due after it opens (default 5).
 	FollowupDays int `json:"followup_days,omitempty" toml:"followup_days"`
+	// RatingWindowS is how many seconds after a finish its citizen may rate
+	// it (and only until the next call at that window); default 120.
+	RatingWindowS int `json:"rating_window_s,omitempty" toml:"rating_window_s"`
 }
 
 // Role is what a session or device may do.
@@ -345,6 +348,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Rules.SpotCheckPerStaff < 0 || c.Rules.SpotCheckPerStaff > 50 {
 		return bad("rules.spot_check_per_staff", "%d: draw 1–50 tickets per staff member", c.Rules.SpotCheckPerStaff)
+	}
+	if c.Rules.RatingWindowS == 0 {
+		c.Rules.RatingWindowS = int(DefaultRatingWindow / time.Second)
+	}
+	if c.Rules.RatingWindowS < 0 || c.Rules.RatingWindowS > 3600 {
+		return bad("rules.rating_window_s", "%d: a rating may be given 1–3600 seconds after a finish (0: the default, 120)", c.Rules.RatingWindowS)
 	}
 	if c.Rules.IDHashDays < 0 || c.Rules.IDHashDays > 366 {
 		return bad("rules.id_hash_days", "%d: keep citizen ID hashes 1–366 days (0: the default, 1)", c.Rules.IDHashDays)

@@ -626,7 +626,7 @@ func TestEngine_RatingsAndPersons(t *testing.T) {
 	cfg.Rules.PersonDailyLimit = 2
 	h := newHall(t, cfg)
 	h.signIn("1001", 1)
-	_, err := h.Rate(ctx, "evaluator", 1, 4)
+	_, err := h.Rate(ctx, "evaluator", 1, 4, "")
 	wantCode(t, err, "nothing_to_rate")
 	for range 2 {
 		if _, err := h.IssueTicket(ctx, "kiosk-1", queue.IssueRequest{Service: "employment", IDNo: "11010519491231002x"}); err != nil {
@@ -644,12 +644,12 @@ func TestEngine_RatingsAndPersons(t *testing.T) {
 	}
 	h.callNext("1001", 1)
 	h.finish("1001", 1)
-	_, err = h.Rate(ctx, "evaluator", 1, 5)
+	_, err = h.Rate(ctx, "evaluator", 1, 6, "")
 	wantCode(t, err, "invalid_input")
-	if v, err := h.Rate(ctx, "evaluator", 1, 4); err != nil || v.Rating != 4 {
+	if v, err := h.Rate(ctx, "evaluator", 1, 4, ""); err != nil || v.Rating != 4 {
 		t.Fatalf("rate: %+v %v", v, err)
 	}
-	_, err = h.Rate(ctx, "evaluator", 1, 3)
+	_, err = h.Rate(ctx, "evaluator", 1, 3, "")
 	wantCode(t, err, "already_rated")
 }
 
@@ -709,7 +709,7 @@ func TestEngine_Refused(t *testing.T) {
 		{"express for unknown ticket", "unknown_ticket", func() error { _, err := h.RequestExpress(ctx, "1001", 1, "nope", "r"); return err }},
 		{"express with nothing in hand", "no_current_ticket", func() error { _, err := h.RequestExpress(ctx, "1001", 1, "", "r"); return err }},
 		{"approve unknown express", "unknown_express", func() error { _, err := h.ApproveExpress(ctx, "9001", "nope"); return err }},
-		{"rate at unknown window", "unknown_window", func() error { _, err := h.Rate(ctx, "e", 99, 4); return err }},
+		{"rate at unknown window", "unknown_window", func() error { _, err := h.Rate(ctx, "e", 99, 4, ""); return err }},
 		{"sign in at a taken window", "window_taken", func() error { _, err := h.SignIn(ctx, "1002", 1); return err }},
 		{"sign in unknown staff", "unknown_staff", func() error { _, err := h.SignIn(ctx, "4242", 2); return err }},
 		{"move window with a ticket in hand", "window_busy", func() error { _, err := h.SignIn(ctx, "1009", 10); return err }},

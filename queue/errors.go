@@ -55,6 +55,27 @@ type Error struct {
 	Code    string
 	Kind    Kind
 	Message string
+	// Text, when set, names a more precise catalogue text for the code,
+	// error.<code>.<text>, and Params fill its {name} placeholders: what a
+	// person reads is always the catalogue's, in their language, never
+	// Message (see Say).
+	Text   string
+	Params map[string]string
+}
+
+// Say returns a copy of e whose person-facing text is the catalogue's
+// error.<code>.<text>, its {name} placeholders filled from the pairs kv
+// ("n", "3"). Message, the English detail for developers, stays e's.
+func (e *Error) Say(text string, kv ...string) *Error {
+	c := *e
+	c.Text, c.Params = text, nil
+	if len(kv) > 0 {
+		c.Params = make(map[string]string, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			c.Params[kv[i]] = kv[i+1]
+		}
+	}
+	return &c
 }
 
 func (e *Error) Error() string {

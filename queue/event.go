@@ -54,7 +54,10 @@ type Event struct {
 	Case       string    `json:"case,omitempty"`
 	Due        time.Time `json:"due,omitzero"`
 
-	Score      int      `json:"score,omitempty"`
+	Score int `json:"score,omitempty"`
+	// Scale is the scale of a rating's Score: 5 (the national 好差评 levels);
+	// absent on ratings stored before, which are of four levels.
+	Scale      int      `json:"scale,omitempty"`
 	Count      int      `json:"count,omitempty"`
 	Requeued   bool     `json:"requeued,omitempty"`
 	OutOfOrder bool     `json:"out_of_order,omitempty"`

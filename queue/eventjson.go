@@ -75,6 +75,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	}
 
 	b = appendIntField(b, `,"score":`, e.Score)
+	b = appendIntField(b, `,"scale":`, e.Scale)
 	b = appendIntField(b, `,"count":`, e.Count)
 	b = appendBoolField(b, `,"requeued":true`, e.Requeued)
 	b = appendBoolField(b, `,"out_of_order":true`, e.OutOfOrder)

@@ -103,7 +103,7 @@ func (r jsonRand) event() queue.Event {
 		Staff: r.str(), Cover: r.strs(), Status: r.str(), Note: r.str(), Device: r.str(), Kiosks: r.strs(),
 		ToService: r.str(), ToWindow: r.int(), Slip: r.str(), Missing: r.strs(), ValidUntil: r.time(),
 		Refusal: r.str(), Reason: r.str(), Basis: r.str(), Express: r.str(), Case: r.str(), Due: r.time(),
-		Score: r.int(), Count: r.int(), Requeued: r.bool(), OutOfOrder: r.bool(), Manual: r.bool(), Notified: r.bool(),
+		Score: r.int(), Scale: r.int(), Count: r.int(), Requeued: r.bool(), OutOfOrder: r.bool(), Manual: r.bool(), Notified: r.bool(),
 		Waiting: r.int(), EstWaitS: r.int(), UncoveredS: r.int(), Services: r.strs(), Tickets: r.strs(),
 	}
 	if r.IntN(10) == 0 {
@@ -314,7 +314,7 @@ func TestAppendJSONAllFields(t *testing.T) {
 		e := queue.Event{Seq: 7, At: at, Type: queue.EventType(s), Actor: s, Window: 3, Ticket: s, Number: s, Service: s,
 			Channel: s, Priority: s, IDHash: s, Day: s, Staff: s, Cover: ss, Status: s, Note: s, Device: s, Kiosks: ss,
 			ToService: s, ToWindow: -4, Slip: s, Missing: ss, ValidUntil: at, Refusal: s, Reason: s, Basis: s,
-			Express: s, Case: s, Due: at.UTC(), Score: 5, Count: 1, Requeued: true, OutOfOrder: true, Manual: true,
+			Express: s, Case: s, Due: at.UTC(), Score: 5, Scale: 5, Count: 1, Requeued: true, OutOfOrder: true, Manual: true,
 			Notified: true, Waiting: 12, EstWaitS: 600, UncoveredS: 30, Services: ss, Tickets: ss, Config: queue.Demo()}
 		checkEventRoundTrip(t, e, checkEvent(t, &e))
 		v := queue.TicketView{ID: s, Number: s, Service: s, State: queue.TicketState(s), Position: 1, Ahead: -1,
@@ -514,7 +514,7 @@ func FuzzAppendJSON(f *testing.F) {
 			Staff: pick(9), Cover: strs(10), Status: pick(11), Note: pick(12), Device: pick(13), Kiosks: strs(14),
 			ToService: pick(15), ToWindow: num(3), Slip: pick(16), Missing: strs(17), ValidUntil: tm(4),
 			Refusal: pick(18), Reason: pick(19), Basis: pick(20), Express: pick(21), Case: pick(22), Due: tm(5),
-			Score: num(6), Count: num(7), Requeued: bit(8), OutOfOrder: bit(9), Manual: bit(10), Notified: bit(11),
+			Score: num(6), Scale: num(6), Count: num(7), Requeued: bit(8), OutOfOrder: bit(9), Manual: bit(10), Notified: bit(11),
 			Waiting: num(12), EstWaitS: num(13), UncoveredS: num(14), Services: strs(23), Tickets: strs(24),
 		}
 		if flags>>58 == 0 {

@@ -11,6 +11,7 @@ package queue
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -259,7 +260,7 @@ func (e *Engine) SignOut(ctx context.Context, actor string, window int) (WindowV
 		}
 		if t.afterCutoff() && !w.AllowSignout {
 			if n := t.s.servable(window); n > 0 {
-				return WindowView{}, Errorf(ErrTicketsWaiting.Code, "%d tickets this window can serve are waiting", n)
+				return WindowView{}, Errorf(ErrTicketsWaiting.Code, "%d tickets this window can serve are waiting", n).Say("count", "n", strconv.Itoa(n))
 			}
 		}
 		t.emit(Event{Type: EvSignedOut, Window: window, Staff: actor})

@@ -268,6 +268,10 @@ type WindowView struct {
 	// staff member's whereabouts is not on duty).
 	State     string `json:"state"`
 	Uncovered bool   `json:"uncovered,omitempty"`
+	// RateUntil, while the ticket just finished here awaits its rating, is
+	// when the rating window closes (the evaluator shows its buttons until
+	// then); a call here or the rating ends it.
+	RateUntil time.Time `json:"rate_until,omitzero"`
 }
 
 // WindowView returns the view of window id.
@@ -290,6 +294,9 @@ func (s *State) WindowView(id int) WindowView {
 		if wh := s.Where[st.JobNo]; wh != nil && wh.Status != OnDuty {
 			v.State = "away"
 		}
+	}
+	if t := s.Tickets[w.LastFinished]; t != nil && t.Rating == 0 {
+		v.RateUntil = t.FinishedAt.Add(s.Config.Rules.RatingWindow())
 	}
 	if t := s.Tickets[w.Current]; t != nil {
 		tv := s.TicketView(t.ID)

@@ -1,146 +1,270 @@
 package main
 
 import (
-	"fmt"
-	"strings"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/chromedp/chromedp"
+
+	"qcall/assets"
+	"qcall/queue"
 )
 
-// TestBrowser_WaitWording: what the kiosk, the hall screen and the phone say
-// of a wait, in Chinese and in English. A service nobody serves says so (暂无
-// 窗口办理), never a time; a queue with people in it never says 无需等候, not
-// even after services measured at 0 s; and a terminal of a backup window told
-// that the director opened the backup by hand is not told the queue is long.
-func TestBrowser_WaitWording(t *testing.T) {
-	m := startMainAt(t, t.TempDir(), "127.0.0.1:0")
+// The screens of the hall-day issue, in headless Chromium: the evaluator's
+// five levels and its rating window, a sign-out that raises no "connection
+// lost", a device page with a wrong token, and an error in the clerk's own
+// language.
+
+// offsetClock is the wall clock, or one running from base, moved by an
+// offset the test sets: the browser keeps the real time, the hall's events
+// are stamped as the test says.
+type offsetClock struct {
+	base, start time.Time // base zero: the wall clock
+	offset      atomic.Int64
+}
+
+func newOffsetClock(base time.Time) *offsetClock { return &offsetClock{base: base, start: time.Now()} }
+
+func (c *offsetClock) Now() time.Time {
+	now := time.Now()
+	if !c.base.IsZero() {
+		now = c.base.Add(time.Since(c.start))
+	}
+	return now.Add(time.Duration(c.offset.Load()))
+}
+
+func (c *offsetClock) set(d time.Duration) { c.offset.Store(int64(d)) }
+
+// startHall runs a hall server in the test process on loopback with clock,
+// the demo hall or the configuration at config.
+func startHall(t *testing.T, config string, clock queue.Clock) *Main {
+	t.Helper()
+	m := NewMain()
+	m.Addr = "127.0.0.1:0"
+	m.DataDir = t.TempDir()
+	m.ConfigPath = config
+	m.Clock = clock
+	m.Stdout = io.Discard
+	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// noOverflow is the JavaScript test that no element matching sel has text
+// past its box.
+func noOverflow(sel string) string {
+	return `Array.from(document.querySelectorAll(` + strconv.Quote(sel) + `)).every((e) => e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1)`
+}
+
+// TestBrowser_EvaluatorFiveLevels: the evaluator asks right after a finish
+// with the five levels of the national scale, takes a reason after a bad
+// rating, goes back to its welcome when the rating window closes (and the
+// server then refuses a late rating), and when the next citizen is called.
+func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
+	clock := newOffsetClock(time.Time{})
+	m := startHall(t, "", clock)
 	base := m.URL
-	b := browser(t)
-
-	issue := func(service string) string {
+	staff := login(t, base, "1001")
+	act := func(action string) {
 		t.Helper()
-		var tk struct{ ID string }
-		if code := api(t, "POST", base+"/api/tickets", "demo-kiosk", map[string]string{"service": service}, &tk); code != 201 {
-			t.Fatalf("issue %s: %d", service, code)
+		if code := api(t, "POST", base+"/api/windows/1/"+action, staff, map[string]any{}, nil); code != 200 {
+			t.Fatalf("%s: %d", action, code)
 		}
-		return tk.ID
-	}
-	issue("employment")
-	second := issue("employment")
-
-	words := map[string]struct{ none, noWindow, oneMin string }{
-		"zh-CN": {"无需等候", "暂无窗口办理", "约 1 分钟"},
-		"en":    {"no wait", "No window serving now", "about 1 min"},
-	}
-	type page struct{ kiosk, hall, phone *screen }
-	pages := map[string]page{}
-	for _, lang := range []string{"zh-CN", "en"} {
-		w := words[lang]
-		p := page{
-			kiosk: open(t, b, "kiosk-"+lang, base, "/kiosk.html?token=demo-kiosk&lang="+lang, 1080, 1920),
-			hall:  open(t, b, "hall-"+lang, base, "/hall.html?token=demo-display&lang="+lang, 1920, 1080),
-			phone: open(t, b, "phone-"+lang, base, "/t/"+second+"?lang="+lang, 390, 844),
-		}
-		pages[lang] = p
-		// Nobody signed in: employment has no window serving it.
-		p.kiosk.wait(contains(`.k-service[data-service="employment"] .k-meta`, w.noWindow), 10*time.Second)
-		p.hall.wait(textIs(`tr[data-service="employment"] td:nth-child(3)`, w.noWindow), 10*time.Second)
-		p.phone.wait(textIs("#p-wait", w.noWindow), 10*time.Second)
-		p.kiosk.shot("wait-kiosk-nowindow-" + lang)
-		p.phone.shot("wait-phone-nowindow-" + lang)
-	}
-
-	// Window 1 opens and serves five citizens at once: measured at 0 s each,
-	// the median says 0 s, yet two still wait and one is ahead of the phone.
-	s1 := login(t, base, "1001")
-	if code := api(t, "POST", base+"/api/windows/1/signin", s1, map[string]any{}, nil); code != 200 {
-		t.Fatalf("signin: %d", code)
 	}
 	for range 5 {
-		issue("employment")
-	}
-	// The queue is A001, A002 (the phone's), then five; serve five of them.
-	for range 5 {
-		for _, action := range []string{"call-next", "start", "finish"} {
-			if code := api(t, "POST", base+"/api/windows/1/"+action, s1, map[string]any{}, nil); code != 200 {
-				t.Fatalf("%s: %d", action, code)
-			}
+		if code := api(t, "POST", base+"/api/tickets", "demo-kiosk", map[string]string{"service": "employment"}, nil); code != 201 {
+			t.Fatalf("issue: %d", code)
 		}
 	}
-	// The phone's A002 was called and served; a fresh one has one ahead.
-	issue("employment")
-	third := issue("employment")
-	for _, lang := range []string{"zh-CN", "en"} {
-		w, p := words[lang], pages[lang]
-		p.hall.wait(textIs(`tr[data-service="employment"] td:nth-child(3)`, w.oneMin), 10*time.Second)
-		p.kiosk.wait(contains(`.k-service[data-service="employment"] .k-meta`, w.oneMin), 10*time.Second)
-		ph := open(t, b, "phone2-"+lang, base, "/t/"+third+"?lang="+lang, 390, 844)
-		ph.wait(visible("#p-waiting")+" && "+textIs("#p-wait", w.oneMin), 10*time.Second)
-		for _, sc := range []*screen{p.hall, p.kiosk, ph} {
-			if s := sc.eval(`document.body.innerText`); strings.Contains(s, w.none) {
-				t.Errorf("%s says %q while people wait:\n%s", sc.name, w.none, s)
-			}
+	act("signin")
+	b := browser(t)
+	eval := open(t, b, "evaluator", base, "/evaluator.html?window=1&token=demo-evaluator", 1280, 800)
+	eval.wait(visible("#e-idle"), 10*time.Second)
+
+	// Finished: the five levels at once, 5 on top, each whole in its button.
+	act("call-next")
+	act("finish")
+	eval.wait(visible(`.e-btn[data-score="1"]`)+" && "+noOverflow(".e-btn"), 10*time.Second)
+	if got := eval.eval(`Array.from(document.querySelectorAll(".e-btn")).map((b) => b.dataset.score + b.textContent.trim()).join(",")`); got != "5非常满意,4满意,3基本满意,2不满意,1非常不满意" {
+		t.Errorf("the buttons say %q", got)
+	}
+	eval.shot("evaluator-rate")
+
+	// 不满意, then why: 态度.
+	eval.do(chromedp.Click(chromedp.CSS(`.e-btn[data-score="2"]`)))
+	eval.wait(visible(`.e-reason[data-reason="attitude"]`)+" && "+noOverflow(".e-reason, .e-skip"), 5*time.Second)
+	if got := eval.eval(`Array.from(document.querySelectorAll(".e-reason")).map((b) => b.textContent.trim()).join(",")`); got != "态度,效率,业务不熟,环境,其他" {
+		t.Errorf("the reasons say %q", got)
+	}
+	eval.shot("evaluator-reason")
+	eval.do(chromedp.Click(chromedp.CSS(`.e-reason[data-reason="attitude"]`)))
+	eval.wait(visible("#e-thanks"), 10*time.Second)
+	director := login(t, base, "9001")
+	var evs struct{ Events []queue.Event }
+	if code := api(t, "GET", base+"/api/events?limit=1000", director, nil, &evs); code != 200 {
+		t.Fatalf("events: %d", code)
+	}
+	var rated []queue.Event
+	for _, e := range evs.Events {
+		if e.Type == queue.EvRatingGiven {
+			rated = append(rated, e)
 		}
-		p.hall.shot("wait-hall-" + lang)
-		ph.shot("wait-phone-" + lang)
+	}
+	if len(rated) != 1 || rated[0].Score != 2 || rated[0].Reason != "attitude" || rated[0].Scale != 5 {
+		t.Fatalf("ratings %+v", rated)
+	}
+	eval.wait(visible("#e-idle"), 10*time.Second)
+
+	// A finish 115 s ago by the hall's clock: the buttons show for the 5 s
+	// left of the 120 s, then the welcome; a late press is refused.
+	clock.set(-115 * time.Second)
+	act("call-next")
+	act("finish")
+	clock.set(0)
+	eval.wait(visible(`.e-btn[data-score="5"]`), 10*time.Second)
+	eval.wait(visible("#e-idle"), 15*time.Second)
+	// The page lets go a little early (the server's clock is read to the
+	// second); 2 s on, the server refuses too.
+	clock.set(2 * time.Second)
+	if code := api(t, "POST", base+"/api/ratings", "demo-evaluator", map[string]int{"window": 1, "score": 5}, nil); code != 409 {
+		t.Errorf("a rating after the window: %d, want 409", code)
 	}
 
-	// Window 3 serves employment as B. The director opens the backup by hand
-	// with a short queue: its terminal says the director did, not that the
-	// queue is long.
-	term := open(t, b, "terminal", base, "/terminal.html?lang=zh-CN", 1366, 768)
+	// The next citizen called: the buttons go.
+	act("call-next")
+	act("finish")
+	eval.wait(visible(`.e-btn[data-score="5"]`), 10*time.Second)
+	act("call-next")
+	eval.wait(visible("#e-idle"), 10*time.Second)
+	if code := api(t, "POST", base+"/api/ratings", "demo-evaluator", map[string]int{"window": 1, "score": 1}, nil); code != 409 {
+		t.Errorf("a rating after the next call: %d, want 409", code)
+	}
+
+	// In English, the same, whole in their buttons.
+	en := open(t, b, "evaluator-en", base, "/evaluator.html?window=1&token=demo-evaluator&lang=en", 1280, 800)
+	en.wait(visible("#e-idle"), 10*time.Second)
+	act("finish")
+	en.wait(visible(`.e-btn[data-score="1"]`)+" && "+noOverflow(".e-btn"), 10*time.Second)
+	if got := en.text(`.e-btn[data-score="1"]`); got != "Very dissatisfied" {
+		t.Errorf("en: score 1 says %q", got)
+	}
+	en.shot("evaluator-rate-en")
+	en.do(chromedp.Click(chromedp.CSS(`.e-btn[data-score="1"]`)))
+	en.wait(visible(`.e-reason[data-reason="knowledge"]`)+" && "+noOverflow(".e-reason, .e-skip"), 5*time.Second)
+	en.shot("evaluator-reason-en")
+	en.do(chromedp.Click(chromedp.CSS(`#e-why-skip`)))
+	en.wait(visible("#e-thanks"), 10*time.Second)
+}
+
+// TestBrowser_SignoutNoBanner: a clerk signs out: no "connection lost"
+// banner comes (the terminal closed its socket on purpose), and 退出登录 is
+// there to click, even while the banner shows for a real loss.
+func TestBrowser_SignoutNoBanner(t *testing.T) {
+	m := startHall(t, "", nil)
+	b := browser(t)
+	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
 	term.wait(visible("#t-jobno"), 10*time.Second)
 	term.do(
-		chromedp.SendKeys(chromedp.CSS("#t-jobno"), "1003"),
-		chromedp.SendKeys(chromedp.CSS("#t-password"), "demo"),
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
 		chromedp.Click(chromedp.CSS("#t-login-btn")),
 	)
-	term.wait(visible(`.t-win[data-window="3"]`), 10*time.Second)
-	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="3"]`)))
-	term.wait(visible("#t-desk"), 10*time.Second)
-	director := login(t, base, "9001")
-	if code := api(t, "POST", base+"/api/services/employment/backup", director, map[string]any{"open": true}, nil); code != 200 {
-		t.Fatalf("backup: %d", code)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
+	term.wait(visible("#t-desk")+" && "+visible("#t-btn-signout"), 10*time.Second)
+	// Watch the banner from now on, every 20 ms.
+	term.eval(`window.__bannerSeen = false; setInterval(() => { const e = document.querySelector("#q-offline"); if (e && !e.hidden) window.__bannerSeen = true; }, 20); ""`)
+	term.do(chromedp.Click(chromedp.CSS("#t-btn-signout")))
+	term.wait(visible(`.t-win[data-window="1"]`), 10*time.Second)
+	// The "lost" timer is 1.2 s: 3 s without a banner.
+	term.eval(`window.__t0 = performance.now(); ""`)
+	term.wait(`performance.now() - window.__t0 > 3000`, 6*time.Second)
+	if seen := term.eval(`String(window.__bannerSeen)`); seen != "false" {
+		t.Fatal("a 'connection lost' banner came after 签退")
 	}
-	term.wait(contains("#t-msg", "值班主任已开启"), 10*time.Second)
-	if s := term.text("#t-msg"); strings.Contains(s, "等候人数较多") {
-		t.Errorf("terminal says %q for a backup opened by hand", s)
-	}
+	// Even with the banner up, nothing covers 退出登录.
+	term.eval(`Q.setOffline(true); ""`)
+	term.wait(visible("#q-offline"), 5*time.Second)
+	onTop := `(() => { const b = document.querySelector("#t-btn-logout"); const r = b.getBoundingClientRect(); return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === b; })()`
+	term.wait(onTop, 5*time.Second)
+	term.shot("terminal-offline")
+	term.eval(`Q.setOffline(false); ""`)
+	term.do(chromedp.Click(chromedp.CSS("#t-btn-logout")))
+	term.wait(visible("#t-jobno"), 10*time.Second)
+}
 
-	// The transfer dialog offers only the open windows that serve the
-	// ticket's service: window 1 (window 2, employment's other A window, is
-	// closed; the others do not serve it).
-	term.wait(`document.querySelector("#t-queue .num") !== null`, 10*time.Second)
-	term.do(chromedp.Click(chromedp.CSS(`.t-act[data-act="callNext"]`)))
-	term.wait(`/^A\d+$/.test(document.querySelector("#t-cur-number").textContent.trim())`, 10*time.Second)
-	term.do(chromedp.KeyEvent("t"))
-	term.wait(visible("#d-transfer")+` && [...document.querySelectorAll('#d-transfer select[name="window"] option')].map((o) => o.value).join(",") === ",1"`, 10*time.Second)
-	term.shot("terminal-transfer")
-
-	// The director signs out window 1 from the console (a clerk gone with
-	// the window signed in).
-	console := open(t, b, "director", base, "/director.html?lang=zh-CN", 1366, 768)
-	console.wait(visible("#d-jobno"), 10*time.Second)
-	console.do(
-		chromedp.SendKeys(chromedp.CSS("#d-jobno"), "9001"),
-		chromedp.SendKeys(chromedp.CSS("#d-password"), "demo"),
-		chromedp.Click(chromedp.CSS(`#d-login-form button[type="submit"]`)),
-	)
-	console.wait(visible(`#d-windows button[data-release="1"]`), 10*time.Second)
-	console.do(chromedp.Click(chromedp.CSS(`#d-windows button[data-release="1"]`)))
-	console.wait(`document.querySelector('#d-windows button[data-release="1"]') === null`, 10*time.Second)
-	var ws []struct {
-		ID    int
-		State string
-	}
-	if code := api(t, "GET", base+"/api/windows", director, nil, &ws); code != 200 || ws[0].ID != 1 || ws[0].State != "closed" {
-		t.Fatalf("after the console's release: %d %+v", code, ws[0])
+// TestBrowser_BadToken: a device page with a wrong token, or the token of
+// another kind of device, says so plainly, in its language, instead of
+// "connection lost".
+func TestBrowser_BadToken(t *testing.T) {
+	m := startHall(t, "", nil)
+	b := browser(t)
+	for _, c := range []struct {
+		name, path, lang, key string
+	}{
+		{"hall-bad-token", "/hall.html?token=wrong-token", "zh-CN", "web.error.bad_token"},
+		{"evaluator-kiosk-token", "/evaluator.html?window=1&token=demo-kiosk", "zh-CN", "web.error.wrong_token"},
+		{"window-bad-token-en", "/window.html?window=1&token=wrong-token&lang=en", "en", "web.error.bad_token"},
+	} {
+		sc := open(t, b, c.name, m.URL, c.path, 1280, 800)
+		want := assets.T(c.lang, c.key)
+		sc.wait(visible("#q-offline")+" && "+textIs("#q-offline", want), 10*time.Second)
+		sc.shot(c.name)
+		// It stays said: the banner never turns into "connection lost".
+		sc.eval(`window.__t0 = performance.now(); window.__lost = false; setInterval(() => { if (document.querySelector("#q-offline").textContent === Q.t("web.offline")) window.__lost = true; }, 20); ""`)
+		sc.wait(`performance.now() - window.__t0 > 2500`, 5*time.Second)
+		if lost := sc.eval(`String(window.__lost)`); lost != "false" || sc.text("#q-offline") != want {
+			t.Errorf("%s: the banner says %q (lost %s), want %q", c.name, sc.text("#q-offline"), lost, want)
+		}
 	}
 }
 
-// contains is the JavaScript test that element sel's text contains want.
-func contains(sel, want string) string {
-	return fmt.Sprintf(`((document.querySelector(%q) || {}).textContent || "").includes(%q)`, sel, want)
+// TestBrowser_ErrorInTheClerksLanguage: the example hall after its cut-off
+// refuses a sign-out while citizens wait; the terminal says so in Chinese
+// from the catalogue, with the count, and no engine English.
+func TestBrowser_ErrorInTheClerksLanguage(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := newOffsetClock(time.Date(2026, 3, 2, 16, 50, 0, 0, shanghai)) // a Monday
+	m := startHall(t, filepath.Join("..", "..", "docs", "hall.example.toml"), clock)
+	for range 2 {
+		if code := api(t, "POST", m.URL+"/api/tickets", "change-me-kiosk-1", map[string]string{"service": "employment"}, nil); code != 201 {
+			t.Fatalf("issue: %d", code)
+		}
+	}
+	b := browser(t)
+	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
+	term.wait(visible("#t-jobno"), 10*time.Second)
+	term.do(
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "change-me"),
+		chromedp.Click(chromedp.CSS("#t-login-btn")),
+	)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
+	term.wait(visible("#t-desk")+" && "+visible("#t-btn-signout"), 10*time.Second)
+	clock.set(20 * time.Minute) // 17:10, after the 17:00 cut-off
+	term.do(chromedp.Click(chromedp.CSS("#t-btn-signout")))
+	want := "还有 2 位可在本窗口办理的群众在等候，暂不能签退"
+	term.wait(textIs("#t-msg", want), 10*time.Second)
+	for _, r := range term.text("#t-msg") {
+		if r < 0x80 && unicode.IsLetter(r) {
+			t.Fatalf("the terminal says %q: Latin letters in a Chinese message", term.text("#t-msg"))
+		}
+	}
+	term.shot("terminal-signout-refused")
 }

@@ -37,9 +37,9 @@ func startDirectorHall(t *testing.T, dir, addr string, clock queue.Clock) *Main 
 	return m
 }
 
-// noOverflow is the JavaScript test that the page fits its viewport and no
+// directorFits is the JavaScript test that the page fits its viewport and no
 // text overflows its element: the boxes are compared, not pixels.
-const noOverflow = `(() => {
+const directorFits = `(() => {
   const d = document.documentElement;
   if (d.scrollWidth > innerWidth + 1 || d.scrollHeight > innerHeight + 1) return "page " + d.scrollWidth + "x" + d.scrollHeight;
   for (const e of document.querySelectorAll("#d-main *, .t-bar *, dialog[open] *")) {
@@ -56,7 +56,7 @@ const noOverflow = `(() => {
 // fits fails the test when the screen overflows.
 func (s *screen) fits(what string) {
 	s.t.Helper()
-	if got := s.eval(noOverflow); got != "" {
+	if got := s.eval(directorFits); got != "" {
 		s.t.Errorf("%s: %s", what, got)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -290,33 +291,68 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+// printWelcome says where the hall is and how to open its screens. The demo
+// hall's device links carry its well-known tokens; a hall of --config keeps
+// only the hashes of its devices' tokens, so its links say where the token
+// goes and the devices it has are named, with the file their tokens are in.
 func (m *Main) printWelcome(loopback bool) {
 	w := m.Stdout
 	fmt.Fprintf(w, "qcall: %s\n", m.Config.Hall.Name)
 	fmt.Fprintf(w, "qcall: listening on %s (data in %s)\n", m.URL, m.DataDir)
+	window := 1
+	if len(m.Config.Windows) > 0 {
+		window = m.Config.Windows[0].ID
+	}
 	for _, s := range screens {
-		fmt.Fprintf(w, "  %-18s %s%s\n", s.name, m.URL, s.path)
-	}
-	if m.Config.Demo {
-		if !loopback {
-			fmt.Fprintln(w, "qcall: demo hall on a non-loopback address: the demo credentials are refused; give --config")
-			return
+		path := strings.ReplaceAll(s.path, "{window}", strconv.Itoa(window))
+		token := ""
+		if s.role != "" {
+			token = "<" + string(s.role) + " token>"
+			if m.Config.Demo {
+				token = demoTokens[s.role]
+			}
+			path += "token=" + token
 		}
-		fmt.Fprintln(w, "demo credentials (accepted on loopback only):")
-		fmt.Fprintln(w, "  staff 1001–1012, duty director 9001, admin 9999 — password: demo")
-		fmt.Fprintln(w, "  device tokens: demo-kiosk, demo-display, demo-evaluator, demo-agent")
+		fmt.Fprintf(w, "  %-18s %s%s\n", s.name, m.URL, path)
 	}
+	if !m.Config.Demo {
+		fmt.Fprintf(w, "device tokens: as set in %s ([[devices]] token); its devices:\n", m.ConfigPath)
+		for _, d := range m.Config.Devices {
+			line := fmt.Sprintf("  %-18s %s", d.Name, d.Role)
+			if d.Window != 0 {
+				line += fmt.Sprintf(", window %d", d.Window)
+			}
+			fmt.Fprintln(w, line)
+		}
+		return
+	}
+	if !loopback {
+		fmt.Fprintln(w, "qcall: demo hall on a non-loopback address: the demo credentials are refused; give --config")
+		return
+	}
+	fmt.Fprintln(w, "demo credentials (accepted on loopback only):")
+	fmt.Fprintln(w, "  staff 1001–1012, duty director 9001, admin 9999 — password: demo")
+	fmt.Fprintln(w, "  device tokens: demo-kiosk, demo-display, demo-evaluator, demo-agent")
 }
 
-// screens are the pages the welcome lists.
-var screens = []struct{ name, path string }{
-	{"hall screen", "/hall.html?token=demo-display"},
-	{"kiosk", "/kiosk.html?token=demo-kiosk"},
-	{"counter terminal", "/terminal.html"},
-	{"window screen", "/window.html?window=1&token=demo-display"},
-	{"evaluator", "/evaluator.html?window=1&token=demo-evaluator"},
-	{"director console", "/director.html"},
-	{"API", "/api/hall"},
+// screens are the pages the welcome lists; a device page ends with its
+// token, of a device of role.
+var screens = []struct {
+	name, path string
+	role       queue.Role
+}{
+	{"hall screen", "/hall.html?", queue.RoleDisplay},
+	{"kiosk", "/kiosk.html?", queue.RoleKiosk},
+	{"counter terminal", "/terminal.html", ""},
+	{"window screen", "/window.html?window={window}&", queue.RoleDisplay},
+	{"evaluator", "/evaluator.html?window={window}&", queue.RoleEvaluator},
+	{"director console", "/director.html", ""},
+	{"API", "/api/hall", ""},
+}
+
+// demoTokens are the demo hall's device tokens, by role.
+var demoTokens = map[queue.Role]string{
+	queue.RoleDisplay: "demo-display", queue.RoleKiosk: "demo-kiosk", queue.RoleEvaluator: "demo-evaluator", queue.RoleAgent: "demo-agent",
 }
 
 // loopbackAddr reports whether listening on addr (host:port) serves only this

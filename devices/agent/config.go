@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -289,8 +290,10 @@ type KeypadConfig struct {
 	PortConfig
 	// Window is the window whose last finished ticket a press rates.
 	Window int `toml:"window"`
-	// Keys maps what a key sends ("1", or hex bytes "0xA1") to its score 1–4
-	// (4 非常满意 … 1 不满意); default "1"…"4".
+	// Keys maps what a key sends ("1", or hex bytes "0xA1") to its score 1–5
+	// (5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意); default "1"…"5".
+	// One key must give 5: a table without one was written for the old
+	// four-level scale (4 非常满意 … 1 不满意) and is refused, not reread.
 	Keys map[string]int `toml:"keys"`
 	// Input, instead of Port, is a USB keyboard-style evaluator on Linux:
 	// its /dev/input/by-id/…-event-kbd. Its digit keys (top row or number
@@ -607,7 +610,16 @@ func (k *KeypadConfig) keymap() (keypad.Keymap, error) {
 	if len(k.Keys) == 0 {
 		return keypad.DefaultKeymap(), nil
 	}
-	return keypad.ParseKeymap(k.Keys)
+	m, err := keypad.ParseKeymap(k.Keys)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(slices.Collect(maps.Values(m)), keypad.VerySatisfied) {
+		return nil, errors.New("keys: no key gives 5 (非常满意): scores are on the five-level scale now " +
+			"(5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意) and this table looks written for the old " +
+			"four-level one (4 非常满意 … 1 不满意); map the keys again (a four-key keypad: 5, 4, 3, 2)")
+	}
+	return m, nil
 }
 
 func (pc *PortConfig) validate(tcpOK bool) error {

@@ -82,7 +82,10 @@ func (k *keypadDev) run(ctx context.Context) {
 		bo.reset()
 		k.a.portOpened(k.cfg.Name)
 		k.a.report.set(k.cfg.Name, statusOK, k.a.t("agent.note.ok"))
-		k.a.log.Info("agent: keypad port open", "keypad", k.cfg.Name, "port", pc.String())
+		// With its keys, so that a technician sees which key gives which of
+		// the five levels (a four-key keypad left on the default keys reads
+		// "4" as 满意).
+		k.a.log.Info("agent: keypad port open", "keypad", k.cfg.Name, "port", pc.String(), "keys", k.keys.String())
 		r, _ := keypad.NewReader(pt, k.keys) // the keymap was checked by Validate
 		r.Unknown = func(skipped []byte) {
 			k.a.stats.garbage.Add(int64(len(skipped)))

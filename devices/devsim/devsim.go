@@ -384,11 +384,11 @@ func (s *Sim) Text(name string) string {
 	return t[len(t)-1]
 }
 
-// Press presses the key for score (1–4) on keypad name: it sends the digit,
+// Press presses the key for score (1–5) on keypad name: it sends the digit,
 // as the default keymap expects.
 func (s *Sim) Press(name string, score int) error {
-	if score < 1 || score > 4 {
-		return fmt.Errorf("devsim: score %d not in 1–4", score)
+	if score < 1 || score > 5 {
+		return fmt.Errorf("devsim: score %d not in 1–5", score)
 	}
 	return s.Send(name, []byte(strconv.Itoa(score)))
 }

@@ -1,7 +1,8 @@
 // Package keypad reads the satisfaction keypad at a service window: the visitor
-// presses one of four keys and the keypad sends a short byte sequence on its
-// serial line. Which bytes depends on the model ("1"…"4", 0xA1…0xA4, ESC
-// sequences), so a Keymap, from configuration, maps sequences to scores.
+// presses one of its keys and the keypad sends a short byte sequence on its
+// serial line. Which bytes depends on the model ("1"…"5", 0xA1…0xA5, ESC
+// sequences), so a Keymap, from configuration, maps sequences to scores on
+// the national five-level 好差评 scale (5 非常满意 … 1 非常不满意).
 //
 // A Decoder turns a byte stream into scores: sequences may arrive split across
 // reads, and line noise or unknown keys may come in between; those bytes are
@@ -19,16 +20,19 @@ import (
 	"time"
 )
 
-// Scores, as the keys are labelled.
+// Scores, the five levels of the national 好差评 scale, as the keys are
+// labelled.
 const (
-	Dissatisfied    = 1 // 不满意
-	FairlySatisfied = 2 // 基本满意
-	Satisfied       = 3 // 满意
-	VerySatisfied   = 4 // 非常满意
+	VeryDissatisfied = 1 // 非常不满意
+	Dissatisfied     = 2 // 不满意
+	FairlySatisfied  = 3 // 基本满意
+	Satisfied        = 4 // 满意
+	VerySatisfied    = 5 // 非常满意
 )
 
 // ScoreName returns the score's name for logs: "very satisfied", "satisfied",
-// "fairly satisfied", "dissatisfied", or "score(n)" outside 1–4.
+// "fairly satisfied", "dissatisfied", "very dissatisfied", or "score(n)"
+// outside 1–5.
 func ScoreName(score int) string {
 	switch score {
 	case VerySatisfied:
@@ -39,18 +43,52 @@ func ScoreName(score int) string {
 		return "fairly satisfied"
 	case Dissatisfied:
 		return "dissatisfied"
+	case VeryDissatisfied:
+		return "very dissatisfied"
 	}
 	return fmt.Sprintf("score(%d)", score)
 }
 
-// Keymap maps the byte sequence a key sends to its score, 1–4. No sequence may be
+// Keymap maps the byte sequence a key sends to its score, 1–5. No sequence may be
 // a prefix of another, so a sequence is known complete as soon as it arrives.
 type Keymap map[string]int
 
-// DefaultKeymap is the most common keypad: the ASCII digits "1" to "4", each the
-// score it says.
+// DefaultKeymap is the most common keypad: the ASCII digits "1" to "5", each the
+// score it says (5 非常满意 … 1 非常不满意).
 func DefaultKeymap() Keymap {
-	return Keymap{"1": Dissatisfied, "2": FairlySatisfied, "3": Satisfied, "4": VerySatisfied}
+	return Keymap{"1": VeryDissatisfied, "2": Dissatisfied, "3": FairlySatisfied, "4": Satisfied, "5": VerySatisfied}
+}
+
+// String lists the keys by score, highest first, for logs: `5:"5" 4:"4"`, a
+// sequence that is not printable ASCII in hex (`5:0xa5`).
+func (k Keymap) String() string {
+	seqs := make([]string, 0, len(k))
+	for s := range k {
+		seqs = append(seqs, s)
+	}
+	sort.Slice(seqs, func(i, j int) bool {
+		if k[seqs[i]] != k[seqs[j]] {
+			return k[seqs[i]] > k[seqs[j]]
+		}
+		return seqs[i] < seqs[j]
+	})
+	var b strings.Builder
+	for i, s := range seqs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d:", k[s])
+		printable := true
+		for _, c := range []byte(s) {
+			printable = printable && c >= 0x20 && c < 0x7f
+		}
+		if printable {
+			fmt.Fprintf(&b, "%q", s)
+		} else {
+			fmt.Fprintf(&b, "%#x", []byte(s))
+		}
+	}
+	return b.String()
 }
 
 // ParseKeymap builds a Keymap from configuration, where a key is written either as
@@ -95,7 +133,7 @@ func parseSeq(s string) (string, error) {
 	return string(b), nil
 }
 
-// Validate reports an empty map, an empty sequence, a score outside 1–4, or a
+// Validate reports an empty map, an empty sequence, a score outside 1–5, or a
 // sequence that is a prefix of another.
 func (k Keymap) Validate() error {
 	if len(k) == 0 {
@@ -106,8 +144,8 @@ func (k Keymap) Validate() error {
 		if s == "" {
 			return errors.New("keypad: empty key sequence")
 		}
-		if score < Dissatisfied || score > VerySatisfied {
-			return fmt.Errorf("keypad: key % x: score %d not in 1–4", s, score)
+		if score < VeryDissatisfied || score > VerySatisfied {
+			return fmt.Errorf("keypad: key % x: score %d not in 1–5", s, score)
 		}
 		seqs = append(seqs, s)
 	}
@@ -122,7 +160,7 @@ func (k Keymap) Validate() error {
 
 // Press is one key press.
 type Press struct {
-	Score int    // 1–4
+	Score int    // 1–5
 	Raw   []byte // the sequence received
 }
 

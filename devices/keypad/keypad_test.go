@@ -36,8 +36,8 @@ func TestDecoder(t *testing.T) {
 		skipped string
 		pending string
 	}{
-		{"digits", keypad.DefaultKeymap(), []string{"4321"}, "4321", "", ""},
-		{"garbage between digits", keypad.DefaultKeymap(), []string{"x4\x00\xff5\r\n1"}, "41", "x\x00\xff5\r\n", ""},
+		{"digits", keypad.DefaultKeymap(), []string{"54321"}, "54321", "", ""},
+		{"garbage between digits", keypad.DefaultKeymap(), []string{"x4\x00\xff7\r\n1"}, "41", "x\x00\xff7\r\n", ""},
 		{"esc sequences", escKeys, []string{"\x1b3\x1b1"}, "31", "", ""},
 		{"split across reads", escKeys, []string{"\x1b", "3\xa1", "\r"}, "34", "", ""},
 		{"byte by byte", escKeys, []string{"\x1b", "4", "\x1b", "2"}, "42", "", ""},
@@ -89,8 +89,9 @@ func TestParseKeymap(t *testing.T) {
 		{"hex", map[string]int{"0xA1": 4, "0x1B 0x31": 1}, keypad.Keymap{"\xa1": 4, "\x1b1": 1}, ""},
 		{"bad hex", map[string]int{"0xZZ": 4}, nil, "keypad: key \"0xZZ\""},
 		{"hex without 0x", map[string]int{"0xA1 A2": 4}, nil, "want bytes like 0xA1 0x0D"},
-		{"score 5", map[string]int{"5": 5}, nil, "score 5 not in 1–4"},
-		{"score 0", map[string]int{"0": 0}, nil, "score 0 not in 1–4"},
+		{"score 5", map[string]int{"5": 5}, keypad.Keymap{"5": 5}, ""},
+		{"score 6", map[string]int{"6": 6}, nil, "score 6 not in 1–5"},
+		{"score 0", map[string]int{"0": 0}, nil, "score 0 not in 1–5"},
 		{"prefix", map[string]int{"0x1B": 1, "0x1B 0x31": 2}, nil, "keypad: key 1b is a prefix of key 1b 31"},
 		{"same bytes twice", map[string]int{"0x31": 1, "1": 2}, nil, "given twice"},
 		{"empty", map[string]int{}, nil, "keypad: empty keymap"},
@@ -116,7 +117,7 @@ func TestParseKeymap(t *testing.T) {
 }
 
 func TestScoreName(t *testing.T) {
-	for score, want := range map[int]string{4: "very satisfied", 3: "satisfied", 2: "fairly satisfied", 1: "dissatisfied", 0: "score(0)"} {
+	for score, want := range map[int]string{5: "very satisfied", 4: "satisfied", 3: "fairly satisfied", 2: "dissatisfied", 1: "very dissatisfied", 0: "score(0)", 6: "score(6)"} {
 		if got := keypad.ScoreName(score); got != want {
 			t.Errorf("ScoreName(%d) = %q, want %q", score, got, want)
 		}
@@ -307,4 +308,19 @@ func FuzzDecoder(f *testing.F) {
 			t.Fatalf("split %d: %s/%q, whole: %s/%q", split, scores(pp), sp, scores(pw), sw)
 		}
 	})
+}
+
+// TestKeymap_String: a keymap lists its keys by score, highest first, the
+// unprintable ones in hex, for the agent's log at start.
+func TestKeymap_String(t *testing.T) {
+	if got, want := keypad.DefaultKeymap().String(), `5:"5" 4:"4" 3:"3" 2:"2" 1:"1"`; got != want {
+		t.Errorf("default keymap %s, want %s", got, want)
+	}
+	k, err := keypad.ParseKeymap(map[string]int{"0xA5": 5, "0x1B 0x31": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := k.String(), `5:0xa5 1:0x1b31`; got != want {
+		t.Errorf("keymap %s, want %s", got, want)
+	}
 }

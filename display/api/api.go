@@ -442,14 +442,16 @@ func (a *API) returnSlip(c *apiCall) error {
 	return answer.JSON(c.w, http.StatusOK, map[string]any{"ticket": tv})
 }
 
-// POST /api/ratings {"window","score"}. Only the evaluator tied to the window
+// POST /api/ratings {"window","score","reason"?}: score 1–5 (5 非常满意 …
+// 1 非常不满意), reason after 2 or 1 (queue.RatingReasons). Only the evaluator tied to the window
 // (Device.Window), which may leave window out, or the agent driving its keypad
 // (Device.KeypadWindows) rates it: the citizen's own press must not find the
 // ticket rated already by someone else.
 func (a *API) rate(c *apiCall) error {
 	var in struct {
-		Window int `json:"window"`
-		Score  int `json:"score"`
+		Window int    `json:"window"`
+		Score  int    `json:"score"`
+		Reason string `json:"reason"`
 	}
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
@@ -464,7 +466,7 @@ func (a *API) rate(c *apiCall) error {
 	if d == nil || !d.Rates(in.Window, a.eng.CurrentConfig().Demo) {
 		return answer.Errorf(answer.CodeForbidden, "%s does not rate window %d", c.who.actor, in.Window)
 	}
-	tv, err := a.eng.Rate(c.ctx(), c.who.actor, in.Window, in.Score)
+	tv, err := a.eng.Rate(c.ctx(), c.who.actor, in.Window, in.Score, in.Reason)
 	if err != nil {
 		return err
 	}

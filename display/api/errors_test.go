@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"qcall/assets"
@@ -59,7 +61,7 @@ func TestAPI_EveryEngineCode(t *testing.T) {
 			t.Errorf("%s: the catalogues do not word it: zh-CN %q, en %q (assets/i18n/*/errors.json)", key, zh, en)
 			continue
 		}
-		for _, tc := range []struct{ lang, text, sep string }{{"zh-CN,zh;q=0.9", zh, "："}, {"en-GB", en, ": "}} {
+		for _, tc := range []struct{ lang, text string }{{"zh-CN,zh;q=0.9", zh}, {"en-GB", en}} {
 			for _, detail := range []string{"", "ticket A001 is done"} {
 				u := srv.URL + "?" + url.Values{"code": {e.Code}, "detail": {detail}}.Encode()
 				req, _ := http.NewRequest("GET", u, nil)
@@ -71,10 +73,7 @@ func TestAPI_EveryEngineCode(t *testing.T) {
 				var body map[string]map[string]string
 				err = json.NewDecoder(resp.Body).Decode(&body)
 				resp.Body.Close()
-				wantMsg := tc.text
-				if detail != "" {
-					wantMsg += tc.sep + detail
-				}
+				wantMsg := tc.text // the detail goes in its own field, never into the message
 				got := body["error"]
 				keys := 2 // code, message; and detail when there is one
 				if detail != "" {
@@ -113,10 +112,88 @@ func TestAPI_ErrorLanguage(t *testing.T) {
 			t.Errorf("Accept-Language %q: %d %s, want answer.Message %q", lang, r.status, r.body, want)
 		}
 	}
-	// The engine's detail follows the catalogue's text.
+	// The engine's detail goes in its own field; the message is the
+	// catalogue's precise text for it.
 	r := h.do("POST", "/api/ratings", "evaluator", `{"window":1,"score":7}`, "Accept-Language", "en")
 	var e answer.Body
-	if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Message != "Invalid input: score must be 1–4" {
+	if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Message != assets.T("en", "error.invalid_input.score") ||
+		e.Error.Detail != "score must be 1–5" {
 		t.Errorf("detail: %s", r.body)
 	}
+}
+
+// hasLatin reports whether s has a Latin letter.
+func hasLatin(s string) bool {
+	for _, r := range s {
+		if r < 0x80 && unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAPI_ErrorMessagesFromCatalogue: the three texts of the hall-day issue
+// that mixed Chinese and the engine's English (a sign-out refused with
+// tickets waiting, a due date in the past, a role that may not do this) are
+// the catalogue's in each language, with their numbers filled in, and the
+// English detail apart.
+func TestAPI_ErrorMessagesFromCatalogue(t *testing.T) {
+	cfg := queue.Demo()
+	cfg.Hall.Open, cfg.Hall.Close, cfg.Hall.IssueCutoff = "08:30", "17:30", "17:00"
+	h := newAPITestHall(t, cfg)
+	h.ok("POST", "/api/windows/1/signin", "staff", struct{}{}, nil, http.StatusOK)
+	h.issue("employment")
+	h.issue("employment")
+	h.issue("employment")
+	h.act("staff", "1", "call-next", nil)
+	cases := []struct {
+		name, method, path, caller, body string
+		code, zh, en, detail             string
+	}{
+		{"due date in the past", "POST", "/api/windows/1/finish", "staff", `{"due":"2020-01-01"}`, "invalid_input",
+			"办结期限必须晚于现在", "The due date must be in the future", "is not in the future"},
+		{"sign-out with tickets waiting", "POST", "/api/windows/1/signout", "staff", `{}`, "tickets_waiting",
+			"还有 2 位可在本窗口办理的群众在等候，暂不能签退", "2 citizens this window can serve are still waiting; you cannot sign out yet",
+			"2 tickets this window can serve are waiting"},
+		{"a role that may not", "GET", "/api/pending", "staff", "", "forbidden",
+			"无权进行此操作", "You may not do this", "role staff may not do this"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h.t = t
+			if c.name == "sign-out with tickets waiting" {
+				// after the cut-off: 17:10, the ticket in hand finished
+				h.clock.Set(time.Date(2026, 3, 2, 17, 10, 0, 0, hallZone))
+				h.act("staff", "1", "finish", nil)
+			}
+			for _, lang := range []string{"zh-CN", "en"} {
+				var body any
+				if c.body != "" {
+					body = c.body
+				}
+				r := h.do(c.method, c.path, c.caller, body, "Accept-Language", lang)
+				var e answer.Body
+				if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Code != c.code {
+					t.Fatalf("%s: %d %s", lang, r.status, r.body)
+				}
+				want := c.zh
+				if lang == "en" {
+					want = c.en
+				}
+				if e.Error.Message != want {
+					t.Errorf("%s: message %q, want %q", lang, e.Error.Message, want)
+				}
+				if lang == "zh-CN" && hasLatin(e.Error.Message) {
+					t.Errorf("zh-CN message %q has Latin letters", e.Error.Message)
+				}
+				if lang == "en" && hasHan(e.Error.Message) {
+					t.Errorf("en message %q has Chinese", e.Error.Message)
+				}
+				if !strings.Contains(e.Error.Detail, c.detail) {
+					t.Errorf("%s: detail %q, want it to say %q", lang, e.Error.Detail, c.detail)
+				}
+			}
+		})
+	}
+	h.t = t
 }

@@ -45,8 +45,12 @@ func Parse(text string) (*queue.Config, error) { return parse(text, false) }
 func ParsePublic(text string) (*queue.Config, error) { return parse(text, true) }
 
 // ExamplePasswordHash is the password hash written in docs/hall.example.toml,
-// refused on a public address like the demo hall's.
-const ExamplePasswordHash = "$2a$10$renqvHHhKRLycuUnnPDDeuHyWf20r6SjhT3xXV6Y4PauNK5XEcsP2"
+// the bcrypt of "change-me" (ExamplePassword), refused on a public address
+// like the demo hall's.
+const ExamplePasswordHash = "$2a$10$O0PPbeB3CXuxCaPdTeiOne92YCcUaNCTpyl6j.tcwH1duQ4xmKGIW"
+
+// ExamplePassword is the password of every account of docs/hall.example.toml.
+const ExamplePassword = "change-me"
 
 // placeholder returns the first of cfg's secrets that comes from an example,
 // as the path of its field and why.

@@ -212,9 +212,15 @@
       try { data = JSON.parse(text); } catch (e) { data = null; }
     }
     if (!r.ok) {
+      // The message is the catalogue's, in the page's language: that is what
+      // a screen shows. The detail (English, for developers) goes to the
+      // console only.
       const err = data && data.error;
-      throw new ApiError(r.status, err ? err.code : 'http_' + r.status,
+      if (err && err.detail) console.info('qcall: ' + method + ' ' + path + ': ' + err.code + ': ' + err.detail);
+      const e = new ApiError(r.status, err ? err.code : 'http_' + r.status,
         err && err.message ? err.message : Q.t('web.error.network'));
+      e.detail = (err && err.detail) || '';
+      throw e;
     }
     return data;
   };
@@ -252,6 +258,40 @@
     document.body.classList.toggle('q-is-offline', !!on);
   };
 
+  // setRefused shows, in the banner's place, that the server refuses this
+  // device (a wrong or missing token, a token of another kind of device):
+  // plainly, and not as a lost connection; text null takes it away.
+  Q.setRefused = function (text) {
+    Q.setOffline(!!text);
+    banner.classList.toggle('q-refused', !!text);
+    if (text) banner.textContent = text;
+  };
+
+  // refusal asks the server why the websocket at url was not opened (a
+  // browser never sees the status of a refused handshake): the same address
+  // with check=1 answers as the handshake would, without upgrading. It returns
+  // the text to show for a refusal of the device's token or address, or null
+  // when the server would take the connection or cannot be reached.
+  async function refusal(url) {
+    const u = new URL(url);
+    u.protocol = location.protocol;
+    u.searchParams.set('check', '1');
+    u.searchParams.delete('since');
+    let r, data = null;
+    try {
+      r = await fetch(u.toString(), { headers: { 'Accept': 'application/json', 'Accept-Language': Q.lang }, cache: 'no-store', credentials: 'same-origin' });
+      data = await r.json();
+    } catch (e) {
+      return null; // the server is away: that is a lost connection
+    }
+    if (r.ok || !data || !data.error || r.status >= 500) return null;
+    const e = data.error;
+    if (e.detail) console.info('qcall: /ws refused: ' + e.code + ': ' + e.detail);
+    if (e.code === 'unauthorized') return Q.t(Q.token ? 'web.error.bad_token' : 'web.error.no_token');
+    if (e.code === 'forbidden') return Q.t('web.error.wrong_token');
+    return e.message; // the catalogue's, in the page's language
+  }
+
   // ---- the realtime connection ----
   //
   // Q.connect({client, window, ticket, onSnapshot(msg), onState(msg),
@@ -271,7 +311,16 @@
       isLost: false,
       closed: false,
       lastMessage: Date.now(),
-      close() { this.closed = true; clearTimeout(this.lostTimer); if (this.ws) this.ws.close(); },
+      // close ends the connection on purpose (a sign-out, a logout, another
+      // window): no "connection lost" timer runs for it, and a banner it
+      // raised goes.
+      close() {
+        this.closed = true;
+        clearTimeout(this.lostTimer);
+        this.lostTimer = null;
+        if (this.isLost) { this.isLost = false; Q.setOffline(false); }
+        if (this.ws) this.ws.close();
+      },
       reconnectNow() { if (this.ws) this.ws.close(); },
     };
     const status = (s) => { if (opts.onStatus) opts.onStatus(s, conn); };
@@ -293,6 +342,7 @@
     // server has been away 1.2 s (a blink, such as a restart, is not worth
     // one), and onStatus hears 'lost' then and at every later failure.
     function lost() {
+      if (conn.closed) return;
       if (conn.isLost) { status('lost'); return; }
       if (conn.lostTimer) return;
       conn.lostTimer = setTimeout(() => { conn.isLost = true; Q.setOffline(true); status('lost'); }, 1200);
@@ -325,6 +375,7 @@
           case 'pong':
             return;
           case 'snapshot':
+            if (conn.refused) { conn.refused = false; Q.setRefused(null); }
             conn.seq = msg.seq;
             conn.synced = true;
             conn.attempts = 0;
@@ -334,7 +385,7 @@
           case 'state':
             if (msg.seq < conn.seq && conn.synced) return; // older than what is shown
             conn.seq = Math.max(conn.seq, msg.seq);
-            if (!conn.synced) { conn.synced = true; conn.attempts = 0; found(); }
+            if (!conn.synced) { conn.synced = true; conn.attempts = 0; if (conn.refused) { conn.refused = false; Q.setRefused(null); } found(); }
             if (opts.onState) opts.onState(msg);
             return;
           default:
@@ -344,11 +395,31 @@
             if (opts.onEvent) opts.onEvent(msg, conn.synced);
         }
       };
-      ws.onclose = (e) => {
+      let heard = false; // this connection had a message
+      ws.addEventListener('message', () => { heard = true; });
+      ws.onclose = async (e) => {
         if (conn.ws !== ws) return;
         conn.ws = null;
         conn.synced = false;
+        if (conn.closed) return; // closed on purpose: nothing was lost
         if (opts.onClose && opts.onClose(e) === false) { conn.closed = true; return; }
+        if (!heard && opts.client !== 'phone') {
+          // Refused before a word: say why when it is the device's token or
+          // address, and ask again only now and then.
+          const why = await refusal(ws.url);
+          if (conn.closed) return;
+          if (why) {
+            clearTimeout(conn.lostTimer);
+            conn.lostTimer = null;
+            conn.isLost = false;
+            conn.refused = true;
+            Q.setRefused(why);
+            status('refused');
+            setTimeout(open, 30000);
+            return;
+          }
+        }
+        if (conn.refused) { conn.refused = false; Q.setRefused(null); }
         lost();
         retry();
       };

@@ -134,9 +134,9 @@ func Classify(err error) (code, detail string) {
 }
 
 // Body is the JSON of every error answer. Message is what a person reads:
-// the catalogue's text for the code in the request's language, with the
-// detail after it (as it has always been); Detail is the detail alone, in
-// English, for developers and logs, left out when there is none.
+// the catalogue's text for the code in the request's language (with its
+// parameters filled in), never the engine's English; Detail is that English
+// detail alone, for developers and logs, left out when there is none.
 type Body struct {
 	Error struct {
 		Code    string `json:"code"`
@@ -145,26 +145,54 @@ type Body struct {
 	} `json:"error"`
 }
 
-// NewBody is the answer to code with detail for a request whose
-// Accept-Language is acceptLang.
-func NewBody(acceptLang, code, detail string) Body {
+// NewBody is the answer to err, of code with detail (Classify), for a
+// request whose Accept-Language is acceptLang.
+func NewBody(acceptLang, code, detail string, err error) Body {
 	var body Body
+	text, params := Wording(err)
+	if code != ErrorCodeOf(err) {
+		text, params = "", nil // err was classified as another code (internal)
+	}
 	body.Error.Code = code
-	body.Error.Message = Message(assets.Lang(acceptLang), code, detail)
+	body.Error.Message = Message(assets.Lang(acceptLang), code, text, params)
 	body.Error.Detail = detail
 	return body
 }
 
-// Message is the catalogue's text for code in lang, with detail after it.
-func Message(lang, code, detail string) string {
-	msg := assets.T(lang, "error."+code)
-	if detail == "" {
-		return msg
+// ErrorCodeOf is the code err carries itself: a *CodeError's or a
+// *queue.Error's, else "".
+func ErrorCodeOf(err error) string {
+	var ae *CodeError
+	if errors.As(err, &ae) {
+		return ae.code
 	}
-	if lang == "en" {
-		return msg + ": " + detail
+	var qe *queue.Error
+	if errors.As(err, &qe) {
+		return qe.Code
 	}
-	return msg + "：" + detail
+	return ""
+}
+
+// Wording is the catalogue text err asks for beyond its code's and the
+// parameters of it (queue.Error.Say): "", nil for the code's own text.
+func Wording(err error) (text string, params map[string]string) {
+	var qe *queue.Error
+	if errors.As(err, &qe) {
+		return qe.Text, qe.Params
+	}
+	return "", nil
+}
+
+// Message is the catalogue's text for code in lang: error.<code>.<text> when
+// text is set and the catalogue has it, else error.<code>, with its {name}
+// placeholders filled from params. Details never go into it: they are for
+// developers (Body.Detail), and in English.
+func Message(lang, code, text string, params map[string]string) string {
+	key := "error." + code
+	if text != "" && assets.Has(key+"."+text) {
+		key += "." + text
+	}
+	return assets.Fill(lang, key, params)
 }
 
 // Error is the HTTP side's one error answer, for the API, the hub (before
@@ -191,7 +219,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if ae := (*CodeError)(nil); errors.As(err, &ae) && ae.retry > 0 {
 		h.Set("Retry-After", strconv.FormatInt(int64((ae.retry+time.Second-1)/time.Second), 10))
 	}
-	_ = JSON(w, status, NewBody(r.Header.Get("Accept-Language"), code, detail))
+	_ = JSON(w, status, NewBody(r.Header.Get("Accept-Language"), code, detail, err))
 }
 
 // JSON answers v as JSON with status.
