@@ -121,9 +121,7 @@ type hubWindowBody struct {
 }
 
 // hubPhoneBody is a phone's view.
-type hubPhoneBody struct {
-	Ticket queue.TicketView `json:"ticket"`
-}
+type hubPhoneBody = queue.PhoneView
 
 // buildView returns the body of view k from the read model m (hall: its hall
 // view, for the views that show the hall), and the service of a phone's
@@ -149,8 +147,8 @@ func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView) (any, strin
 		}
 		return hubWindowBody{Window: st.WindowView(k.window), Queue: q}, ""
 	default:
-		v := st.TicketView(k.ticket)
-		return hubPhoneBody{Ticket: v}, v.Service
+		v := st.PhoneView(k.ticket)
+		return v, v.Ticket.Service
 	}
 }
 
