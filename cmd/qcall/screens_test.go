@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"qcall/queue"
+)
+
+// The screens of a busy hall, in both languages, at their natural sizes:
+// each is photographed into screenshots/ and checked for text that
+// overflows its panel (overflow_test.go).
+
+// hallTOML is the example configuration (docs/hall.example.toml) made into
+// a test hall: every account's password is "demo", the English service and
+// window names long, the hours open, cut-off and close (empty: the example's).
+func hallTOML(t *testing.T, open, cutoff, close string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "hall.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	s = regexp.MustCompile(`password_hash = "[^"]*"`).ReplaceAllLiteralString(s, `password_hash = "`+queue.DemoPasswordHash+`"`)
+	s = regexp.MustCompile(`(?m)^\s*public_url = .*$`).ReplaceAllString(s, "")
+	for old, long := range map[string]string{
+		`"Unemployment benefit claim"`: `"Unemployment insurance benefit claims"`,
+		`"Employment registration"`:    `"Employment and entrepreneurship registration"`,
+		`"Work injury insurance"`:      `"Work injury and occupational disease insurance"`,
+	} {
+		if !strings.Contains(s, old) {
+			t.Fatalf("hall.example.toml has no %s any more", old)
+		}
+		s = strings.ReplaceAll(s, old, long)
+	}
+	for key, v := range map[string]string{"open": open, "issue_cutoff": cutoff, "close": close} {
+		if v != "" {
+			s = regexp.MustCompile(`(?m)^  `+key+` = "[^"]*"`).ReplaceAllString(s, `  `+key+` = "`+v+`"`)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "hall.toml")
+	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startHallWith runs the hall of configuration file cfg, its engine on clock
+// (nil: the wall clock).
+func startHallWith(t *testing.T, cfg string, clock queue.Clock) *Main {
+	t.Helper()
+	m := NewMain()
+	m.Addr = "127.0.0.1:0"
+	m.DataDir = t.TempDir()
+	m.ConfigPath = cfg
+	m.Clock = clock
+	m.Stdout = io.Discard
+	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// The example hall's device tokens.
+const (
+	exKiosk     = "change-me-kiosk-1"
+	exDisplay   = "change-me-hall-screen"
+	exEvaluator = "change-me-evaluator-1"
+)
+
+// busyHall fills the hall at base: many waiting for every service, eight
+// windows staffed and calling or serving, a temporary window, staff away at
+// a meeting, on a break and out, five calls made. It returns the id of a
+// waiting ticket (for the phone).
+func busyHall(t *testing.T, base string) string {
+	t.Helper()
+	var first struct{ ID string }
+	for i := range 9 {
+		for _, svc := range []string{"employment", "unemployment", "pension", "medical", "injury", "consult"} {
+			var tk struct{ ID string }
+			if code := api(t, "POST", base+"/api/tickets", exKiosk, map[string]string{"service": svc}, &tk); code != 201 {
+				t.Fatalf("issue %s: %d", svc, code)
+			}
+			if i == 8 && svc == "employment" {
+				first = tk
+			}
+		}
+	}
+	staff := map[int]string{}
+	for w := 1; w <= 9; w++ {
+		staff[w] = login(t, base, "100"+itoa(w))
+		if code := api(t, "POST", base+"/api/windows/"+itoa(w)+"/signin", staff[w], map[string]any{}, nil); code != 200 {
+			t.Fatalf("sign in at %d: %d", w, code)
+		}
+	}
+	do := func(w int, action string) {
+		t.Helper()
+		if code := api(t, "POST", base+"/api/windows/"+itoa(w)+"/"+action, staff[w], map[string]any{}, nil); code != 200 {
+			t.Fatalf("window %d %s: %d", w, action, code)
+		}
+	}
+	for _, w := range []int{1, 2, 3, 4, 5, 6} {
+		do(w, "call-next")
+		if w%2 == 0 {
+			do(w, "start")
+		}
+	}
+	do(1, "finish")
+	do(1, "call-next")
+	director := login(t, base, "9001")
+	if code := api(t, "POST", base+"/api/windows/9/temporary", director, map[string]any{"services": []string{"employment"}}, nil); code != 200 {
+		t.Fatalf("temporary window: %d", code)
+	}
+	for jobNo, wh := range map[string]map[string]string{
+		"1010": {"status": "meeting", "note": "局务会"},
+		"1011": {"status": "break"},
+		"1012": {"status": "out", "note": "社保中心送件"},
+		"1008": {"status": "meeting", "note": "业务培训"},
+	} {
+		tok := login(t, base, jobNo)
+		if code := api(t, "POST", base+"/api/windows/1/whereabouts", tok, wh, nil); code != 200 {
+			t.Fatalf("whereabouts %s: %d", jobNo, code)
+		}
+	}
+	return first.ID
+}
+
+var itoa = strconv.Itoa
+
+// clickJS clicks element sel from the page's script (a click that cannot
+// land beside the element while the page moves).
+func clickJS(sel string) chromedp.Action[chromedp.Void] {
+	ev := chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q).click(), true)`, sel))
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := ev(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
+
+// typeInto types text into the input sel.
+func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), text)
+}
+
+func TestBrowser_BusyHallFits(t *testing.T) {
+	m := startHallWith(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
+	base := m.URL
+	phoneTicket := busyHall(t, base)
+	b := browser(t)
+	for _, lang := range []string{"zh-CN", "en"} {
+		q := "lang=" + lang
+		shot := func(s *screen, name string, pageScrolls bool) {
+			t.Helper()
+			file := name + "-" + lang
+			s.shot(file)
+			s.checkFits(file, pageScrolls)
+		}
+
+		hall := open(t, b, "hall "+lang, base, "/hall.html?token="+exDisplay+"&"+q, 1920, 1080)
+		hall.wait(`document.querySelectorAll("#windows .wcell").length === 10 && document.querySelectorAll("#recent li").length === 4`, 10*time.Second)
+		shot(hall, "busy-hall", false)
+
+		kiosk := open(t, b, "kiosk "+lang, base, "/kiosk.html?token="+exKiosk+"&"+q, 1080, 1920)
+		kiosk.wait(visible(`.k-service[data-service="employment"]`), 10*time.Second)
+		shot(kiosk, "busy-kiosk", false)
+		kiosk.do(clickJS(`.k-service[data-service="unemployment"]`))
+		kiosk.wait(visible("#k-m-take"), 5*time.Second)
+		shot(kiosk, "busy-kiosk-materials", false)
+
+		win := open(t, b, "window "+lang, base, "/window.html?window=2&token="+exDisplay+"&"+q, 800, 480)
+		win.wait(visible("#w-staff-name")+` && document.querySelector("#w-number").textContent.trim() !== ""`, 10*time.Second)
+		shot(win, "busy-window", false)
+
+		eval := open(t, b, "evaluator "+lang, base, "/evaluator.html?window=1&token="+exEvaluator+"&"+q, 1280, 800)
+		eval.wait(visible("#e-staff"), 10*time.Second)
+		shot(eval, "busy-evaluator", false)
+		eval10 := open(t, b, "evaluator closed "+lang, base, "/evaluator.html?window=10&token="+exDisplay+"&"+q, 1280, 800)
+		eval10.wait(visible("#e-closed"), 10*time.Second)
+		shot(eval10, "busy-evaluator-closed", false)
+
+		phone := open(t, b, "phone "+lang, base, "/t/"+phoneTicket+"?"+q, 390, 844)
+		phone.wait(visible("#p-waiting"), 10*time.Second)
+		shot(phone, "busy-phone", true)
+
+		term := open(t, b, "terminal "+lang, base, "/terminal.html?"+q, 1366, 768)
+		term.wait(visible("#t-jobno"), 10*time.Second)
+		term.do(typeInto("#t-jobno", "1002"), typeInto("#t-password", "demo"), clickJS("#t-login-btn"))
+		term.wait(visible("#t-desk")+` && document.querySelectorAll("#t-queue li").length > 3 && document.querySelector("#t-cur-number").textContent !== "—"`, 10*time.Second)
+		shot(term, "busy-terminal", true)
+		term.do(clickJS(`#t-btn-logout`))
+		term.wait(visible("#t-jobno"), 10*time.Second)
+
+		dir := open(t, b, "director "+lang, base, "/director.html?"+q, 1366, 768)
+		dir.wait(visible("#d-jobno"), 10*time.Second)
+		dir.do(typeInto("#d-jobno", "9001"), typeInto("#d-password", "demo"), clickJS(`#d-login-form button[type="submit"]`))
+		dir.wait(`document.querySelectorAll("#d-windows tr").length === 10`, 10*time.Second)
+		shot(dir, "busy-director", true)
+		dir.do(clickJS(`#d-logout`))
+	}
+}
