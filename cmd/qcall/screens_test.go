@@ -173,6 +173,10 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		hall := open(t, b, "hall "+lang, base, "/hall.html?token="+exDisplay+"&"+q, 1920, 1080)
 		hall.wait(`document.querySelectorAll("#windows .wcell").length === 10 && document.querySelectorAll("#recent li").length === 4`, 10*time.Second)
 		shot(hall, "busy-hall", false)
+		// The temporary window says so.
+		if got, want := hall.text(`.wcell[data-window="9"] .wtemp`), map[string]string{"zh-CN": "临时窗口", "en": "Temporary"}[lang]; got != want {
+			t.Errorf("hall %s: window 9 (temporary) is marked %q, want %q", lang, got, want)
+		}
 
 		kiosk := open(t, b, "kiosk "+lang, base, "/kiosk.html?token="+exKiosk+"&"+q, 1080, 1920)
 		kiosk.wait(visible(`.k-service[data-service="employment"]`), 10*time.Second)
@@ -191,6 +195,9 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		eval10 := open(t, b, "evaluator closed "+lang, base, "/evaluator.html?window=10&token="+exDisplay+"&"+q, 1280, 800)
 		eval10.wait(visible("#e-closed"), 10*time.Second)
 		shot(eval10, "busy-evaluator-closed", false)
+		if !eval10.is(oneLine("#e-closed")) {
+			t.Errorf("evaluator %s: %q breaks over lines", lang, eval10.text("#e-closed"))
+		}
 
 		phone := open(t, b, "phone "+lang, base, "/t/"+phoneTicket+"?"+q, 390, 844)
 		phone.wait(visible("#p-waiting"), 10*time.Second)
@@ -210,5 +217,95 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		dir.wait(`document.querySelectorAll("#d-windows tr").length === 10`, 10*time.Second)
 		shot(dir, "busy-director", true)
 		dir.do(clickJS(`#d-logout`))
+	}
+}
+
+// is evaluates the JavaScript test expr once.
+func (s *screen) is(expr string) bool {
+	s.t.Helper()
+	return s.eval("String(!!("+expr+"))") == "true"
+}
+
+// oneLine is the JavaScript test that the text of element sel stands on one line.
+func oneLine(sel string) string {
+	return fmt.Sprintf(`(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector(%q));
+		return new Set(Array.from(r.getClientRects()).filter((x) => x.width > 0).map((x) => Math.round(x.top))).size === 1; })()`, sel)
+}
+
+// exampleHall runs the example hall on a clock set to at (a time of the
+// hall's day in Shanghai), and returns it and the clock.
+func exampleHall(t *testing.T, at time.Time) (*Main, *queue.ManualClock) {
+	t.Helper()
+	clock := queue.NewManualClock(at)
+	return startHallWith(t, hallTOML(t, "", "", ""), clock), clock
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// hallTime is h:m on a fixed day in the example hall's zone.
+func hallTime(h, m int) time.Time { return time.Date(2026, 12, 2, h, m, 0, 0, shanghai) }
+
+// The hall TV says where the day is: after the cut-off that no more tickets
+// are issued and those in the hall will be served; after the close, serving
+// on while anyone waits; then closed, with the hours. The kiosk, after the
+// cut-off, says when tickets are issued.
+func TestBrowser_HallHours(t *testing.T) {
+	m, clock := exampleHall(t, hallTime(10, 0))
+	base := m.URL
+	if code := api(t, "POST", base+"/api/tickets", exKiosk, map[string]string{"service": "employment"}, nil); code != 201 {
+		t.Fatalf("issue: %d", code)
+	}
+	b := browser(t)
+	hall := open(t, b, "hall", base, "/hall.html?lang=zh-CN&token="+exDisplay, 1920, 1080)
+	hall.wait(`document.querySelector("#hall-status").dataset.state === "open"`, 10*time.Second)
+	if got := hall.text("#hall-status"); got != "办公时间 08:30–17:30" {
+		t.Errorf("hall open: status %q", got)
+	}
+
+	clock.Set(hallTime(17, 10))
+	hall.do(chromedp.Reload())
+	hall.wait(`(document.querySelector("#hall-status") || {}).dataset.state === "cutoff"`, 10*time.Second)
+	if got := hall.text("#hall-status"); got != "今日已停止取号，正在办理中的群众请耐心等候" {
+		t.Errorf("hall after the cut-off: status %q", got)
+	}
+	hall.shot("hall-cutoff-zh-CN")
+	hall.checkFits("hall-cutoff-zh-CN", false)
+	for _, lang := range []string{"zh-CN", "en"} {
+		kiosk := open(t, b, "kiosk "+lang, base, "/kiosk.html?lang="+lang+"&token="+exKiosk, 1080, 1920)
+		kiosk.wait(visible(`.k-service[data-service="employment"]`)+` && document.querySelector(".k-service").disabled`, 10*time.Second)
+		want := map[string]string{"zh-CN": "暂停取号 · 取号时间 08:30–17:00", "en": "Not issuing now · tickets 08:30–17:00"}[lang]
+		if got := kiosk.text(`.k-service[data-service="employment"] .k-meta`); got != want {
+			t.Errorf("kiosk %s after the cut-off: %q, want %q", lang, got, want)
+		}
+		kiosk.shot("kiosk-cutoff-" + lang)
+		kiosk.checkFits("kiosk-cutoff-"+lang, false)
+	}
+
+	clock.Set(hallTime(17, 40))
+	hall.do(chromedp.Reload())
+	hall.wait(`(document.querySelector("#hall-status") || {}).dataset.state === "after_hours"`, 10*time.Second)
+	hall.shot("hall-after-hours-zh-CN")
+	hall.checkFits("hall-after-hours-zh-CN", false)
+	en := open(t, b, "hall en", base, "/hall.html?lang=en&token="+exDisplay, 1920, 1080)
+	en.wait(`(document.querySelector("#hall-status") || {}).dataset.state === "after_hours"`, 10*time.Second)
+	en.shot("hall-after-hours-en")
+	en.checkFits("hall-after-hours-en", false)
+
+	// The last citizen served, the hall is closed.
+	s := login(t, base, "1001")
+	for _, a := range []string{"signin", "call-next", "finish"} {
+		if code := api(t, "POST", base+"/api/windows/1/"+a, s, map[string]any{}, nil); code != 200 {
+			t.Fatalf("window 1 %s: %d", a, code)
+		}
+	}
+	hall.wait(`(document.querySelector("#hall-status") || {}).dataset.state === "closed"`, 10*time.Second)
+	if got := hall.text("#hall-status"); got != "当前非办公时间 · 办公时间 08:30–17:30" {
+		t.Errorf("hall closed: status %q", got)
 	}
 }

@@ -208,10 +208,30 @@
     render();
   }
 
+  // The hours pass without an event (and a snapshot may hold a view of the
+  // hall from before the last change of hour): after each snapshot and once
+  // a minute the hall's open state and which services issue are read again,
+  // so that the cut-off and the close show when they come.
+  async function refreshHours() {
+    if (!hall) return;
+    try {
+      const h = await Q.api('GET', '/api/hall');
+      hall.open = h.open;
+      hall.hours = h.hours;
+      for (const s of hall.services) {
+        const n = (h.services || []).find((x) => x.code === s.code);
+        if (n) s.issuing = n.issuing;
+      }
+      renderStatus();
+    } catch (e) { /* the next minute */ }
+  }
+  setInterval(refreshHours, 60000);
+
   Q.connect({
     client: 'hall',
     onSnapshot(msg) {
       take(msg);
+      refreshHours();
       if (recent.length === 0) {
         // After a (re)load, the day's latest calls as the server keeps
         // them, without sound.

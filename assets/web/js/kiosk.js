@@ -177,6 +177,13 @@
   } catch (e) {
     showError(e.message);
   }
+  // The cut-off comes without an event (and a snapshot may hold a view of
+  // the hall from before it): which services issue is read again after each
+  // snapshot and once a minute.
+  async function refreshHall() {
+    try { take(await Q.api('GET', '/api/hall')); } catch (e) { /* the next minute */ }
+  }
+  setInterval(refreshHall, 60000);
   // ---- this kiosk's printer ----
   // The device agent reports each ticket printer's state with the kiosks it
   // prints for; when this kiosk's cannot print, the citizen is told to keep
@@ -202,7 +209,7 @@
 
   Q.connect({
     client: 'kiosk',
-    onSnapshot: (m) => { take(m.hall); loadPrinters(); },
+    onSnapshot: (m) => { take(m.hall); loadPrinters(); refreshHall(); },
     onState: (m) => take(m.hall),
     onEvent: (ev) => {
       if (ev.type === 'device_status') {
