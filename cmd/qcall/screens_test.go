@@ -151,6 +151,15 @@ func clickJS(sel string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// evalJS runs the JavaScript expr in the page.
+func evalJS(expr string) chromedp.Action[chromedp.Void] {
+	ev := chromedp.Evaluate[any](expr)
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := ev(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
+
 // typeInto types text into the input sel.
 func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.SendKeys(chromedp.CSS(sel), text)
@@ -307,5 +316,193 @@ func TestBrowser_HallHours(t *testing.T) {
 	hall.wait(`(document.querySelector("#hall-status") || {}).dataset.state === "closed"`, 10*time.Second)
 	if got := hall.text("#hall-status"); got != "当前非办公时间 · 办公时间 08:30–17:30" {
 		t.Errorf("hall closed: status %q", got)
+	}
+}
+
+// The kiosk: an error does not cover the buttons; left alone in English it
+// goes back to Chinese for the next citizen.
+func TestBrowser_KioskErrorAndIdle(t *testing.T) {
+	m := startHallWith(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
+	b := browser(t)
+	kiosk := open(t, b, "kiosk", m.URL, "/kiosk.html?lang=en&timeout=5&token="+exKiosk, 1080, 1920)
+	kiosk.wait(visible("#k-slip-open")+` && document.documentElement.lang === "en"`, 10*time.Second)
+	kiosk.wait("("+visible("#k-slip-code")+`) || (document.querySelector("#k-slip-open").click(), false)`, 10*time.Second)
+	kiosk.do(typeInto("#k-slip-code", "ZZZZZZZZ"), clickJS("#k-slip-ok"))
+	kiosk.wait(visible("#k-error"), 10*time.Second)
+	kiosk.shot("kiosk-error-en")
+	covered := kiosk.eval(`JSON.stringify(Array.from(document.querySelectorAll("button")).filter((b) => b.getClientRects().length > 0).filter((b) => {
+		const e = document.querySelector("#k-error").getBoundingClientRect(), r = b.getBoundingClientRect();
+		return r.bottom > innerHeight + 1 || (r.left < e.right && r.right > e.left && r.top < e.bottom && r.bottom > e.top);
+	}).map((b) => b.textContent.trim()))`)
+	if covered != "[]" {
+		t.Errorf("kiosk: the error covers (or pushes off the screen) the buttons %s", covered)
+	}
+	kiosk.checkFits("kiosk-error-en", false)
+	// Alone for 2×5 s on the slip screen, then the start screen in Chinese
+	// (the page reloads in it).
+	kiosk.waitAcrossLoads(`document.documentElement.lang === "zh-CN" && Q.cat["web.kiosk.pick"] && `+visible("#k-start"), 30*time.Second)
+}
+
+// The counter terminal says what each action did; transfers offer only open
+// windows that serve the service; a return slip stays shown with a button
+// that prints it; the windows to choose from follow who signs in elsewhere.
+func TestBrowser_TerminalActions(t *testing.T) {
+	m := startHallWith(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
+	base := m.URL
+	for range 4 {
+		if code := api(t, "POST", base+"/api/tickets", exKiosk, map[string]string{"service": "employment"}, nil); code != 201 {
+			t.Fatalf("issue: %d", code)
+		}
+	}
+	// Window 2 (employment) and window 4 (pension) open; window 3 (employment
+	// as B) and 7 (employment as B) closed.
+	for w, jobNo := range map[int]string{2: "1002", 4: "1004"} {
+		if code := api(t, "POST", base+"/api/windows/"+itoa(w)+"/signin", login(t, base, jobNo), map[string]any{}, nil); code != 200 {
+			t.Fatalf("sign in %d: %d", w, code)
+		}
+	}
+	b := browser(t)
+	term := open(t, b, "terminal", base, "/terminal.html?lang=zh-CN", 1366, 768)
+	term.wait(visible("#t-jobno"), 10*time.Second)
+	term.do(typeInto("#t-jobno", "1001"), typeInto("#t-password", "demo"), clickJS("#t-login-btn"))
+	term.wait(visible(`.t-win[data-window="1"]`), 10*time.Second)
+	// Someone signs in at window 10 meanwhile: its button turns taken.
+	term.wait(`!document.querySelector('.t-win[data-window="10"]').disabled`, 5*time.Second)
+	if code := api(t, "POST", base+"/api/windows/10/signin", login(t, base, "1010"), map[string]any{}, nil); code != 200 {
+		t.Fatalf("sign in 10: %d", code)
+	}
+	term.wait(`document.querySelector('.t-win[data-window="10"]').disabled`, 10*time.Second)
+	term.do(clickJS(`.t-win[data-window="1"]`))
+	term.wait(visible("#t-desk")+` && document.querySelectorAll("#t-queue li .num").length === 4`, 10*time.Second)
+
+	// click clicks action name's button once the state shown lets it.
+	click := func(name string) {
+		t.Helper()
+		sel := `.t-act[data-act="` + name + `"]`
+		term.wait(`!document.querySelector('`+sel+`').disabled`, 10*time.Second)
+		term.do(clickJS(sel))
+	}
+	act := func(name, want string) {
+		t.Helper()
+		click(name)
+		term.wait(textIs("#t-msg", want), 10*time.Second)
+	}
+	act("callNext", "已叫号 A001")
+	act("recall", "再次叫号 A001（第 2 次）")
+	act("start", "已开始办理 A001")
+	click("finish")
+	term.wait(visible("#d-finish"), 5*time.Second)
+	term.do(clickJS(`#d-finish button[type="submit"]`))
+	term.wait(textIs("#t-msg", "已完成 A001"), 10*time.Second)
+	act("callNext", "已叫号 A002")
+	act("noShow", "已过号 A002，已重新排队")
+
+	// Transfer A003: only window 2 is open and serves employment.
+	act("callNext", "已叫号 A003")
+	click("transfer")
+	term.wait(visible("#d-transfer")+` && document.querySelectorAll('#d-transfer select[name="window"] option').length > 1`, 5*time.Second)
+	if got := term.eval(`Array.from(document.querySelectorAll('#d-transfer select[name="window"] option')).map((o) => o.value).join(",")`); got != ",2" {
+		t.Errorf("transfer offers windows %q, want only the open window 2 that serves employment", got)
+	}
+	// For pension, window 4.
+	term.do(chromedp.SetValue(chromedp.CSS(`#d-transfer select[name="service"]`), "pension"),
+		evalJS(`document.querySelector('#d-transfer select[name="service"]').dispatchEvent(new Event("change"))`))
+	if got := term.eval(`Array.from(document.querySelectorAll('#d-transfer select[name="window"] option')).map((o) => o.value).join(",")`); got != ",4" {
+		t.Errorf("transfer to pension offers windows %q, want 4", got)
+	}
+	term.do(chromedp.SetValue(chromedp.CSS(`#d-transfer select[name="service"]`), ""),
+		evalJS(`document.querySelector('#d-transfer select[name="service"]').dispatchEvent(new Event("change"))`),
+		chromedp.SetValue(chromedp.CSS(`#d-transfer select[name="window"]`), "2"),
+		clickJS(`#d-transfer button[type="submit"]`))
+	term.wait(textIs("#t-msg", "已将 A003 转至 2号窗口"), 10*time.Second)
+
+	// A return slip: its code stays, with a print button.
+	act("callNext", "已叫号 A004")
+	click("suspend")
+	term.wait(visible(`#d-suspend input[name="missing"]`), 5*time.Second)
+	term.do(clickJS(`#d-suspend input[name="missing"]`), clickJS(`#d-suspend button[type="submit"]`))
+	term.wait(visible("#t-slip")+` && /^[2-9A-HJ-NP-Z]{8}$/.test(document.querySelector("#t-slip-code").textContent)`, 10*time.Second)
+	term.shot("terminal-slip-shown")
+	term.checkFits("terminal-slip-shown", true)
+	// The message goes after its 8 s; the slip stays.
+	term.wait(textIs("#t-msg", ""), 15*time.Second)
+	if !term.is(visible("#t-slip")) {
+		t.Error("the return slip went away with the message")
+	}
+	term.eval(`(window.print = () => { window.__printed = (window.__printed || 0) + 1; }, "")`)
+	term.do(clickJS("#t-slip-print"))
+	term.wait(`window.__printed === 1`, 5*time.Second)
+}
+
+// The phone page says what happened to its ticket.
+func TestBrowser_PhoneSays(t *testing.T) {
+	m, clock := exampleHall(t, hallTime(10, 0))
+	base := m.URL
+	var tickets [4]struct{ ID string }
+	for i := range tickets {
+		if code := api(t, "POST", base+"/api/tickets", exKiosk, map[string]string{"service": "consult"}, &tickets[i]); code != 201 {
+			t.Fatalf("issue: %d", code)
+		}
+	}
+	staff := login(t, base, "1010")
+	do := func(action string, body any) {
+		t.Helper()
+		if code := api(t, "POST", base+"/api/windows/10/"+action, staff, body, nil); code != 200 {
+			t.Fatalf("window 10 %s: %d", action, code)
+		}
+	}
+	do("signin", map[string]any{})
+	b := browser(t)
+	phones := make([]*screen, len(tickets))
+	for i, tk := range tickets {
+		phones[i] = open(t, b, "phone "+itoa(i), base, "/t/"+tk.ID+"?lang=zh-CN", 390, 844)
+		phones[i].wait(visible("#p-waiting"), 10*time.Second)
+	}
+	// Called: the window by its name.
+	do("call-next", map[string]any{})
+	phones[0].wait(textIs("#p-goto", "请到 10号综合窗口"), 10*time.Second)
+	// A return slip: the code, the last day, the missing materials.
+	do("suspend", map[string]any{"missing": []string{"户口簿", "单位证明"}})
+	phones[0].wait(visible("#p-slip")+` && /^[2-9A-HJ-NP-Z]{8}$/.test(document.querySelector("#p-slip-code").textContent) && document.querySelectorAll("#p-missing li").length === 2`, 10*time.Second)
+	if got := phones[0].text("#p-slip-valid"); !strings.Contains(got, "2026/12/08") {
+		t.Errorf("phone: slip validity %q", got)
+	}
+	phones[0].shot("phone-slip-zh-CN")
+	phones[0].checkFits("phone-slip-zh-CN", true)
+	// A refusal: the reason.
+	do("call-next", map[string]any{})
+	do("reject", map[string]any{"reason": "不属于本大厅受理范围", "basis": "《办事指南》第三条"})
+	phones[1].wait(textIs("#p-reason", "不属于本大厅受理范围")+" && "+textIs("#p-basis", "《办事指南》第三条"), 10*time.Second)
+	phones[1].shot("phone-refused-zh-CN")
+	// A no-show moved back.
+	do("call-next", map[string]any{})
+	do("no-show", map[string]any{})
+	phones[2].wait(visible("#p-waiting")+" && "+textIs("#p-status", "您未及时到窗口，号码已重新排队，请留意叫号"), 10*time.Second)
+	// The next day: the tickets still waiting were cancelled at the close.
+	clock.Set(hallTime(10, 0).AddDate(0, 0, 1))
+	if code := api(t, "POST", base+"/api/tickets", exKiosk, map[string]string{"service": "consult"}, nil); code != 201 {
+		t.Fatalf("issue the next day: %d", code)
+	}
+	phones[3].wait(visible("#p-status")+` && document.querySelector("#p-status").textContent.includes("闭厅时作废")`, 10*time.Second)
+	phones[3].do(chromedp.Reload())
+	phones[3].wait(visible("#p-status")+` && document.querySelector("#p-status").textContent.includes("闭厅时作废")`, 10*time.Second)
+	phones[3].shot("phone-cancelled-zh-CN")
+}
+
+// waitAcrossLoads is wait for a condition that comes with a new page load:
+// an evaluation cut off by the navigation is tried again.
+func (s *screen) waitAcrossLoads(expr string, d time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, 3*time.Second)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool]("!!("+expr+")", chromedp.WithPollingTimeout(2*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s: waiting %v for %s: %v", s.name, d, expr, err)
+		}
 	}
 }
