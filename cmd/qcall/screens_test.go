@@ -182,6 +182,7 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		hall := open(t, b, "hall "+lang, base, "/hall.html?token="+exDisplay+"&"+q, 1920, 1080)
 		hall.wait(`document.querySelectorAll("#windows .wcell").length === 10 && document.querySelectorAll("#recent li").length === 4`, 10*time.Second)
 		shot(hall, "busy-hall", false)
+		defer hall.close()
 		// The temporary window says so.
 		if got, want := hall.text(`.wcell[data-window="9"] .wtemp`), map[string]string{"zh-CN": "临时窗口", "en": "Temporary"}[lang]; got != want {
 			t.Errorf("hall %s: window 9 (temporary) is marked %q, want %q", lang, got, want)
@@ -193,24 +194,29 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		kiosk.do(clickJS(`.k-service[data-service="unemployment"]`))
 		kiosk.wait(visible("#k-m-take"), 5*time.Second)
 		shot(kiosk, "busy-kiosk-materials", false)
+		kiosk.close()
 
 		win := open(t, b, "window "+lang, base, "/window.html?window=2&token="+exDisplay+"&"+q, 800, 480)
 		win.wait(visible("#w-staff-name")+` && document.querySelector("#w-number").textContent.trim() !== ""`, 10*time.Second)
 		shot(win, "busy-window", false)
+		win.close()
 
 		eval := open(t, b, "evaluator "+lang, base, "/evaluator.html?window=1&token="+exEvaluator+"&"+q, 1280, 800)
 		eval.wait(visible("#e-staff"), 10*time.Second)
 		shot(eval, "busy-evaluator", false)
+		eval.close()
 		eval10 := open(t, b, "evaluator closed "+lang, base, "/evaluator.html?window=10&token="+exDisplay+"&"+q, 1280, 800)
 		eval10.wait(visible("#e-closed"), 10*time.Second)
 		shot(eval10, "busy-evaluator-closed", false)
 		if !eval10.is(oneLine("#e-closed")) {
 			t.Errorf("evaluator %s: %q breaks over lines", lang, eval10.text("#e-closed"))
 		}
+		eval10.close()
 
 		phone := open(t, b, "phone "+lang, base, "/t/"+phoneTicket+"?"+q, 390, 844)
 		phone.wait(visible("#p-waiting"), 10*time.Second)
 		shot(phone, "busy-phone", true)
+		phone.close()
 
 		term := open(t, b, "terminal "+lang, base, "/terminal.html?"+q, 1366, 768)
 		term.wait(visible("#t-jobno"), 10*time.Second)
@@ -219,6 +225,7 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		shot(term, "busy-terminal", true)
 		term.do(clickJS(`#t-btn-logout`))
 		term.wait(visible("#t-jobno"), 10*time.Second)
+		term.close()
 
 		dir := open(t, b, "director "+lang, base, "/director.html?"+q, 1366, 768)
 		dir.wait(visible("#d-jobno"), 10*time.Second)
@@ -226,6 +233,7 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		dir.wait(`document.querySelectorAll("#d-windows tr").length === 10`, 10*time.Second)
 		shot(dir, "busy-director", true)
 		dir.do(clickJS(`#d-logout`))
+		dir.close()
 	}
 }
 
