@@ -127,10 +127,7 @@ type hubWindowBody struct {
 }
 
 // hubPhoneBody is a phone's view.
-type hubPhoneBody struct {
-	Ticket queue.TicketView  `json:"ticket"`
-	Case   *queue.TicketCase `json:"case,omitempty"` // the case deadline its matter went on to
-}
+type hubPhoneBody = queue.PhoneView
 
 // buildView returns the body of view k from the read model m (hall: its hall
 // view, for the views that show the hall), and the service of a phone's
@@ -156,8 +153,8 @@ func buildView(m *queue.ReadModel, k stateKey, hall *queue.HallView, now time.Ti
 		}
 		return hubWindowBody{Window: st.WindowView(k.window), Queue: q}, ""
 	default:
-		v := st.TicketView(k.ticket)
-		return hubPhoneBody{Ticket: v, Case: st.TicketCase(k.ticket)}, v.Service
+		v := st.PhoneView(k.ticket)
+		return v, v.Ticket.Service
 	}
 }
 

@@ -99,7 +99,7 @@ func TestState_Alerts(t *testing.T) {
 	if _, err := h.Finish(ctx, "1001", 1, queue.FinishOptions{Due: due}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Rate(ctx, "evaluator", 1, 1); err != nil {
+	if _, err := h.Rate(ctx, "evaluator", 1, 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.ReportDevice(ctx, "agent-1", "printer-1", "paper_out", "", []string{"kiosk-1"}); err != nil {

@@ -25,10 +25,13 @@ var dayEvents = map[EventType]eventSpec{
 func (s *State) applyDay(e *Event, _ *Ticket) {
 	switch e.Type {
 	case EvDayOpened:
+		closed := s.Day
 		s.Day = e.Day
 		s.issueDayOpened()
 		for id, t := range s.Tickets {
-			if t.Day != e.Day && t.State.Final() && !s.caseOpen(t) {
+			// The tickets the day just closed cancelled stay one more day,
+			// so that their phones can say what happened to them.
+			if t.Day != e.Day && t.State.Final() && !s.caseOpen(t) && !(t.Day == closed && t.State == TicketCancelled) {
 				delete(s.Tickets, id)
 			}
 		}

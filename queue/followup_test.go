@@ -40,7 +40,7 @@ func TestEngine_Followup(t *testing.T) {
 	h := newHall(t, nil)
 	h.signIn("1001", 1)
 	good := h.served("1001", 1, "employment")
-	if _, err := h.Rate(ctx, "evaluator", 1, 3); err != nil {
+	if _, err := h.Rate(ctx, "evaluator", 1, 3, ""); err != nil {
 		t.Fatal(err)
 	}
 	if fs := h.followups(queue.FollowupQuery{}); len(fs) != 0 {
@@ -48,7 +48,7 @@ func TestEngine_Followup(t *testing.T) {
 	}
 	bad := h.served("1001", 1, "employment")
 	seq := h.seq()
-	if _, err := h.Rate(ctx, "evaluator", 1, 2); err != nil {
+	if _, err := h.Rate(ctx, "evaluator", 1, 2, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.eventTypes(seq); !slices.Equal(got, []queue.EventType{queue.EvRatingGiven, queue.EvFollowupOpened}) {
@@ -163,13 +163,13 @@ func TestEngine_FollowupQuery(t *testing.T) {
 	h.signIn("1001", 1)
 	h.signIn("1002", 2)
 	h.served("1001", 1, "employment")
-	if _, err := h.Rate(ctx, "evaluator", 1, 1); err != nil {
+	if _, err := h.Rate(ctx, "evaluator", 1, 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Set(at(9, 0).AddDate(0, 0, 1)) // Friday
 	h.signIn("1002", 2)
 	h.served("1002", 2, "employment")
-	if _, err := h.Rate(ctx, "evaluator", 2, 2); err != nil {
+	if _, err := h.Rate(ctx, "evaluator", 2, 2, ""); err != nil {
 		t.Fatal(err)
 	}
 	day := func(d int) queue.Period {

@@ -36,6 +36,12 @@ func TestEngine_Rate(t *testing.T) {
 				t.Fatalf("rate %d: %+v %v", score, v, err)
 			}
 			evs := h.events(s0)
+			if score <= 2 { // a bad rating opens its follow-up (差评整改)
+				if len(evs) != 2 || evs[1].Type != queue.EvFollowupOpened {
+					t.Fatalf("rate %d: events %+v", score, evs)
+				}
+				evs = evs[:1]
+			}
 			if len(evs) != 1 || evs[0].Type != queue.EvRatingGiven || evs[0].Ticket != tk.ID || evs[0].Score != score ||
 				evs[0].Scale != 5 || evs[0].Reason != reason || evs[0].Staff != "1001" || evs[0].RatingLevel() != score {
 				t.Fatalf("rate %d: events %+v", score, evs)

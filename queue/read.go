@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -16,7 +17,51 @@ type HallView struct {
 	Notice      string        `json:"notice,omitempty"`
 	Services    []ServiceView `json:"services"`
 	Windows     []WindowView  `json:"windows"`
-	Seq         uint64        `json:"seq"`
+	// Recent are the day's latest calls, newest first (at most RecentCalls):
+	// what a hall screen shows below the call in large, also after a reload.
+	Recent []CallView `json:"recent"`
+	Seq    uint64     `json:"seq"`
+}
+
+// RecentCalls is how many calls HallView.Recent holds.
+const RecentCalls = 5
+
+// CallView is one call made in the hall today: the number and the window
+// it was called to, and when.
+type CallView struct {
+	Number string    `json:"number"`
+	Window int       `json:"window"`
+	At     time.Time `json:"at"`
+}
+
+// recentCalls returns the latest calls of the date of now in the hall's time
+// zone loc, newest first: the tickets called that day to a window they are
+// still at or were served at (one moved back to the queue or transferred has
+// left its window).
+func (s *State) recentCalls(now time.Time, loc *time.Location) []CallView {
+	y, m, d := now.In(loc).Date()
+	from := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	out := make([]CallView, 0, RecentCalls+1)
+	for _, t := range s.Tickets {
+		if t.Window == 0 || t.CalledAt.Before(from) {
+			continue
+		}
+		c := CallView{Number: t.Number, Window: t.Window, At: t.CalledAt}
+		i, _ := slices.BinarySearchFunc(out, c, func(a, b CallView) int {
+			if d := b.At.Compare(a.At); d != 0 { // newest first
+				return d
+			}
+			return strings.Compare(a.Number, b.Number)
+		})
+		if i >= RecentCalls {
+			continue
+		}
+		out = slices.Insert(out, i, c)
+		if len(out) > RecentCalls {
+			out = out[:RecentCalls]
+		}
+	}
+	return out
 }
 
 // HoursView are the hall's hours.
@@ -71,7 +116,7 @@ func (s *State) Hall(now time.Time, loc *time.Location) HallView {
 	return HallView{Name: h.Name, NameEn: h.NameEn, BusinessDay: s.Day, Open: mins >= open && mins < closing,
 		Hours:    HoursView{Open: h.Open, Close: h.Close, IssueCutoff: h.IssueCutoff},
 		Notice:   h.Notice,
-		Services: s.servicesView(mins), Windows: s.WindowsView(), Seq: s.Seq}
+		Services: s.servicesView(mins), Windows: s.WindowsView(), Recent: s.recentCalls(now, loc), Seq: s.Seq}
 }
 
 // Public returns the hall as a public screen shows it: each window's ticket

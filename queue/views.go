@@ -377,3 +377,50 @@ func nonNil(s []string) []string {
 	}
 	return slices.Clone(s)
 }
+
+// PhoneView is what a citizen's phone page shows of its own ticket: the
+// ticket, and what happened to it — the missed calls that moved it back in
+// the queue, its return slip (the code, the missing materials and the last
+// day), a refusal's reason and legal basis. Only the ticket's own phone gets
+// it (its id is the key); public screens never do.
+type PhoneView struct {
+	Ticket  TicketView    `json:"ticket"`
+	NoShows int           `json:"no_shows,omitempty"`
+	Slip    *SlipView     `json:"slip,omitempty"`
+	Refusal *PhoneRefusal `json:"refusal,omitempty"`
+	// ClosedDay is the business day whose close cancelled the ticket.
+	ClosedDay string `json:"closed_day,omitempty"`
+	// Case is the case deadline (限时办结) its matter went on to.
+	Case *TicketCase `json:"case,omitempty"`
+}
+
+// PhoneRefusal is a refusal as the citizen is told it.
+type PhoneRefusal struct {
+	Reason string `json:"reason"`
+	Basis  string `json:"basis"`
+}
+
+// PhoneView returns the phone view of ticket id (the zero view when there
+// is none).
+func (s *State) PhoneView(id string) PhoneView {
+	t := s.Tickets[id]
+	if t == nil {
+		return PhoneView{}
+	}
+	v := PhoneView{Ticket: s.TicketView(id), NoShows: t.NoShows, Case: s.TicketCase(id)}
+	if t.State == TicketCancelled && t.Day != s.Day {
+		v.ClosedDay = t.Day
+	}
+	if t.State == TicketSuspended && s.Slips[t.Slip] != nil {
+		sv := s.SlipView(t.Slip)
+		v.Slip = &sv
+	}
+	if t.State == TicketRejected {
+		for _, r := range s.Refusals {
+			if r.Ticket == t.ID {
+				v.Refusal = &PhoneRefusal{Reason: r.Reason, Basis: r.Basis}
+			}
+		}
+	}
+	return v
+}

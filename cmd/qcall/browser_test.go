@@ -86,10 +86,14 @@ func browser(t *testing.T) context.Context {
 
 // screen is one tab showing one screen.
 type screen struct {
-	t    *testing.T
-	name string
-	ctx  context.Context
+	t      *testing.T
+	name   string
+	ctx    context.Context
+	cancel context.CancelFunc // closes the tab
 }
+
+// close closes the tab (its connections with it).
+func (s *screen) close() { s.cancel() }
 
 // open shows path in a new tab of the browser, w×h pixels.
 func open(t *testing.T, b context.Context, name, base, path string, w, h int64) *screen {
@@ -101,7 +105,7 @@ func open(t *testing.T, b context.Context, name, base, path string, w, h int64) 
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("%s: new tab: %v", name, err)
 	}
-	s := &screen{t: t, name: name, ctx: ctx}
+	s := &screen{t: t, name: name, ctx: ctx, cancel: cancel}
 	s.do(chromedp.EmulateViewport(w, h), chromedp.Navigate(base+path))
 	return s
 }

@@ -90,23 +90,55 @@
     document.title = name;
     // The notice line also says the hall comes to those who cannot (上门服务).
     $('#notice').textContent = [hall.notice, t('web.homevisit.notice')].filter(Boolean).join('　　');
+    renderStatus();
     renderWindows();
     renderServices();
     renderBoard();
     renderCalls();
   }
 
+  // windowName is the name of window id in the page's language.
+  function windowName(c) {
+    const w = hall && hall.windows.find((x) => x.id === c.window);
+    return w ? Q.windowName(w) : c.name || String(c.window);
+  }
+
   function renderCalls() {
     const top = recent[0];
     if (top) {
       $('#now-number').textContent = top.number;
-      $('#now-window').textContent = t('web.call.line', { number: top.number, window: top.name || top.window });
+      $('#now-window').textContent = t('web.call.line', { number: top.number, window: windowName(top) });
     } else {
       $('#now-number').textContent = '—';
       $('#now-window').textContent = t('web.hall.none');
     }
     $('#recent').replaceChildren(...recent.slice(1).map((c) =>
-      el('li', {}, el('span', { class: 'num', text: c.number }), el('span', { class: 'win', text: c.name || c.window }))));
+      el('li', {}, el('span', { class: 'num', text: c.number }), el('span', { class: 'win', text: windowName(c) }))));
+  }
+
+  // renderStatus says where the hall's day is: its hours while it issues
+  // tickets; after the cut-off that no more are issued and those in the
+  // hall are still served; after closing, serving on (延时服务) while
+  // anyone is still waiting or at a window, else closed, with the hours.
+  function renderStatus() {
+    const h = hall.hours || {};
+    const hours = { open: h.open, close: h.close };
+    const allDay = h.open === '00:00' && h.close === '24:00';
+    const issuing = hall.services.some((s) => s.issuing);
+    const inHall = hall.services.some((s) => s.waiting > 0) || hall.windows.some((w) => w.current);
+    let state = 'open', text = allDay ? '' : t('web.hall.hours', hours);
+    if (!hall.open) {
+      state = inHall ? 'after_hours' : 'closed';
+      text = inHall ? t('web.hall.after_hours') : t('web.hall.closed', hours);
+    } else if (!issuing) {
+      state = 'cutoff';
+      text = t('web.hall.cutoff');
+    }
+    const box = $('#hall-status');
+    box.className = 'hall-status ' + state;
+    box.dataset.state = state;
+    box.textContent = text;
+    box.hidden = !text;
   }
 
   function renderWindows() {
@@ -116,8 +148,11 @@
       let state = t('web.wstate.' + w.state);
       if (w.state === 'closed') num = '—';
       if (w.staff && w.state !== 'closed') state = state + ' · ' + Q.staffName(w.staff);
-      return el('div', { class: 'wcell ' + w.state, dataset: { window: w.id } },
-        el('div', { class: 'wname', text: Q.windowName(w) }),
+      // A temporary window (临时窗口), opened by the director, says so.
+      const temporary = (w.temporary || []).length > 0;
+      return el('div', { class: 'wcell ' + w.state + (temporary ? ' temporary' : ''), dataset: { window: w.id } },
+        el('div', { class: 'wname' }, el('span', { class: 'wtitle', text: Q.windowName(w) }),
+          temporary ? el('span', { class: 'wtemp', text: t('web.hall.temporary') }) : null),
         el('div', { class: 'wnum', text: num }),
         el('div', { class: 'wstate', text: state }));
     }));
@@ -126,7 +161,7 @@
   function renderServices() {
     $('#services').replaceChildren(...hall.services.map((s) =>
       el('tr', { dataset: { service: s.code } },
-        el('td', {}, el('span', { class: 'prefix', text: s.prefix }), Q.serviceName(s),
+        el('td', { class: 'name' }, el('span', { class: 'prefix', text: s.prefix }), Q.serviceName(s),
           s.backup_open ? el('span', { class: 'backup', text: t('web.hall.backup') }) : null),
         el('td', { class: 'num', text: t('web.people', { n: s.waiting }) }),
         el('td', { class: 'num', text: Q.wait(s.est_wait_s, s.waiting, s.serving_windows === 0) }))));
@@ -174,17 +209,34 @@
     render();
   }
 
+  // The hours pass without an event (and a snapshot may hold a view of the
+  // hall from before the last change of hour): after each snapshot and once
+  // a minute the hall's open state and which services issue are read again,
+  // so that the cut-off and the close show when they come.
+  async function refreshHours() {
+    if (!hall) return;
+    try {
+      const h = await Q.api('GET', '/api/hall');
+      hall.open = h.open;
+      hall.hours = h.hours;
+      for (const s of hall.services) {
+        const n = (h.services || []).find((x) => x.code === s.code);
+        if (n) s.issuing = n.issuing;
+      }
+      renderStatus();
+    } catch (e) { /* the next minute */ }
+  }
+  setInterval(refreshHours, 60000);
+
   Q.connect({
     client: 'hall',
     onSnapshot(msg) {
       take(msg);
+      refreshHours();
       if (recent.length === 0) {
-        // After a (re)load, the numbers being called now, without sound.
-        for (const w of hall.windows) {
-          if (w.current && w.state === 'called') {
-            recent.push({ seq: 0, number: w.current.number, window: w.id, name: Q.windowName(w) });
-          }
-        }
+        // After a (re)load, the day's latest calls as the server keeps
+        // them, without sound.
+        recent = (hall.recent || []).slice(0, MAX_RECENT).map((c) => ({ seq: 0, number: c.number, window: c.window }));
         renderCalls();
       }
       // Whatever happened up to a snapshot is not announced: only what

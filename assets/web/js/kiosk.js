@@ -15,20 +15,29 @@
   const SLIP_KEYS = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'; // the slip codes' alphabet
 
   let services = [];
+  let hours = {};    // the hall's hours (open, close, issue_cutoff)
   let chosen = null; // the service whose materials are shown
   let busy = false;
 
   // ---- screens ----
   const screens = ['#k-start', '#k-materials', '#k-ticket', '#k-slip'];
   let countdown = null;
-  const back = Q.idle(timeoutS * 2000, () => go('#k-start'));
+  // After a while alone the kiosk is ready for the next citizen: the start
+  // screen, in Chinese (a citizen who switched to English has gone).
+  const back = Q.idle(timeoutS * 2000, nextCitizen);
+  function nextCitizen() {
+    if (Q.lang !== 'zh-CN') Q.setLang('zh-CN');
+    else go('#k-start');
+  }
   function go(id) {
     screens.forEach((s) => Q.show(s, s === id));
     hideError();
     clearInterval(countdown);
     $('#k-t-count').textContent = '';
     if (id === '#k-start') {
-      back.stop();
+      // The start screen waits for ever in Chinese; in English it goes
+      // back to Chinese after a while alone.
+      if (Q.lang !== 'zh-CN') back(); else back.stop();
       chosen = null;
       renderServices();
     } else {
@@ -75,9 +84,17 @@
   // waitingLine says how many wait, the count in bold where the catalogue's
   // {n} stands, and the estimated wait.
   function waitingLine(s) {
-    if (!s.issuing) return [t('web.kiosk.paused')];
+    if (!s.issuing) return [pausedLine()];
     const [before, after] = (Q.cat['web.kiosk.waiting'] || '{n}').split('{n}');
     return [before || '', el('b', { text: s.waiting }), after || '', ' · ', Q.est(s.est_wait_s, s.waiting, s.serving_windows === 0)];
+  }
+
+  // pausedLine says that a service does not issue now, and when it does:
+  // from the opening time (before it, or after the day's cut-off: the next
+  // day), with the hall's hours.
+  function pausedLine() {
+    if (!hours.open || (hours.open === '00:00' && hours.close === '24:00')) return t('web.kiosk.paused');
+    return t('web.kiosk.paused_hours', { open: hours.open, close: hours.close, cutoff: hours.issue_cutoff || hours.close });
   }
 
   // ---- materials, then the ticket ----
@@ -106,7 +123,7 @@
     let left = timeoutS;
     const tick = () => {
       $('#k-t-count').textContent = t('web.kiosk.return_in', { n: left });
-      if (left-- <= 0) go('#k-start');
+      if (left-- <= 0) nextCitizen();
     };
     tick();
     countdown = setInterval(tick, 1000);
@@ -148,6 +165,7 @@
   // ---- data: the services, live ----
   function take(hall) {
     services = hall.services || [];
+    hours = hall.hours || {};
     const name = Q.lang === 'en' && hall.name_en ? hall.name_en : hall.name;
     $('#hall-name').textContent = name;
     document.title = name + ' · ' + t('web.kiosk.title');
@@ -159,6 +177,13 @@
   } catch (e) {
     showError(e.message);
   }
+  // The cut-off comes without an event (and a snapshot may hold a view of
+  // the hall from before it): which services issue is read again after each
+  // snapshot and once a minute.
+  async function refreshHall() {
+    try { take(await Q.api('GET', '/api/hall')); } catch (e) { /* the next minute */ }
+  }
+  setInterval(refreshHall, 60000);
   // ---- this kiosk's printer ----
   // The device agent reports each ticket printer's state with the kiosks it
   // prints for; when this kiosk's cannot print, the citizen is told to keep
@@ -184,7 +209,7 @@
 
   Q.connect({
     client: 'kiosk',
-    onSnapshot: (m) => { take(m.hall); loadPrinters(); },
+    onSnapshot: (m) => { take(m.hall); loadPrinters(); refreshHall(); },
     onState: (m) => take(m.hall),
     onEvent: (ev) => {
       if (ev.type === 'device_status') {

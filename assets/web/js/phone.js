@@ -6,13 +6,15 @@
 // Address: /t/<ticket id>[?lang=en]
 (async function () {
   'use strict';
-  const { $, t } = Q;
+  const { $, el, t } = Q;
   await Q.init();
 
   const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
   let services = [];
+  let windows = [];    // the hall's windows, for their names
   let ticket = null;
   let matter = null; // the case deadline (限时办结) the ticket's matter went on to, or null
+  let phone = {};      // the phone view: no_shows, slip, refusal, closed_day
   let calledSeq = 0;
 
   function serviceName(code) {
@@ -36,7 +38,10 @@
       $('#p-wait').textContent = Q.wait(ticket.est_wait_s, ticket.ahead, ticket.no_window);
     }
     if (st === 'called') {
-      $('#p-goto').textContent = t('web.phone.goto', { n: ticket.window });
+      // The window by its name, in the page's language ("请到 1号窗口").
+      const w = windows.find((x) => x.id === ticket.window);
+      const name = w ? Q.windowName(w) : ticket.window_name || String(ticket.window);
+      $('#p-goto').textContent = t('web.phone.goto_name', { window: name });
     }
     const words = {
       serving: 'web.phone.serving', done: 'web.phone.done', no_show: 'web.phone.no_show',
@@ -44,16 +49,42 @@
       transferred: 'web.phone.transferred',
     }[st];
     const status = $('#p-status');
-    status.hidden = !words || waiting;
-    if (words) status.textContent = t(words);
+    let say = words && !waiting ? t(words) : '';
+    if (st === 'cancelled' && phone.closed_day) say = t('web.phone.cancelled_close', { day: Q.fmtDate(phone.closed_day + 'T12:00:00') });
+    // Moved back to the queue after a missed call: say so above the count.
+    if (waiting && phone.no_shows > 0) say = t('web.phone.requeued');
+    status.hidden = !say;
+    status.textContent = say;
     if (matter && st === 'done') {
       // Accepted, to be completed later: the case and its due date (in the
       // hall's zone, as the server writes it), not "办理完毕".
+      status.hidden = false;
       status.textContent = matter.done
         ? t('web.phone.case_done', { case: matter.id })
         : t('web.phone.case_open', { case: matter.id, due: String(matter.due).slice(0, 10) });
-      status.classList.toggle('p-case', !matter.done);
     }
+    status.classList.toggle('p-case', !!(matter && st === 'done' && !matter.done));
+    const slip = st === 'suspended' && phone.slip;
+    const refusal = st === 'rejected' && phone.refusal;
+    Q.show('#p-detail', !!(slip || refusal));
+    Q.show('#p-slip', !!slip);
+    Q.show('#p-refusal', !!refusal);
+    if (slip) {
+      $('#p-slip-code').textContent = slip.slip_id;
+      $('#p-slip-valid').textContent = t('web.phone.slip_valid', { until: Q.fmtDate(slip.valid_until) });
+      $('#p-missing').replaceChildren(...(slip.missing || []).map((m) => el('li', { text: m })));
+    }
+    if (refusal) {
+      $('#p-reason').textContent = refusal.reason;
+      $('#p-basis').textContent = refusal.basis;
+    }
+  }
+
+  function take(m) {
+    ticket = m.ticket;
+    phone = m;
+    matter = m.case || null;
+    render();
   }
 
   function buzz() {
@@ -68,7 +99,9 @@
   }
 
   try {
-    services = await Q.api('GET', '/api/services');
+    const hall = await Q.api('GET', '/api/hall');
+    services = hall.services || [];
+    windows = hall.windows || [];
   } catch (e) { /* names only */ }
   try {
     ticket = await Q.api('GET', '/api/tickets/' + encodeURIComponent(id));
@@ -91,8 +124,8 @@
         if (e.status === 404) { conn.close(); Q.setOffline(false); unknown(); }
       }
     },
-    onSnapshot: (m) => { ticket = m.ticket; matter = m.case || null; render(); },
-    onState: (m) => { ticket = m.ticket; matter = m.case || null; render(); },
+    onSnapshot: take,
+    onState: take,
     onEvent(ev, live) {
       if ((ev.type === 'ticket_called' || ev.type === 'ticket_recalled') && ev.seq > calledSeq && (live || Q.fresh(ev, 60000))) {
         calledSeq = ev.seq;

@@ -165,6 +165,28 @@
     listConn = null;
   }
 
+  // While the windows are shown to choose from, they follow who signs in and
+  // out elsewhere (a terminal has no realtime connection before it has a
+  // window): asked again every few seconds.
+  setInterval(() => {
+    if (me && !$('#t-pick').hidden && !document.querySelector('dialog[open]')) pick();
+  }, 4000);
+
+  // refreshWindows reads the windows again (who is signed in where), for the
+  // transfer dialog.
+  async function refreshWindows() {
+    try { windows = await Q.api('GET', '/api/windows'); } catch (e) { /* the last list */ }
+  }
+
+  // servesNow reports whether window w is open (someone signed in) and
+  // serves service now: as A, as a temporary window, or as B while the
+  // service's backup is open.
+  function servesNow(w, service) {
+    if (!w.staff) return false;
+    return (w.services_a || []).includes(service) || (w.temporary || []).includes(service) ||
+      ((w.services_b || []).includes(service) && (w.backup_active || []).includes(service));
+  }
+
   async function signIn(id) {
     try {
       await Q.api('POST', '/api/windows/' + id + '/signin', {});
@@ -346,15 +368,26 @@
   const actions = {
     callNext: () => run(async () => {
       const r = await post('call-next');
+      hideSlip();
       say(t('web.ok.called', { number: r.ticket.number }));
     }),
     call: (ticketID) => run(async () => {
       const r = await post('call', { ticket_id: ticketID });
+      hideSlip();
       say(t('web.ok.called', { number: r.ticket.number }));
     }),
-    recall: () => run(async () => { const r = await post('recall'); say(t('web.ok.called', { number: r.ticket.number })); }),
-    start: () => run(async () => { await post('start'); say(t('web.ok.done')); }),
-    noShow: () => run(async () => { await post('no-show'); say(t('web.ok.done')); }),
+    recall: () => run(async () => {
+      const r = await post('recall');
+      say(t('web.ok.recalled', { number: r.ticket.number, n: r.ticket.calls || 2 }));
+    }),
+    start: () => run(async () => {
+      const r = await post('start');
+      say(t('web.ok.started', { number: r.ticket.number }));
+    }),
+    noShow: () => run(async () => {
+      const r = await post('no-show');
+      say(t(r.ticket.state === 'waiting' ? 'web.ok.no_show_requeued' : 'web.ok.no_show', { number: r.ticket.number }));
+    }),
     finish: () => openDialog('#d-finish'),
     transfer: () => openDialog('#d-transfer'),
     suspend: () => openDialog('#d-suspend'),
@@ -394,20 +427,7 @@
       const cur = win.current;
       f.elements.service.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
         ...services.filter((s) => !cur || s.code !== cur.service).map((s) => el('option', { value: s.code, text: s.prefix + ' ' + Q.serviceName(s) })));
-      // Only open windows that serve the service the ticket goes to (the
-      // one chosen, else its own) now: the engine refuses any other.
-      const fillWindows = () => {
-        const svc = f.elements.service.value || (cur && cur.service);
-        const keep = f.elements.window.value;
-        f.elements.window.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
-          ...windows.filter((w) => w.id !== winId && w.staff && [].concat(w.services_a, w.temporary || [], w.backup_active).includes(svc))
-            .map((w) => el('option', { value: w.id, text: Q.windowName(w) })));
-        f.elements.window.value = keep;
-        if (f.elements.window.value !== keep) f.elements.window.value = '';
-      };
-      f.elements.service.onchange = fillWindows;
-      fillWindows();
-      Q.api('GET', '/api/windows').then((ws) => { windows = ws; fillWindows(); }).catch(() => { /* the list as it was */ });
+      fillTransferWindows(f);
     },
     '#d-suspend': (f) => {
       const s = services.find((x) => x.code === (win.current && win.current.service));
@@ -450,8 +470,10 @@
       if (f.elements.service.value) body.service = f.elements.service.value;
       if (f.elements.window.value) body.window = parseInt(f.elements.window.value, 10);
       if (!body.service && !body.window) return t('web.transfer.need');
-      await post('transfer', body);
-      say(t('web.ok.done'));
+      const r = await post('transfer', body);
+      const w = windows.find((x) => x.id === body.window);
+      say(t('web.ok.transferred', { number: r.ticket.number,
+        to: w ? Q.windowName(w) : svcName(body.service) }));
     },
     '#d-suspend': async (f) => {
       const missing = $$('input[name=missing]:checked', f).map((i) => i.value)
@@ -459,6 +481,7 @@
       if (missing.length === 0) return t('web.suspend.need');
       const slip = await post('suspend', { missing: missing });
       say(t('web.suspend.done', { slip: slip.slip_id, until: Q.fmtDate(slip.valid_until) }));
+      showSlip(slip);
     },
     '#d-reject': async (f) => {
       const reason = f.elements.reason.value.trim(), basis = f.elements.basis.value.trim();
@@ -484,8 +507,19 @@
     },
   };
 
-  function openDialog(id) {
+  // fillTransferWindows offers the windows open now that serve the service
+  // the ticket goes to (the one chosen, else its own).
+  function fillTransferWindows(f) {
+    const cur = win && win.current;
+    const service = f.elements.service.value || (cur && cur.service);
+    f.elements.window.replaceChildren(el('option', { value: '', text: t('web.transfer.any') }),
+      ...windows.filter((w) => w.id !== winId && servesNow(w, service)).map((w) => el('option', { value: w.id, text: Q.windowName(w) })));
+  }
+  $('#d-transfer form').elements.service.addEventListener('change', (e) => fillTransferWindows(e.target.form));
+
+  async function openDialog(id) {
     if (!win) return;
+    if (id === '#d-transfer') await refreshWindows();
     const d = $(id);
     const f = $('form', d);
     $('.error', d).textContent = '';
@@ -512,6 +546,18 @@
       }
     });
   });
+
+  // ---- the return slip just issued: shown until the next call, printable ----
+  function showSlip(slip) {
+    $('#t-slip-code').textContent = slip.slip_id;
+    $('#t-slip-for').textContent = slip.number + ' · ' + svcName(slip.service);
+    $('#t-slip-valid').textContent = t('web.slip.valid', { until: Q.fmtDate(slip.valid_until) });
+    $('#t-slip-missing').replaceChildren(...(slip.missing || []).map((m) => el('li', { text: m })));
+    Q.show('#t-slip', true);
+  }
+  function hideSlip() { Q.show('#t-slip', false); }
+  $('#t-slip-print').addEventListener('click', () => window.print());
+  $('#t-slip-close').addEventListener('click', hideSlip);
 
   // ---- alerts from the hall, for this window ----
   function numberOf(ticketID) {

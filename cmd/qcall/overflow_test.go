@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// The overflow checker: on a screen as Chromium lays it out, every piece of
+// visible text must lie inside each box around it that the eye sees as its
+// panel (an element that clips, or has a background or a border) and inside
+// the screen; and no element that clips may hide text (scrollWidth beyond
+// clientWidth: an ellipsis, a cut word; scrollHeight beyond clientHeight
+// where it does not scroll). It compares element boxes, not pixels. Text
+// that moves by design (the hall's notice line) is marked
+// data-overflow-ok in the page and left out.
+
+// overflowJS evaluates to a JSON array of the problems found; page says
+// whether the page may scroll down (a phone page, a console), in which case
+// text below the screen's bottom is not a problem.
+const overflowJS = `(() => {
+  const pageScrolls = %t;
+  const out = [];
+  const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+  const name = (e) => {
+    let s = e.tagName.toLowerCase();
+    if (e.id) s += '#' + e.id;
+    else if (e.classList.length) s += '.' + Array.from(e.classList).join('.');
+    const p = e.parentElement;
+    if (p && p !== document.body) s = name(p) + ' > ' + s;
+    return s;
+  };
+  const shown = (e) => {
+    if (e.closest('[hidden], [data-overflow-ok], dialog:not([open]), option, script, style, template')) return false;
+    for (let x = e; x && x !== document; x = x.parentElement) {
+      const cs = getComputedStyle(x);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || cs.opacity === '0') return false;
+    }
+    return e.getClientRects().length > 0;
+  };
+  const isPanel = (cs) => cs.overflowX !== 'visible' || cs.overflowY !== 'visible' ||
+    (cs.backgroundColor !== 'rgba(0, 0, 0, 0)' && cs.backgroundColor !== 'transparent') ||
+    cs.backgroundImage !== 'none' || parseFloat(cs.borderTopWidth) > 0 || parseFloat(cs.borderLeftWidth) > 0;
+  const tol = 1.5;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const e = n.parentElement;
+    if (!e || !shown(e)) continue;
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    const tr = r.getBoundingClientRect();
+    if (tr.width === 0 && tr.height === 0) continue;
+    const text = n.textContent.trim().slice(0, 40);
+    // A glyph's line box may stand out of a tight box by a little above
+    // and below: a fifth of the font size is not an overflow.
+    const vtol = Math.max(tol, parseFloat(getComputedStyle(e).fontSize) * 0.2);
+    if (tr.left < -tol || tr.right > vw + tol || tr.top < -vtol || (!pageScrolls && tr.bottom > vh + vtol)) {
+      out.push(name(e) + ' "' + text + '": text at ' + [tr.left, tr.top, tr.right, tr.bottom].map(Math.round) + ' is off the screen ' + vw + 'x' + vh);
+      continue;
+    }
+    for (let p = e; p && p !== document.body && p !== document.documentElement; p = p.parentElement) {
+      const cs = getComputedStyle(p);
+      if (!isPanel(cs)) continue;
+      const pr = p.getBoundingClientRect();
+      if (tr.left < pr.left - tol || tr.right > pr.right + tol || tr.top < pr.top - vtol || tr.bottom > pr.bottom + vtol) {
+        out.push(name(e) + ' "' + text + '": text at ' + [tr.left, tr.top, tr.right, tr.bottom].map(Math.round) +
+          ' overflows its panel ' + name(p) + ' at ' + [pr.left, pr.top, pr.right, pr.bottom].map(Math.round));
+        break;
+      }
+    }
+  }
+  for (const e of document.body.querySelectorAll('*')) {
+    if (!shown(e) || !e.textContent.trim()) continue;
+    const cs = getComputedStyle(e);
+    if (['INPUT', 'SELECT', 'TEXTAREA', 'svg'].includes(e.tagName)) continue;
+    const clipsX = cs.overflowX === 'hidden' || cs.overflowX === 'clip';
+    const clipsY = cs.overflowY === 'hidden' || cs.overflowY === 'clip';
+    if (clipsX && e.scrollWidth > e.clientWidth + 1) {
+      out.push(name(e) + ' "' + e.textContent.trim().slice(0, 40) + '": text clipped, scrollWidth ' + e.scrollWidth + ' > clientWidth ' + e.clientWidth);
+    }
+    if (clipsY && e !== document.body && e.scrollHeight > e.clientHeight + Math.max(1, parseFloat(cs.fontSize) * 0.25)) {
+      out.push(name(e) + ' "' + e.textContent.trim().slice(0, 40) + '": text clipped, scrollHeight ' + e.scrollHeight + ' > clientHeight ' + e.clientHeight);
+    }
+  }
+  return JSON.stringify(out);
+})()`
+
+// overflows lists the text that overflows its panel on the screen, or is
+// clipped; pageScrolls says the page may run on below the screen.
+func (s *screen) overflows(pageScrolls bool) []string {
+	s.t.Helper()
+	var out []string
+	if err := json.Unmarshal([]byte(s.eval(fmt.Sprintf(overflowJS, pageScrolls))), &out); err != nil {
+		s.t.Fatalf("%s: overflow check: %v", s.name, err)
+	}
+	return out
+}
+
+// checkFits fails the test for each overflow on the screen, naming shot.
+func (s *screen) checkFits(shot string, pageScrolls bool) {
+	s.t.Helper()
+	if o := s.overflows(pageScrolls); len(o) > 0 {
+		s.t.Errorf("%s (screenshots/%s.png): %d overflow(s):\n  %s", s.name, shot, len(o), strings.Join(o, "\n  "))
+	}
+}
