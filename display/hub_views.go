@@ -182,7 +182,8 @@ func phoneDirty(st *queue.State, evs []*hubEvent) hubDirty {
 		}
 		switch ev.Type {
 		case queue.EvWhereabouts, queue.EvDeviceStatus, queue.EvRatingGiven, queue.EvRefusalAcked,
-			queue.EvCaseWarned, queue.EvCaseDone, queue.EvCoverNeeded, queue.EvPostCovered, queue.EvSignoutAllowed:
+			queue.EvCaseWarned, queue.EvCaseDone, queue.EvCoverNeeded, queue.EvPostCovered, queue.EvSignoutAllowed,
+			queue.EvInquiryLogged:
 			if ev.Ticket != "" {
 				d.tickets[ev.Ticket] = true
 			}

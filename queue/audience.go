@@ -122,6 +122,7 @@ var eventSpecs = mergeSpecs(
 	workflow{postsEvents, (*State).applyPosts},
 	workflow{dayEvents, (*State).applyDay},
 	workflow{configEvents, (*State).applyConfig},
+	workflow{inquiryEvents, (*State).applyInquiry},
 )
 
 // workflow is what a workflow's file declares: its events, and the fold of

@@ -10,7 +10,7 @@ func (t EventType) String() string { return string(t) }
 // The event types are declared in their workflow's file, each with the
 // fields of Event it sets, who hears it (eventSpec) and its fold: issue.go,
 // call.go, slip.go, express.go, refusal.go, case.go, rating.go, backup.go,
-// whereabouts.go, device.go, posts.go, day.go and config.go.
+// whereabouts.go, device.go, posts.go, day.go, config.go and inquiry.go.
 
 // Event is one change to the hall: the only source of truth. Its fields up to
 // Tickets are the hall's common vocabulary; a workflow's own fields are its
@@ -70,6 +70,8 @@ type Event struct {
 	// its events carry (payload.go says how, and how personal data is
 	// kept from every client but the director).
 	Config *Config `json:"config,omitempty"`
+	// Inquiry is an inquiry_logged event's (inquiry.go).
+	Inquiry *Inquiry `json:"inquiry,omitempty"`
 }
 
 // EventSink receives the committed events, in seq order, from the engine's own
