@@ -187,7 +187,8 @@ func phoneDirty(st *queue.State, evs []*hubEvent) hubDirty {
 		switch ev.Type {
 		case queue.EvWhereabouts, queue.EvDeviceStatus, queue.EvRatingGiven, queue.EvRefusalAcked,
 			queue.EvFollowupOpened, queue.EvFollowupAssigned, queue.EvFollowupClosed, queue.EvFollowupAppealed, queue.EvAppealDecided,
-			queue.EvCaseWarned, queue.EvCaseDone, queue.EvCoverNeeded, queue.EvPostCovered, queue.EvSignoutAllowed:
+			queue.EvCaseWarned, queue.EvCaseDone, queue.EvCoverNeeded, queue.EvPostCovered, queue.EvSignoutAllowed,
+			queue.EvInquiryLogged:
 			if ev.Ticket != "" {
 				d.tickets[ev.Ticket] = true
 			}

@@ -135,6 +135,7 @@ var eventSpecs = mergeSpecs(
 	workflow{homeVisitEvents, (*State).applyHomeVisit},
 	workflow{spotCheckEvents, (*State).applySpotCheck},
 	workflow{followupEvents, (*State).applyFollowup},
+	workflow{inquiryEvents, (*State).applyInquiry},
 )
 
 // workflow is what a workflow's file declares: its events, and the fold of

@@ -116,6 +116,10 @@ type Service struct {
 	AvgServiceS int `json:"avg_service_s,omitempty" toml:"avg_service_s"`
 	// Backup sets when the service's B windows start and stop serving it.
 	Backup Backup `json:"backup" toml:"backup"`
+	// Guide and Commitment are its 一次性告知 besides the materials, and its
+	// 服务承诺 (guide.go).
+	Guide      Guide      `json:"guide,omitzero" toml:"guide"`
+	Commitment Commitment `json:"commitment,omitzero" toml:"commitment"`
 }
 
 // Backup holds a service's thresholds for opening its backup (B) windows. Backup
@@ -212,6 +216,10 @@ type Priority struct {
 	Name       string `json:"name" toml:"name"`
 	NameEn     string `json:"name_en,omitempty" toml:"name_en"`
 	HeadStartS int    `json:"head_start_s" toml:"head_start_s"`
+	// Proof is what the greeter (引导员) checks before issuing a ticket of
+	// the class ("凭身份证，60 周岁以上"), shown on the greeter's tablet.
+	Proof   string `json:"proof,omitempty" toml:"proof"`
+	ProofEn string `json:"proof_en,omitempty" toml:"proof_en"`
 }
 
 // Rules are the hall-wide settings of the rules.
@@ -397,6 +405,9 @@ func (c *Config) Validate() error {
 		}
 		if s.AvgServiceS == 0 {
 			s.AvgServiceS = 300
+		}
+		if err := s.validateGuide(p); err != nil {
+			return err
 		}
 		if s.IssueCutoff != "" {
 			m, err := clockMinutes(s.IssueCutoff)
@@ -616,6 +627,7 @@ func (c *Config) clone() *Config {
 	for i := range n.Services {
 		n.Services[i].Materials = slices.Clone(n.Services[i].Materials)
 		n.Services[i].MaterialsEn = slices.Clone(n.Services[i].MaterialsEn)
+		n.Services[i].Guide = n.Services[i].Guide.clone()
 	}
 	n.Windows = slices.Clone(c.Windows)
 	for i := range n.Windows {
@@ -747,7 +759,8 @@ func (c *Config) checkTexts() error {
 	}
 	for i, pr := range c.Priorities {
 		p := fmt.Sprintf("priorities[%d]", i)
-		fs = append(fs, field{p + ".name", pr.Name, maxNameLen}, field{p + ".name_en", pr.NameEn, maxNameLen})
+		fs = append(fs, field{p + ".name", pr.Name, maxNameLen}, field{p + ".name_en", pr.NameEn, maxNameLen},
+			field{p + ".proof", pr.Proof, maxMaterialLen}, field{p + ".proof_en", pr.ProofEn, maxMaterialLen})
 	}
 	for _, f := range fs {
 		if why := textError(f.v, f.max); why != "" {

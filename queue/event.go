@@ -11,7 +11,7 @@ func (t EventType) String() string { return string(t) }
 // fields of Event it sets, who hears it (eventSpec) and its fold: issue.go,
 // call.go, slip.go, express.go, refusal.go, case.go, rating.go, backup.go,
 // whereabouts.go, device.go, posts.go, day.go, config.go, complaint.go,
-// homevisit.go and spotcheck.go.
+// homevisit.go, spotcheck.go, followup.go and inquiry.go.
 
 // Event is one change to the hall: the only source of truth. Its fields up to
 // Tickets are the hall's common vocabulary; a workflow's own fields are its
@@ -81,6 +81,8 @@ type Event struct {
 	SpotCheck *SpotCheck `json:"spot_check,omitempty"`
 	// Followup is the follow-up workflow's payload (followup.go).
 	Followup *Followup `json:"followup,omitempty"`
+	// Inquiry is an inquiry_logged event's (inquiry.go).
+	Inquiry *Inquiry `json:"inquiry,omitempty"`
 }
 
 // EventSink receives the committed events, in seq order, from the engine's own

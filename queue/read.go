@@ -134,10 +134,10 @@ func (e *Engine) Hall(ctx context.Context) (HallView, error) {
 	return read(ctx, e, func(t *tx) (HallView, error) { return t.s.Hall(t.now, t.e.loc), nil })
 }
 
-// Services returns every service with its queue length, estimated wait and
-// whether it issues tickets now.
+// Services returns every service with its queue length, estimated wait,
+// whether it issues tickets now, and its guide (一次性告知).
 func (e *Engine) Services(ctx context.Context) ([]ServiceView, error) {
-	return read(ctx, e, func(t *tx) ([]ServiceView, error) { return t.servicesView(), nil })
+	return read(ctx, e, func(t *tx) ([]ServiceView, error) { return withGuides(t.s.Config, t.servicesView()), nil })
 }
 
 // Windows returns every window's view.

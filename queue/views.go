@@ -354,6 +354,10 @@ type ServiceView struct {
 	BackupOpen     bool `json:"backup_open"`
 	Issued         int  `json:"issued"`
 	DailyQuota     int  `json:"daily_quota,omitempty"`
+	// Commitment is the service's 服务承诺 (nil: none); Guide its
+	// 一次性告知 besides the materials, in GET /api/services only.
+	Commitment *Commitment `json:"commitment,omitempty"`
+	Guide      *Guide      `json:"guide,omitempty"`
 }
 
 // ServiceView returns the view of service code. issuing is filled in by the
@@ -368,7 +372,7 @@ func (s *State) ServiceView(code string) ServiceView {
 	return ServiceView{Code: c.Code, Name: c.Name, NameEn: c.NameEn, Prefix: c.Prefix, Materials: nonNil(c.Materials),
 		MaterialsEn: c.MaterialsEn, LimitS: c.LimitS, CaseDays: c.CaseDays, Waiting: n, EstWaitS: s.EstWait(code, n),
 		ServingWindows: s.ServingWindows(code),
-		BackupOpen:     b != nil && b.Open, Issued: s.Issued[code], DailyQuota: c.DailyQuota}
+		BackupOpen:     b != nil && b.Open, Issued: s.Issued[code], DailyQuota: c.DailyQuota, Commitment: commitmentView(c.Commitment)}
 }
 
 func nonNil(s []string) []string {

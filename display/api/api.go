@@ -197,6 +197,10 @@ var apiRoutes = []apiRoute{
 	{"GET /api/refusals", forAuditors, (*API).refusalRegister},
 	{"GET /api/express", forAuditors, (*API).expressRegister},
 
+	{"GET /api/priorities", forIssuers, (*API).priorities},
+	{"POST /api/inquiries", forCounter, (*API).logInquiry},
+	{"GET /api/inquiries", forAuditors, (*API).inquiries},
+
 	{"POST /api/devices/status", forAgents, (*API).deviceStatus},
 	{"GET /api/devices", forAnyone, (*API).devices},
 
@@ -781,6 +785,53 @@ func (a *API) setBackup(c *apiCall) error {
 	}
 	v, err := a.eng.SetBackup(c.ctx(), c.who.actor, c.r.PathValue("code"), *in.Open)
 	return respond(c, "", v, err)
+}
+
+// ---- the greeter: priority classes, the inquiry log (首问 咨询台账) ----
+
+// GET /api/priorities → the hall's priority classes, with what the greeter
+// checks for each (proof).
+func (a *API) priorities(c *apiCall) error {
+	p := a.eng.CurrentConfig().Priorities
+	if p == nil {
+		p = []queue.Priority{}
+	}
+	return answer.JSON(c.w, http.StatusOK, p)
+}
+
+// POST /api/inquiries {"topic","service"?,"answered":bool,"referred_to"?} →
+// 201 the logged inquiry.
+func (a *API) logInquiry(c *apiCall) error {
+	var in struct {
+		Topic      string `json:"topic"`
+		Service    string `json:"service"`
+		Answered   *bool  `json:"answered"`
+		ReferredTo string `json:"referred_to"`
+	}
+	if err := decodeBody(c.r, &in); err != nil {
+		return err
+	}
+	if in.Answered == nil {
+		return answer.Errorf(queue.ErrInvalid.Code, "answered is required (true, or false with referred_to)")
+	}
+	v, err := a.eng.LogInquiry(c.ctx(), c.who.actor, queue.InquiryRequest{Topic: in.Topic, Service: in.Service,
+		Answered: *in.Answered, ReferredTo: in.ReferredTo})
+	if err != nil {
+		return err
+	}
+	return answer.JSON(c.w, http.StatusCreated, v)
+}
+
+// GET /api/inquiries?from=YYYY-MM-DD&to=YYYY-MM-DD → {"inquiries":[...]}, the
+// days in the hall's zone, both included (default today).
+func (a *API) inquiries(c *apiCall) error {
+	q := c.r.URL.Query()
+	start, end, err := a.eng.DayRange(q.Get("from"), q.Get("to"))
+	if err != nil {
+		return err
+	}
+	v, err := a.eng.Inquiries(c.ctx(), start, end)
+	return respond(c, "inquiries", v, err)
 }
 
 // POST /api/devices/status {"device"?,"status","note"?,"kiosks"?}, by an agent:

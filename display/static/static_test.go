@@ -41,7 +41,7 @@ func staticGet(tb testing.TB, h http.Handler, method, target string, header http
 
 func TestStatic_Pages(t *testing.T) {
 	s := mustStatic(t)
-	pages := []string{"index.html", "hall.html", "window.html", "terminal.html", "kiosk.html", "evaluator.html", "phone.html", "director.html"}
+	pages := []string{"index.html", "hall.html", "window.html", "terminal.html", "kiosk.html", "evaluator.html", "phone.html", "director.html", "greeter.html"}
 	for _, p := range pages {
 		t.Run(p, func(t *testing.T) {
 			resp := staticGet(t, s, "GET", "/"+p, nil)

@@ -1,8 +1,9 @@
 // hall.js — the hall TV screen: the latest calls large, every window's number,
 // the waiting count and estimated wait of each service, the staff whereabouts
-// board and the notice line; it announces each call by playing its WAV.
+// board, the notice line and, beside it, each service's commitment (服务承诺)
+// in turn; it announces each call by playing its WAV.
 //
-// Address: /hall.html?token=<display device token>[&repeat=N][&lang=en]
+// Address: /hall.html?token=<display device token>[&repeat=N][&pledge_s=S][&lang=en]
 (async function () {
   'use strict';
   const { $, el, t } = Q;
@@ -207,6 +208,7 @@
     hall = msg.hall;
     where = msg.whereabouts || {};
     render();
+    renderPledge();
   }
 
   // The hours pass without an event (and a snapshot may hold a view of the
@@ -227,6 +229,23 @@
     } catch (e) { /* the next minute */ }
   }
   setInterval(refreshHours, 60000);
+  // ---- 服务承诺: each service's committed wait and handling, in turn ----
+  // The strip at the left of the notice line shows one service's commitment
+  // at a time (the services that commit to one), ?pledge_s= seconds each
+  // (default 8).
+  const PLEDGE_MS = Math.max(parseInt(Q.params.get('pledge_s') || '8', 10) || 8, 2) * 1000;
+  let pledgeAt = 0; // the index, among the committed services, shown now
+  function renderPledge() {
+    const list = hall ? hall.services.filter((s) => Q.pledge(s)) : [];
+    Q.show('#pledge', list.length > 0);
+    if (!list.length) return;
+    const s = list[pledgeAt % list.length];
+    $('#pledge').dataset.service = s.code;
+    $('#pledge-prefix').textContent = s.prefix;
+    $('#pledge-name').textContent = Q.serviceName(s);
+    $('#pledge-text').textContent = Q.pledge(s);
+  }
+  setInterval(() => { pledgeAt++; renderPledge(); }, PLEDGE_MS);
 
   Q.connect({
     client: 'hall',

@@ -1,8 +1,11 @@
 // kiosk.js — the touch kiosk: pick a service (waiting count and estimated
-// wait on each button), read its materials list (一次性告知) before taking the
-// ticket, take it, and see the number, the people ahead, the estimated wait
-// and a QR code to the phone page. A returning citizen types or scans the code
-// of a return slip. Every screen goes back to the start after a while alone.
+// wait on each button), read its materials list (一次性告知) and its service
+// commitment (服务承诺) before taking the ticket, give the ID number when the
+// hall limits tickets a day, take it, and see the number, the people ahead,
+// the estimated wait and a QR code to the phone page. Any service's whole
+// guide (basis, time limits, procedure, materials) opens from the start
+// screen. A returning citizen types or scans the code of a return slip.
+// Every screen goes back to the start after a while alone.
 //
 // Address: /kiosk.html?token=<kiosk device token>[&timeout=seconds][&lang=en]
 (async function () {
@@ -34,11 +37,13 @@
     hideError();
     clearInterval(countdown);
     $('#k-t-count').textContent = '';
+    closeGuide();
     if (id === '#k-start') {
       // The start screen waits for ever in Chinese; in English it goes
       // back to Chinese after a while alone.
       if (Q.lang !== 'zh-CN') back(); else back.stop();
       chosen = null;
+      resetId();
       renderServices();
     } else {
       back();
@@ -106,12 +111,14 @@
     const list = Q.materials(s);
     $('#k-m-list').replaceChildren(...(list.length ? list : [t('web.kiosk.no_materials')]).map((m) => el('li', { text: m })));
     $('#k-m-wait').textContent = t('web.kiosk.waiting', { n: s.waiting }) + ' · ' + Q.est(s.est_wait_s, s.waiting, s.serving_windows === 0);
+    showPledge(s);
     go('#k-materials');
   }
 
   $('#k-m-back').addEventListener('click', () => go('#k-start'));
   $('#k-m-take').addEventListener('click', () => withBusy(async () => {
-    const tk = await Q.api('POST', '/api/tickets', { service: chosen, channel: 'kiosk' });
+    const tk = await Q.api('POST', '/api/tickets', Object.assign({ service: chosen, channel: 'kiosk' }, idBody()));
+    resetId(); // the ID number leaves the screen with the ticket
     const s = services.find((x) => x.code === tk.service);
     $('#k-t-number').textContent = tk.number;
     $('#k-t-service').textContent = s ? Q.serviceName(s) : '';
@@ -170,6 +177,64 @@
     $('#hall-name').textContent = name;
     document.title = name + ' · ' + t('web.kiosk.title');
     if (!$('#k-start').hidden) renderServices();
+    renderGuideList();
+  }
+
+  // ---- 服务承诺 and 一次性告知 (guide.js) ----
+  // The materials screen says the service's commitment; the start screen has
+  // a guide button per service, and the materials screen one for its service,
+  // opening the whole guide (from GET /api/services, which carries it) in big
+  // type over the screen.
+  function showPledge(s) {
+    const p = Q.pledge(s);
+    $('#k-m-pledge').textContent = p ? t('web.pledge.labelled', { pledge: p }) : '';
+    Q.show('#k-m-pledge', !!p);
+  }
+  function renderGuideList() {
+    $('#k-guide-list').replaceChildren(...services.map((s) =>
+      el('button', { type: 'button', class: 'k-guide-btn', dataset: { guide: s.code }, onclick: () => openGuide(s.code) },
+        el('span', { class: 'k-guide-prefix', text: s.prefix }), el('span', { class: 'k-guide-name', text: Q.serviceName(s) }))));
+  }
+  function openGuide(code) {
+    withBusy(async () => {
+      const all = await Q.api('GET', '/api/services');
+      const s = all.find((x) => x.code === code);
+      if (!s) return;
+      $('#k-guide-body').replaceChildren(Q.guide(s));
+      Q.show('#k-guide', true);
+      $('#k-guide-body').scrollTop = 0;
+      back();
+    });
+  }
+  function closeGuide() { Q.show('#k-guide', false); }
+  $('#k-guide-close').addEventListener('click', closeGuide);
+  $('#k-m-guide').addEventListener('click', () => { if (chosen) openGuide(chosen); });
+
+  // ---- the citizen's ID number (optional: the daily limit) ----
+  // Typed on the screen's own keys; it goes with the ticket request and is
+  // cleared once the ticket is taken or the kiosk goes back to the start.
+  // A refused number's message covers the buttons below: correcting the
+  // number takes it away, and so does a tap on it.
+  const idInput = $('#k-id-input');
+  const edit = (fn) => () => { hideError(); idInput.value = fn(idInput.value).slice(0, 18); };
+  $('#k-id-keys').replaceChildren(...'1234567890X'.split('').map((c) =>
+    el('button', { type: 'button', text: c, onclick: edit((v) => v + c) })),
+  el('button', { type: 'button', class: 'k-id-del', text: t('web.kiosk.id_del'), onclick: edit((v) => v.slice(0, -1)) }),
+  el('button', { type: 'button', class: 'k-id-clear', text: t('web.kiosk.id_clear'), onclick: () => { hideError(); resetId(); } }));
+  $('#k-error').addEventListener('click', hideError);
+  $('#k-id-open').addEventListener('click', () => {
+    Q.show('#k-id-open', false); // the guide button stays beside it
+    Q.show('#k-id-box', true);
+    idInput.focus();
+  });
+  function resetId() {
+    idInput.value = '';
+    Q.show('#k-id-box', false);
+    Q.show('#k-id-open', true);
+  }
+  function idBody() {
+    const v = idInput.value.trim();
+    return v ? { id_no: v } : {};
   }
 
   try {

@@ -1,7 +1,8 @@
 // phone.js — a citizen's page for one ticket, opened from the QR code on it:
 // the number, the people ahead and the estimated wait, updating live, and a
 // plain "请到 N 号窗口" when it is called (with a vibration where the phone
-// allows). It shows no personal data: the ticket has none.
+// allows), and the service's commitment (服务承诺). It shows no personal
+// data: the ticket has none.
 //
 // Address: /t/<ticket id>[?lang=en]
 (async function () {
@@ -78,6 +79,16 @@
       $('#p-reason').textContent = refusal.reason;
       $('#p-basis').textContent = refusal.basis;
     }
+    renderPledge();
+  }
+
+  // renderPledge shows the commitment (服务承诺) of the ticket's service: how
+  // long at most the citizen waits and is served.
+  function renderPledge() {
+    const s = services.find((x) => x.code === ticket.service);
+    const p = Q.pledge(s);
+    $('#p-pledge-text').textContent = p;
+    Q.show('#p-pledge', !!p);
   }
 
   function take(m) {
