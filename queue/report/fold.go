@@ -9,32 +9,32 @@ import (
 // The counters a cell keeps. Each is folded from events in fold, the one
 // place that reads events; the figures (figures.go) are computed from these.
 const (
-	cIssued       = iota // ticket_issued
-	cCalled              // ticket_called: a call after joining a queue (recalls are not calls)
-	cServed              // service_finished
-	cNoShow              // ticket_no_show, each one (requeued or not)
-	cTransferred         // ticket_transferred
-	cSuspended           // ticket_suspended: return slips given (直通)
-	cReturned            // ticket_returned: return slips brought back
-	cExpress             // express_approved (快捷)
-	cRefused             // ticket_rejected (否定报备)
-	cWithinLimit         // calls whose wait was within the service's committed wait
-	cRated1              // rating_given with score 1 (非常不满意) … cRated1+4: score 5 (非常满意)
-	cRated2              //
-	cRated3              //
-	cRated4              //
-	cRated5              //
-	cAppealsUpheld       // ratings taken out of the evaluation by an upheld appeal (issue 11: 0 until its events land)
-	cCasesDone           // case_done
-	cCasesOnTime         // case_done at or before the case's due time
-	cCoverGaps           // post_covered: an A-post that stood uncovered, then covered
-	cCoverGapS           // seconds those A-posts stood uncovered
-	cComplaints          // complaints opened (issue 11: 0 until its events land)
-	cComplaintsUpheld    // complaints closed upheld (issue 11)
-	cFollowups           // follow-ups opened (issue 11)
-	cFollowupsOnTime     // follow-ups closed by their due time (issue 11)
-	cSpotChecked         // spot-checked tickets (issue 11)
-	cSpotErrors          // spot-checked tickets found wrong (issue 11)
+	cIssued           = iota // ticket_issued
+	cCalled                  // ticket_called: a call after joining a queue (recalls are not calls)
+	cServed                  // service_finished
+	cNoShow                  // ticket_no_show, each one (requeued or not)
+	cTransferred             // ticket_transferred
+	cSuspended               // ticket_suspended: return slips given (直通)
+	cReturned                // ticket_returned: return slips brought back
+	cExpress                 // express_approved (快捷)
+	cRefused                 // ticket_rejected (否定报备)
+	cWithinLimit             // calls whose wait was within the service's committed wait
+	cRated1                  // rating_given with score 1 (非常不满意) … cRated1+4: score 5 (非常满意)
+	cRated2                  //
+	cRated3                  //
+	cRated4                  //
+	cRated5                  //
+	cAppealsUpheld           // ratings taken out of the evaluation by an upheld appeal (issue 11: 0 until its events land)
+	cCasesDone               // case_done
+	cCasesOnTime             // case_done at or before the case's due time
+	cCoverGaps               // post_covered: an A-post that stood uncovered, then covered
+	cCoverGapS               // seconds those A-posts stood uncovered
+	cComplaints              // complaints opened (issue 11: 0 until its events land)
+	cComplaintsUpheld        // complaints closed upheld (issue 11)
+	cFollowups               // follow-ups opened (issue 11)
+	cFollowupsOnTime         // follow-ups closed by their due time (issue 11)
+	cSpotChecked             // spot-checked tickets (issue 11)
+	cSpotErrors              // spot-checked tickets found wrong (issue 11)
 	nCounts
 )
 

@@ -114,4 +114,3 @@ func (n *names) intern(s string) string {
 	n.strings[s] = s
 	return s
 }
-
