@@ -16,6 +16,7 @@ import (
 
 	"qcall/display/internal/answer"
 	"qcall/queue"
+	"qcall/queue/report"
 )
 
 // Options configure an API.
@@ -42,6 +43,9 @@ type Options struct {
 	// memory only, so that a restart forgets them (cmd keeps them in the
 	// data folder: OpenRevocations).
 	Revocations *Revocations
+	// Reports are the rollups the reports read (report.Open); nil answers
+	// the report routes 503 reports_loading.
+	Reports *report.Rollups
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -171,6 +175,9 @@ var apiRoutes = []apiRoute{
 	{"GET /api/devices", forAnyone, (*API).devices},
 
 	{"GET /api/events", forAuditors, (*API).events},
+	{"GET /api/stats", forAuditors, (*API).stats},
+	{"GET /api/reports/evaluation", forEvaluation, (*API).evaluation},
+	{"GET /api/reports/ratings", forAuditors, (*API).ratingsFeed},
 	{"GET /api/admin/config", forAdmin, (*API).adminConfig},
 	{"GET /api/admin/backup", forAdmin, (*API).adminBackup},
 }

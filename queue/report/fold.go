@@ -67,7 +67,7 @@ type cell struct {
 type track struct {
 	svc     int16
 	joined  time.Time // when it joined the queue it waits in
-	started time.Time // service_started
+	called  time.Time // the last ticket_called
 	win     int32
 	staff   int32
 }
@@ -116,7 +116,7 @@ func (r *Rollups) fold(e *queue.Event) {
 		delete(r.winStaff, int32(e.Window))
 	case queue.EvTicketCalled:
 		tr := r.ticket(e)
-		tr.win, tr.staff = int32(e.Window), r.staffAt(e.Window)
+		tr.win, tr.staff, tr.called = int32(e.Window), r.staffAt(e.Window), e.At
 		k := r.key(e.At, tr.svc, tr.win, tr.staff)
 		c := r.cell(k)
 		c.n[cCalled]++
@@ -125,15 +125,15 @@ func (r *Rollups) fold(e *queue.Event) {
 		if wait <= r.names.waitLimit(tr.svc) {
 			c.n[cWithinLimit]++
 		}
-	case queue.EvServiceStarted:
-		r.ticket(e).started = e.At
 	case queue.EvServiceFinished:
 		tr := r.ticket(e)
 		k := r.key(e.At, tr.svc, int32(e.Window), tr.staff)
 		c := r.cell(k)
 		c.n[cServed]++
-		if !tr.started.IsZero() {
-			c.serv = append(c.serv, secs(e.At.Sub(tr.started)))
+		// Service time runs from the call, so that it counts whether or not
+		// the clerk pressed start (finish starts a ticket only called).
+		if !tr.called.IsZero() {
+			c.serv = append(c.serv, secs(e.At.Sub(tr.called)))
 		}
 		if e.Case != "" {
 			r.cases[e.Case] = caseTrack{due: e.Due, key: k}

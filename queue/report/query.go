@@ -73,6 +73,12 @@ func checkPeriod(p Period) (Period, error) {
 func (p Period) from() string { return dayDate(p.From).Format(time.DateOnly) }
 func (p Period) to() string   { return dayDate(p.To).Format(time.DateOnly) }
 
+// FromDate and ToDate are the first and last day, YYYY-MM-DD.
+func (p Period) FromDate() string { return p.from() }
+
+// ToDate is the last day of p, YYYY-MM-DD.
+func (p Period) ToDate() string { return p.to() }
+
 // String is "YYYY-MM-DD..YYYY-MM-DD".
 func (p Period) String() string { return p.from() + ".." + p.to() }
 

@@ -90,9 +90,9 @@ func (h *hall) call(hh, mm int, staff string, window int, want string) {
 // time below is the one the expected figures are computed from):
 //
 //	09:00 A001, 09:01 A002, 09:02 A003, 09:05 B001 issued
-//	09:10 window 1 (1001) calls A001 (wait 600 s), 09:11 starts, 09:21 finishes (service 600 s), 09:22 rated 4
+//	09:10 window 1 (1001) calls A001 (wait 600 s), 09:11 starts, 09:21 finishes (service 660 s from the call), 09:22 rated 4
 //	09:25 calls A002 (1440 s), 09:27 no-show
-//	09:30 calls A003 (1680 s), starts, 09:35 finishes with a case (service 300 s), not rated
+//	09:30 calls A003 (1680 s), starts, 09:35 finishes with a case (300 s), not rated
 //	10:00 window 3 (1003) calls B001 (3300 s, over unemployment's 2400 s), starts, 10:10 transfers it to employment
 //	10:20 window 1 calls B001 (600 s since the transfer), finishes at once (service 0 s), 10:21 rated 1
 //	10:30 the case is done (on time)
@@ -226,8 +226,8 @@ func TestStats_SmallDay(t *testing.T) {
 			// waits 60 60 600 600 1440 1680 3300: sum 7740 / 7 = 1105.7
 			"avg_wait_s": 1106, "median_wait_s": 600, "p90_wait_s": 3300, "max_wait_s": 3300,
 			"within_limit_rate": 6.0 / 7,
-			// service times 0 300 600
-			"avg_service_s": 300, "median_service_s": 300, "p90_service_s": 600, "max_service_s": 600,
+			// service times, call to finish: 0 300 660 (sum 960)
+			"avg_service_s": 320, "median_service_s": 300, "p90_service_s": 660, "max_service_s": 660,
 			"rated_5": 0, "rated_4": 1, "rated_3": 0, "rated_2": 0, "rated_1": 1, "rated": 2,
 			"appeals_upheld": 0, "satisfaction_rate": 0.5, "unrated": 1,
 			"cases_done": 1, "cases_on_time": 1, "cases_on_time_rate": 1,
