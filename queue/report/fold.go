@@ -65,11 +65,11 @@ type cell struct {
 
 // track is what the fold remembers of a ticket still in the hall.
 type track struct {
-	svc     int16
-	joined  time.Time // when it joined the queue it waits in
-	called  time.Time // the last ticket_called
-	win     int32
-	staff   int32
+	svc    int16
+	joined time.Time // when it joined the queue it waits in
+	called time.Time // the last ticket_called
+	win    int32
+	staff  int32
 }
 
 // caseTrack is what the fold remembers of an open case (限时办结).
