@@ -31,7 +31,7 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	m.closed = append(m.closed, revoked.Close)
 	// The reports' rollups, fed like the hub and rebuilt from the log in
 	// the background.
-	reports, err := report.Open(context.Background(), m.Engine, m.Logger)
+	reports, err := report.Open(context.Background(), m.Engine, report.Options{Snapshot: filepath.Join(m.DataDir, "reports.snap"), Logger: m.Logger})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -66,8 +66,11 @@ func Run(ctx context.Context, args []string, p Program) error {
 	if len(args) > 0 && args[0] == "display" {
 		return runBenchDisplay(ctx, args[1:], p)
 	}
+	if len(args) > 0 && args[0] == "year" {
+		return runBenchYear(ctx, args[1:], os.Stdout)
+	}
 	if len(args) == 0 || args[0] != "issue" {
-		return errors.New("usage: qcall bench issue|display [flags]")
+		return errors.New("usage: qcall bench issue|display|year [flags]")
 	}
 	fs := flag.NewFlagSet("qcall bench issue", flag.ContinueOnError)
 	dur := fs.Duration("duration", 10*time.Second, "how long each server is loaded, in all")

@@ -26,7 +26,8 @@ type Rollups struct {
 	eng  *queue.Engine
 	log  *slog.Logger
 	loc  *time.Location
-	wake chan struct{}
+	snapPath string
+	wake     chan struct{}
 	done chan struct{}
 	stop context.CancelFunc
 
@@ -53,15 +54,27 @@ type Rollups struct {
 	lastDone map[int32]finished
 }
 
-// Open registers the rollups with eng and rebuilds them from the store in
-// the background; until that is done the reports answer
-// queue.ErrReportsLoading. Close stops them.
-func Open(ctx context.Context, eng *queue.Engine, log *slog.Logger) (*Rollups, error) {
+// Options configure the rollups.
+type Options struct {
+	// Snapshot is the file the rollups keep a snapshot of themselves in (at
+	// Close, and every 200,000 events), so that a restart folds only the
+	// events after it; "" keeps none and rebuilds from the whole log.
+	Snapshot string
+	// Logger gets what went wrong; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Open registers the rollups with eng and rebuilds them (from the snapshot
+// and the events after it) in the background; until that is done the
+// reports wait, and answer queue.ErrReportsLoading if it takes too long.
+// Close stops them.
+func Open(ctx context.Context, eng *queue.Engine, opts Options) (*Rollups, error) {
+	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	r := newRollups(eng.Location())
-	r.eng, r.log = eng, log
+	r.eng, r.log, r.snapPath = eng, log, opts.Snapshot
 	seq, err := eng.AddSink(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -73,12 +86,18 @@ func Open(ctx context.Context, eng *queue.Engine, log *slog.Logger) (*Rollups, e
 }
 
 func newRollups(loc *time.Location) *Rollups {
-	r := &Rollups{loc: loc, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		names: newNames(), days: map[int32]map[key]*cell{},
-		tickets: map[string]*track{}, cases: map[string]caseTrack{}, winStaff: map[int32]int32{},
-		coverOf: map[int32]int32{}, lastDone: map[int32]finished{}}
+	r := &Rollups{loc: loc, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	r.changed = sync.NewCond(&r.mu)
+	r.reset()
 	return r
+}
+
+// reset empties the rollups and the fold's state.
+func (r *Rollups) reset() {
+	r.seq, r.first, r.last, r.ratings = 0, 0, 0, nil
+	r.names, r.days = newNames(), map[int32]map[key]*cell{}
+	r.tickets, r.cases, r.winStaff = map[string]*track{}, map[string]caseTrack{}, map[int32]int32{}
+	r.coverOf, r.lastDone = map[int32]int32{}, map[int32]finished{}
 }
 
 // Publish takes the events the engine committed (queue.EventSink). It only
@@ -95,13 +114,21 @@ func (r *Rollups) Publish(events []queue.Event) {
 	}
 }
 
-// Close stops the fold goroutine.
+// Close stops the fold goroutine and writes the snapshot.
 func (r *Rollups) Close() error {
 	r.pmu.Lock()
 	r.closed, r.pending = true, nil
 	r.pmu.Unlock()
 	r.stop()
 	<-r.done
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.snapPath == "" || !r.ready {
+		return nil
+	}
+	if err := r.writeSnapshot(r.snapPath); err != nil {
+		return fmt.Errorf("report: snapshot: %w", err)
+	}
 	return nil
 }
 
@@ -131,6 +158,7 @@ func (r *Rollups) run(ctx context.Context, seq uint64) {
 	r.ready = true
 	r.changed.Broadcast()
 	r.mu.Unlock()
+	sinceSnap := 0
 	for {
 		r.pmu.Lock()
 		batch := r.pending
@@ -143,6 +171,14 @@ func (r *Rollups) run(ctx context.Context, seq uint64) {
 			}
 			r.changed.Broadcast()
 			r.mu.Unlock()
+			if sinceSnap += len(batch); sinceSnap >= snapEvery && r.snapPath != "" {
+				sinceSnap = 0
+				r.mu.RLock()
+				if err := r.writeSnapshot(r.snapPath); err != nil {
+					r.log.Error("report: snapshot", "err", err)
+				}
+				r.mu.RUnlock()
+			}
 			continue
 		}
 		select {
@@ -153,10 +189,22 @@ func (r *Rollups) run(ctx context.Context, seq uint64) {
 	}
 }
 
-// rebuild folds the stored events up to seq, a page at a time.
+// rebuild reads the snapshot, if there is a usable one, and folds the
+// stored events after it up to seq, a page at a time.
 func (r *Rollups) rebuild(ctx context.Context, seq uint64) error {
+	if r.snapPath != "" {
+		r.mu.Lock()
+		ok, err := r.readSnapshot(r.snapPath, seq)
+		if err != nil {
+			r.log.Warn("report: snapshot not used, rebuilding from the log", "err", err)
+		}
+		if !ok {
+			r.reset()
+		}
+		r.mu.Unlock()
+	}
 	const page = 20000
-	for after := uint64(0); after < seq; {
+	for after := r.seq; after < seq; {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
