@@ -23,13 +23,13 @@ import (
 // Rollups are the hall's statistics, kept up to date as events commit. Make
 // them with Open; they are safe for concurrent use.
 type Rollups struct {
-	eng  *queue.Engine
-	log  *slog.Logger
-	loc  *time.Location
+	eng      *queue.Engine
+	log      *slog.Logger
+	loc      *time.Location
 	snapPath string
 	wake     chan struct{}
-	done chan struct{}
-	stop context.CancelFunc
+	done     chan struct{}
+	stop     context.CancelFunc
 
 	pmu     sync.Mutex    // guards pending and closed
 	pending []queue.Event // committed, not folded yet
