@@ -31,7 +31,9 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	m.closed = append(m.closed, revoked.Close)
 	// The reports' rollups, fed like the hub and rebuilt from the log in
 	// the background.
-	reports, err := report.Open(context.Background(), m.Engine, report.Options{Snapshot: filepath.Join(m.DataDir, "reports.snap"), Logger: m.Logger})
+	metrics := displayapi.NewMetrics()
+	reports, err := report.Open(context.Background(), m.Engine, report.Options{Snapshot: filepath.Join(m.DataDir, "reports.snap"),
+		Observe: metrics.Observe, Logger: m.Logger})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,6 +41,7 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	m.Reports = reports
 	a, err := displayapi.New(displayapi.Options{
 		Reports:         reports,
+		Metrics:         metrics,
 		Engine:          m.Engine,
 		Secret:          deriveKey(secret, "session"),
 		DemoCredentials: loopback,

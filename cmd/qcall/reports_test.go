@@ -176,6 +176,18 @@ func TestReports_API(t *testing.T) {
 			t.Errorf("kiosk reading the ratings: %d, want 403", code)
 		}
 	})
+	t.Run("metrics histograms", func(t *testing.T) {
+		code, _, b := get(t, m.URL+"/metrics", director)
+		for _, want := range []string{
+			`qcall_wait_seconds_bucket{service="employment",le="600"} 1`, `qcall_wait_seconds_bucket{service="employment",le="300"} 0`,
+			`qcall_wait_seconds_sum{service="employment"} 600`, `qcall_service_seconds_count{service="employment"} 1`,
+			`qcall_tickets_issued_total{service="consult"} 0`, "qcall_event_seq ",
+		} {
+			if code != 200 || !strings.Contains(string(b), want) {
+				t.Errorf("metrics (%d) lack %q", code, want)
+			}
+		}
+	})
 	t.Run("bad periods", func(t *testing.T) {
 		for _, q := range []string{"/api/stats?from=2026-11-30&to=2026-11-01", "/api/stats?from=2026-11-01", "/api/reports/evaluation?month=2026-13",
 			"/api/reports/evaluation", "/api/reports/evaluation?month=2026-11&year=2026", "/api/reports/ratings?from=x&to=2026-11-01"} {

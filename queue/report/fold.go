@@ -125,6 +125,7 @@ func (r *Rollups) fold(e *queue.Event) {
 		if wait <= r.names.waitLimit(tr.svc) {
 			c.n[cWithinLimit]++
 		}
+		r.tell("wait", tr.svc, wait)
 	case queue.EvServiceFinished:
 		tr := r.ticket(e)
 		k := r.key(e.At, tr.svc, int32(e.Window), tr.staff)
@@ -134,6 +135,7 @@ func (r *Rollups) fold(e *queue.Event) {
 		// the clerk pressed start (finish starts a ticket only called).
 		if !tr.called.IsZero() {
 			c.serv = append(c.serv, secs(e.At.Sub(tr.called)))
+			r.tell("service", tr.svc, secs(e.At.Sub(tr.called)))
 		}
 		if e.Case != "" {
 			r.cases[e.Case] = caseTrack{due: e.Due, key: k}
@@ -217,6 +219,13 @@ func (r *Rollups) fold(e *queue.Event) {
 				delete(r.tickets, id)
 			}
 		}
+	}
+}
+
+// tell hands a time to Options.Observe, once the rollups are live.
+func (r *Rollups) tell(kind string, svc int16, s int32) {
+	if r.observe != nil && r.ready && svc >= 0 && int(svc) < len(r.names.services) {
+		r.observe(kind, r.names.services[svc].code, float64(s))
 	}
 }
 

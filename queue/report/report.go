@@ -27,6 +27,7 @@ type Rollups struct {
 	log      *slog.Logger
 	loc      *time.Location
 	snapPath string
+	observe  func(kind, service string, seconds float64)
 	wake     chan struct{}
 	done     chan struct{}
 	stop     context.CancelFunc
@@ -60,6 +61,11 @@ type Options struct {
 	// Close, and every 200,000 events), so that a restart folds only the
 	// events after it; "" keeps none and rebuilds from the whole log.
 	Snapshot string
+	// Observe, when set, is told each waiting ("wait") and service
+	// ("service") time folded after the rebuild at start, in seconds, with
+	// its service's code: for the Prometheus histograms. It runs on the
+	// fold goroutine and must be quick.
+	Observe func(kind, service string, seconds float64)
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -74,7 +80,7 @@ func Open(ctx context.Context, eng *queue.Engine, opts Options) (*Rollups, error
 		log = slog.Default()
 	}
 	r := newRollups(eng.Location())
-	r.eng, r.log, r.snapPath = eng, log, opts.Snapshot
+	r.eng, r.log, r.snapPath, r.observe = eng, log, opts.Snapshot, opts.Observe
 	seq, err := eng.AddSink(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
