@@ -94,6 +94,9 @@ const (
 	ByWeek    By = "week"
 	ByMonth   By = "month"
 	ByHour    By = "hour"
+	// ByWeekdayHour groups by the hour of each day of the week (the arrivals
+	// heat map): key "1-09" is Mondays 09:00–10:00 (ISO weekday 1–7).
+	ByWeekdayHour By = "weekday_hour"
 )
 
 // ParseBy reads a grouping; "" is by day.
@@ -101,10 +104,10 @@ func ParseBy(s string) (By, error) {
 	switch b := By(s); b {
 	case "":
 		return ByDay, nil
-	case ByStaff, ByWindow, ByService, ByDay, ByWeek, ByMonth, ByHour:
+	case ByStaff, ByWindow, ByService, ByDay, ByWeek, ByMonth, ByHour, ByWeekdayHour:
 		return b, nil
 	}
-	return "", queue.Errorf(queue.ErrInvalid.Code, "by must be staff, window, service, day, week, month or hour, not %q", s)
+	return "", queue.Errorf(queue.ErrInvalid.Code, "by must be staff, window, service, day, week, month, hour or weekday_hour, not %q", s)
 }
 
 // Row is one group of a report: its key (a job number, window id, service
@@ -146,6 +149,9 @@ func (r *Rollups) groupKey(by By, k key) int64 {
 		return int64(y*12 + int(m) - 1)
 	case ByHour:
 		return int64(k.hour)
+	case ByWeekdayHour:
+		wd := (int64(dayDate(k.day).Weekday())+6)%7 + 1 // Monday 1 … Sunday 7
+		return wd*24 + int64(k.hour)
 	}
 	return int64(k.day)
 }
@@ -268,6 +274,9 @@ func (r *Rollups) label(by By, g int64, lang Lang) (string, string) {
 	case ByHour:
 		k := fmt.Sprintf("%02d", g)
 		return k, fmt.Sprintf("%02d:00–%02d:00", g, g+1)
+	case ByWeekdayHour:
+		k := fmt.Sprintf("%d-%02d", g/24, g%24)
+		return k, k
 	}
 	k := dayDate(int32(g)).Format(time.DateOnly)
 	return k, k

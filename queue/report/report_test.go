@@ -279,6 +279,15 @@ func TestStats_SmallDay(t *testing.T) {
 		checkFigures(t, "10", got["10"], map[string]float64{"issued": 0, "called": 2, "served": 1, "cases_done": 1})
 		checkFigures(t, "11", got["11"], map[string]float64{"issued": 2, "called": 2, "cover_gap_s": 900})
 	})
+	t.Run("by weekday and hour", func(t *testing.T) {
+		s := h.rep.Stats(day, report.ByWeekdayHour, "")
+		got := map[string]map[string]float64{}
+		for _, r := range s.Rows {
+			got[r.Key] = figures(r)
+		}
+		checkFigures(t, "Monday 09", got["1-09"], map[string]float64{"issued": 4})
+		checkFigures(t, "Monday 11", got["1-11"], map[string]float64{"issued": 2})
+	})
 	t.Run("by window, week, month", func(t *testing.T) {
 		w := h.rep.Stats(day, report.ByWindow, "")
 		if len(w.Rows) != 3 || w.Rows[0].Key != "1" || w.Rows[1].Key != "3" || w.Rows[2].Key != "" || w.Rows[0].Label != "1号窗口" {
