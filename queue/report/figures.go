@@ -140,11 +140,40 @@ func (a *agg) percentile(xs *[]int32, p float64) (float64, bool) {
 		sorted = &a.sortedS
 	}
 	if !*sorted {
-		slices.Sort(v)
+		sortSeconds(v)
 		*sorted = true
 	}
 	rank := int(math.Ceil(p / 100 * float64(len(v))))
 	return float64(v[max(rank, 1)-1]), true
+}
+
+// sortSeconds sorts v, non-negative seconds: by counting when there are
+// many and their range is small (a year's waits are some 500,000 values
+// under a few hours), else by comparison.
+func sortSeconds(v []int32) {
+	if len(v) < 4096 {
+		slices.Sort(v)
+		return
+	}
+	hi := int32(0)
+	for _, x := range v {
+		hi = max(hi, x)
+	}
+	if int(hi) > 4*len(v) {
+		slices.Sort(v)
+		return
+	}
+	counts := make([]int32, hi+1)
+	for _, x := range v {
+		counts[x]++
+	}
+	i := 0
+	for x, n := range counts {
+		for ; n > 0; n-- {
+			v[i] = int32(x)
+			i++
+		}
+	}
 }
 
 // mean is the average of xs rounded to whole seconds (half away from zero).

@@ -424,11 +424,14 @@ func (r *Rollups) Ratings(p Period, lang Lang) []RatingRow {
 	from := r.dayStart(p.From)
 	to := r.dayStart(p.To + 1)
 	i, _ := slices.BinarySearchFunc(r.ratings, from, func(x Rating, t time.Time) int { return x.At.Compare(t) })
-	var out []RatingRow
-	for ; i < len(r.ratings) && r.ratings[i].At.Before(to); i++ {
-		x := r.ratings[i]
+	j, _ := slices.BinarySearchFunc(r.ratings, to, func(x Rating, t time.Time) int { return x.At.Compare(t) })
+	out := make([]RatingRow, 0, max(j-i, 0))
+	var buf []byte
+	for ; i < j; i++ {
+		x := &r.ratings[i]
 		row := RatingRow{Ticket: x.Ticket, Window: int(x.Window), At: x.At.In(r.loc), Level: int(x.Score), Reason: x.Reason}
-		row.TransactionID = row.At.Format("20060102") + "-" + x.Number
+		buf = append(append(row.At.AppendFormat(buf[:0], "20060102"), '-'), x.Number...)
+		row.TransactionID = string(buf)
 		row.ServiceCode, row.ServiceName = r.label(ByService, int64(x.Service), lang)
 		row.JobNo, row.StaffName = r.label(ByStaff, int64(x.Staff), lang)
 		out = append(out, row)
