@@ -51,6 +51,9 @@ func runBenchYear(ctx context.Context, args []string, out io.Writer) error {
 		defer os.RemoveAll(d)
 		o.dir = d
 	}
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return err
+	}
 	path := filepath.Join(o.dir, "qcall.db")
 	if _, err := os.Stat(path); err == nil {
 		fmt.Fprintf(out, "measuring the year already built in %s\n", o.dir)
