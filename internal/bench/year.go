@@ -40,8 +40,8 @@ func runBenchYear(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.tickets < o.days || o.days < 1 || o.windows < 6 {
-		return errors.New("bench year: at least a ticket a day, a day and 6 windows")
+	if o.tickets < o.days || o.days < 1 || o.windows < 10 {
+		return errors.New("bench year: at least a ticket a day, a day and 10 windows (the demo hall's)")
 	}
 	if o.dir == "" {
 		d, err := os.MkdirTemp("", "qcall-bench-year-")

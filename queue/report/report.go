@@ -58,7 +58,7 @@ type Rollups struct {
 // Options configure the rollups.
 type Options struct {
 	// Snapshot is the file the rollups keep a snapshot of themselves in (at
-	// Close, and every 200,000 events), so that a restart folds only the
+	// Close, and every 100,000 events), so that a restart folds only the
 	// events after it; "" keeps none and rebuilds from the whole log.
 	Snapshot string
 	// Observe, when set, is told each waiting ("wait") and service

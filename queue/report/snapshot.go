@@ -23,7 +23,7 @@ const snapVersion = 2
 
 // snapEvery is how many folded events may follow the newest snapshot before
 // the rollups write another.
-const snapEvery = 200000
+const snapEvery = 100000
 
 type snapFile struct {
 	Version, Counts int
