@@ -156,8 +156,9 @@ func (r *Rollups) groupKey(by By, k key) int64 {
 	return int64(k.day)
 }
 
-// group sums the cells of p by by, under the read lock.
-func (r *Rollups) group(p Period, by By, keep func(key) bool) (map[int64]*agg, *agg) {
+// group sums the cells of p by by, under the read lock; times adds up the
+// waiting and service times too (for their averages and percentiles).
+func (r *Rollups) group(p Period, by By, times bool, keep func(key) bool) (map[int64]*agg, *agg) {
 	groups := map[int64]*agg{}
 	total := &agg{}
 	for d := max(p.From, r.first); d <= min(p.To, r.last); d++ {
@@ -171,7 +172,11 @@ func (r *Rollups) group(p Period, by By, keep func(key) bool) (map[int64]*agg, *
 				a = &agg{}
 				groups[g] = a
 			}
-			a.add(c)
+			if times {
+				a.add(c)
+			} else {
+				a.n = addCounts(a.n, c.n)
+			}
 		}
 	}
 	for _, a := range groups {
@@ -191,7 +196,7 @@ func addCounts(a, b [nCounts]int64) [nCounts]int64 {
 func (r *Rollups) Stats(p Period, by By, lang Lang) Stats {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	groups, total := r.group(p, by, nil)
+	groups, total := r.group(p, by, true, nil)
 	out := Stats{Period: p, By: by}
 	keys := slices.Sorted(mapKeys(groups))
 	switch by {
@@ -321,7 +326,7 @@ func (r *Rollups) Evaluation(p Period, lang Lang) Evaluation {
 	w := r.names.weights
 	ev := Evaluation{Period: p, Weights: w}
 
-	staff, _ := r.group(p, ByStaff, func(k key) bool { return k.staff != noStaff })
+	staff, _ := r.group(p, ByStaff, false, func(k key) bool { return k.staff != noStaff })
 	for i, s := range r.names.staff {
 		if s.inConfig && s.role == queue.RoleStaff && staff[int64(i)] == nil {
 			staff[int64(i)] = &agg{}
@@ -331,7 +336,7 @@ func (r *Rollups) Evaluation(p Period, lang Lang) Evaluation {
 		key, label := r.label(ByStaff, g, lang)
 		ev.Staff = append(ev.Staff, scoreRow(key, label, a, w))
 	}
-	windows, _ := r.group(p, ByWindow, func(k key) bool { return k.win != 0 })
+	windows, _ := r.group(p, ByWindow, false, func(k key) bool { return k.win != 0 })
 	for id, wn := range r.names.windows {
 		if wn.inConfig && windows[int64(id)] == nil {
 			windows[int64(id)] = &agg{}

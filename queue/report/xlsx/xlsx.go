@@ -37,7 +37,8 @@ func Write(w io.Writer, tables ...report.Table) error {
 			return fmt.Errorf("xlsx: sheet %s: %w", name, err)
 		}
 	}
-	f.SetActiveSheet(0)
+	// The first sheet is the active one already (SetActiveSheet would read
+	// the streamed sheets back).
 	_, err = f.WriteTo(w)
 	return err
 }
