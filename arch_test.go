@@ -38,7 +38,8 @@ func deps(t *testing.T, goos string, pkgs ...string) []string {
 // guards (display/guard): the JSON API (display/api) imports neither the
 // realtime hub (display) nor the screens (display/static), and the screens
 // import neither of the others; the drivers take what they print from their
-// caller (nothing of qcall but internal packages), and the simulator and the
+// caller (nothing of qcall but internal packages), the reports' rollups
+// depend on queue alone and queue not on them, and the simulator and the
 // load commands stay out of the production agent and server.
 func TestArch_layout(t *testing.T) {
 	for _, goos := range []string{"linux", "windows"} {
@@ -72,6 +73,17 @@ func TestArch_layout(t *testing.T) {
 			}
 			if d := deps(t, goos, "./devices/agent"); slices.Contains(d, "qcall/devices/devsim") {
 				t.Error("the production agent depends on the simulator (devices/devsim)")
+			}
+			// The reports: queue never depends on them, and their rollups
+			// (queue/report) only on queue; the XLSX writer is a package of
+			// its own (queue/report/xlsx, with excelize).
+			if d := deps(t, goos, "./queue"); slices.Contains(d, "qcall/queue/report") {
+				t.Error("queue depends on its reports (queue/report)")
+			}
+			for _, p := range deps(t, goos, "./queue/report") {
+				if p != "qcall/queue/report" && p != "qcall/queue" {
+					t.Errorf("queue/report depends on %s", p)
+				}
 			}
 			if d := deps(t, goos, "./display/...", "./queue/...", "./devices/agent"); slices.Contains(d, "qcall/internal/bench") {
 				t.Error("the server or the agent depends on the load commands (internal/bench)")

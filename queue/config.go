@@ -69,6 +69,8 @@ type Config struct {
 	// Calendar is the hall's calendar of working days (public holidays,
 	// make-up working days), which case deadlines count in.
 	Calendar Calendar `json:"calendar,omitzero" toml:"calendar"`
+	// Evaluation weighs the monthly and annual evaluation (queue/evaluation.go).
+	Evaluation Evaluation `json:"evaluation,omitzero" toml:"evaluation"`
 	// Demo marks the built-in demo hall, whose well-known credentials are accepted
 	// only on a loopback address.
 	Demo bool `json:"demo,omitempty" toml:"-"`
@@ -105,6 +107,9 @@ type Service struct {
 	MaterialsEn []string `json:"materials_en,omitempty" toml:"materials_en"`
 	// LimitS is the committed time limit in the hall, from ticket to finish.
 	LimitS int `json:"limit_s" toml:"limit_s"`
+	// WaitLimitS is the committed waiting time, from joining the queue to the
+	// call, that the service level is measured against (0: LimitS).
+	WaitLimitS int `json:"wait_limit_s,omitempty" toml:"wait_limit_s"`
 	// CaseDays is the committed number of days for a matter accepted at the
 	// window and finished later (限时办结).
 	CaseDays int `json:"case_days,omitempty" toml:"case_days"`
@@ -296,6 +301,9 @@ func (c *Config) Validate() error {
 		return bad("hall.name", "the hall needs a name")
 	}
 	if err := c.checkTexts(); err != nil {
+		return err
+	}
+	if err := c.validateEvaluation(); err != nil {
 		return err
 	}
 	if u := c.Hall.PublicURL; u != "" {

@@ -15,6 +15,7 @@ import (
 	displayapi "qcall/display/api" // as displayapi: main_test.go has a func api
 	"qcall/display/guard"
 	"qcall/display/static"
+	"qcall/queue/report"
 )
 
 // handler puts the hall's HTTP surface together: the API, the realtime hub, the
@@ -28,7 +29,19 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 		return nil, nil, err
 	}
 	m.closed = append(m.closed, revoked.Close)
+	// The reports' rollups, fed like the hub and rebuilt from the log in
+	// the background.
+	metrics := displayapi.NewMetrics()
+	reports, err := report.Open(context.Background(), m.Engine, report.Options{Snapshot: filepath.Join(m.DataDir, "reports.snap"),
+		Observe: metrics.Observe, Logger: m.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.closed = append(m.closed, reports.Close)
+	m.Reports = reports
 	a, err := displayapi.New(displayapi.Options{
+		Reports:         reports,
+		Metrics:         metrics,
 		Engine:          m.Engine,
 		Secret:          deriveKey(secret, "session"),
 		DemoCredentials: loopback,

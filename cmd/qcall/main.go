@@ -93,6 +93,8 @@ const usage = `usage:
         measures ticket issuing over HTTP against two baselines
   qcall bench display [--clients 1000,10000]
         measures call-to-screen latency over websockets against a plain broadcast
+  qcall bench year [--tickets 500000] [--days 250] [--windows 40] [--data DIR]
+        builds a year of a big hall through the engine and times every report, the XLSX and the restart
   qcall hash-password
         reads a password and prints its bcrypt hash for the configuration file
   qcall agent --config agent.toml

@@ -302,6 +302,21 @@ func TestBench_IssueRuns(t *testing.T) {
 	}
 }
 
+// TestBench_YearRuns runs "qcall bench year" on a few days of a small hall, so
+// that its code stays working; its figures are not checked (speed is
+// measured by running it).
+func TestBench_YearRuns(t *testing.T) {
+	out, err := exec.Command(qcallBin, "bench", "year", "--tickets", "300", "--days", "3", "--windows", "10", "--data", t.TempDir()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench year: %v\n%s", err, out)
+	}
+	for _, want := range []string{"built: ", "rollups rebuilt from the whole log", "restart: engine answering after", "stats year by staff", "xlsx: evaluation of the year", "slowest report: "} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestMain_StaffPhotos serves the staff photos from the data folder, and
 // nothing else from there.
 func TestMain_StaffPhotos(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"qcall/queue/bolt"
 	"qcall/queue/hallfile"
 	"qcall/queue/keyfile"
+	"qcall/queue/report"
 )
 
 // Main is the hall server: flags in, a listening server out. End-to-end tests
@@ -55,10 +56,11 @@ type Main struct {
 	AllowedHosts []string
 
 	// Set by Run.
-	URL    string // http://host:port of the listening server
-	Engine *queue.Engine
-	Store  *bolt.DB
-	Config *queue.Config
+	URL     string // http://host:port of the listening server
+	Engine  *queue.Engine
+	Store   *bolt.DB
+	Config  *queue.Config
+	Reports *report.Rollups
 
 	ln        net.Listener
 	wroteAddr bool // this Main wrote server.addr, and removes it at Close

@@ -16,6 +16,7 @@ import (
 
 	"qcall/display/internal/answer"
 	"qcall/queue"
+	"qcall/queue/report"
 )
 
 // Options configure an API.
@@ -42,6 +43,13 @@ type Options struct {
 	// memory only, so that a restart forgets them (cmd keeps them in the
 	// data folder: OpenRevocations).
 	Revocations *Revocations
+	// Metrics are the Prometheus metrics of GET /metrics; nil makes new
+	// ones. Give the same to the reports' rollups (report.Options.Observe)
+	// for the waiting and service time histograms.
+	Metrics *Metrics
+	// Reports are the rollups the reports read (report.Open); nil answers
+	// the report routes 503 reports_loading.
+	Reports *report.Rollups
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -53,7 +61,7 @@ type API struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	csrf    *http.CrossOriginProtection
-	metrics *apiMetrics
+	metrics *Metrics
 	logins  *loginGuard
 	revoked *Revocations
 }
@@ -69,11 +77,17 @@ func New(opts Options) (*API, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics()
+	}
 	if opts.Revocations == nil {
 		opts.Revocations, _ = OpenRevocations("", time.Time{})
 	}
 	a := &API{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux(),
-		csrf: http.NewCrossOriginProtection(), metrics: newAPIMetrics(), logins: newLoginGuard(), revoked: opts.Revocations}
+		csrf: http.NewCrossOriginProtection(), metrics: opts.Metrics, logins: newLoginGuard(), revoked: opts.Revocations}
+	if err := a.metrics.register(opts.Engine); err != nil {
+		return nil, err
+	}
 	for _, rt := range apiRoutes {
 		a.mux.Handle(rt.pattern, a.serve(rt))
 	}
@@ -205,6 +219,9 @@ var apiRoutes = []apiRoute{
 	{"GET /api/devices", forAnyone, (*API).devices},
 
 	{"GET /api/events", forAuditors, (*API).events},
+	{"GET /api/stats", forAuditors, (*API).stats},
+	{"GET /api/reports/evaluation", forEvaluation, (*API).evaluation},
+	{"GET /api/reports/ratings", forAuditors, (*API).ratingsFeed},
 	{"GET /api/admin/config", forAdmin, (*API).adminConfig},
 	{"GET /api/admin/backup", forAdmin, (*API).adminBackup},
 }
@@ -248,21 +265,6 @@ func (a *API) healthz(c *apiCall) error {
 		return err
 	}
 	return answer.JSON(c.w, http.StatusOK, map[string]bool{"ok": true})
-}
-
-// GET /metrics
-func (a *API) serveMetrics(c *apiCall) error {
-	svcs, err := a.eng.Services(c.ctx())
-	if err != nil {
-		return err
-	}
-	seq, err := a.eng.Seq(c.ctx())
-	if err != nil {
-		return err
-	}
-	c.w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	a.metrics.write(c.w, svcs, seq)
-	return nil
 }
 
 // hallJSON is GET /api/hall: public, so the current tickets show what a hall

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -249,90 +248,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.metrics.observe(route, rec.status, time.Since(start))
 	}()
 	h.ServeHTTP(rec, r)
-}
-
-// apiMetrics counts what the API answers, for GET /metrics (Prometheus text
-// format, written by hand).
-type apiMetrics struct {
-	mu       sync.Mutex        // guards the fields below
-	requests map[[2]string]int // {route, status} → answers
-	issued   map[string]int    // service → tickets issued through this server
-	buckets  []float64         // upper bounds of the latency histogram, seconds
-	counts   []uint64          // answers per bucket (not cumulative)
-	sum      float64           // total seconds
-	count    uint64            // answers
-}
-
-func newAPIMetrics() *apiMetrics {
-	b := []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
-	return &apiMetrics{requests: map[[2]string]int{}, issued: map[string]int{}, buckets: b, counts: make([]uint64, len(b)+1)}
-}
-
-func (m *apiMetrics) observe(route string, status int, d time.Duration) {
-	code := strconv.Itoa(status)
-	if status == 0 {
-		code = "aborted"
-	}
-	s := d.Seconds()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests[[2]string{route, code}]++
-	i, _ := slices.BinarySearch(m.buckets, s)
-	m.counts[i]++
-	m.sum += s
-	m.count++
-}
-
-func (m *apiMetrics) ticketIssued(service string) {
-	m.mu.Lock()
-	m.issued[service]++
-	m.mu.Unlock()
-}
-
-// promLabel escapes a Prometheus label value.
-func promLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
-
-// write writes the metrics, plus the hall's waiting counts and newest seq.
-func (m *apiMetrics) write(w io.Writer, services []queue.ServiceView, seq uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fmt.Fprintln(w, "# HELP qcall_http_requests_total HTTP requests answered, by route and status.")
-	fmt.Fprintln(w, "# TYPE qcall_http_requests_total counter")
-	keys := slices.SortedFunc(func(yield func([2]string) bool) {
-		for k := range m.requests {
-			if !yield(k) {
-				return
-			}
-		}
-	}, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
-	for _, k := range keys {
-		fmt.Fprintf(w, "qcall_http_requests_total{route=\"%s\",code=\"%s\"} %d\n", promLabel(k[0]), k[1], m.requests[k])
-	}
-	fmt.Fprintln(w, "# HELP qcall_http_request_duration_seconds Time to respond an HTTP request.")
-	fmt.Fprintln(w, "# TYPE qcall_http_request_duration_seconds histogram")
-	var cum uint64
-	for i, le := range m.buckets {
-		cum += m.counts[i]
-		fmt.Fprintf(w, "qcall_http_request_duration_seconds_bucket{le=\"%s\"} %d\n", strconv.FormatFloat(le, 'g', -1, 64), cum)
-	}
-	fmt.Fprintf(w, "qcall_http_request_duration_seconds_bucket{le=\"+Inf\"} %d\n", m.count)
-	fmt.Fprintf(w, "qcall_http_request_duration_seconds_sum %s\n", strconv.FormatFloat(m.sum, 'f', -1, 64))
-	fmt.Fprintf(w, "qcall_http_request_duration_seconds_count %d\n", m.count)
-	fmt.Fprintln(w, "# HELP qcall_tickets_issued_total Tickets issued through this server since it started, by service.")
-	fmt.Fprintln(w, "# TYPE qcall_tickets_issued_total counter")
-	for _, s := range services {
-		fmt.Fprintf(w, "qcall_tickets_issued_total{service=\"%s\"} %d\n", promLabel(s.Code), m.issued[s.Code])
-	}
-	fmt.Fprintln(w, "# HELP qcall_tickets_waiting Tickets waiting now, by service.")
-	fmt.Fprintln(w, "# TYPE qcall_tickets_waiting gauge")
-	for _, s := range services {
-		fmt.Fprintf(w, "qcall_tickets_waiting{service=\"%s\"} %d\n", promLabel(s.Code), s.Waiting)
-	}
-	fmt.Fprintln(w, "# HELP qcall_event_seq Seq of the newest committed event.")
-	fmt.Fprintln(w, "# TYPE qcall_event_seq gauge")
-	fmt.Fprintf(w, "qcall_event_seq %d\n", seq)
 }
 
 // fail answers err with the HTTP side's one error answer (answer.Error).

@@ -69,8 +69,11 @@ func Run(ctx context.Context, args []string, p Program) error {
 	if len(args) > 0 && args[0] == "calls" {
 		return runBenchCalls(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "year" {
+		return runBenchYear(ctx, args[1:], os.Stdout)
+	}
 	if len(args) == 0 || args[0] != "issue" {
-		return errors.New("usage: qcall bench issue|display|calls [flags]")
+		return errors.New("usage: qcall bench issue|display|calls|year [flags]")
 	}
 	fs := flag.NewFlagSet("qcall bench issue", flag.ContinueOnError)
 	dur := fs.Duration("duration", 10*time.Second, "how long each server is loaded, in all")

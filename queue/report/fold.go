@@ -1,0 +1,291 @@
+package report
+
+import (
+	"time"
+
+	"qcall/queue"
+)
+
+// The counters a cell keeps. Each is folded from events in fold, the one
+// place that reads events; the figures (figures.go) are computed from these.
+const (
+	cIssued           = iota // ticket_issued
+	cCalled                  // ticket_called: a call after joining a queue (recalls are not calls)
+	cServed                  // service_finished
+	cNoShow                  // ticket_no_show, each one (requeued or not)
+	cTransferred             // ticket_transferred
+	cSuspended               // ticket_suspended: return slips given (直通)
+	cReturned                // ticket_returned: return slips brought back
+	cExpress                 // express_approved (快捷)
+	cRefused                 // ticket_rejected (否定报备)
+	cWithinLimit             // calls whose wait was within the service's committed wait
+	cRated1                  // rating_given with score 1 (非常不满意) … cRated1+4: score 5 (非常满意)
+	cRated2                  //
+	cRated3                  //
+	cRated4                  //
+	cRated5                  //
+	cAppealsUpheld           // ratings taken out of the evaluation by an upheld appeal (issue 11: 0 until its events land)
+	cCasesDone               // case_done
+	cCasesOnTime             // case_done at or before the case's due time
+	cCoverGaps               // post_covered: an A-post that stood uncovered, then covered
+	cCoverGapS               // seconds those A-posts stood uncovered
+	cComplaints              // complaints opened (issue 11: 0 until its events land)
+	cComplaintsUpheld        // complaints closed upheld (issue 11)
+	cFollowups               // follow-ups opened (issue 11)
+	cFollowupsOnTime         // follow-ups closed by their due time (issue 11)
+	cSpotChecked             // spot-checked tickets (issue 11)
+	cSpotErrors              // spot-checked tickets found wrong (issue 11)
+	nCounts
+)
+
+// key is one cell of the rollups: a business day, an hour of the day, a
+// service, a window and a staff member, all in the hall's time zone. A fact
+// that has no window or no staff (a ticket issued) has window 0 and staff
+// noStaff.
+type key struct {
+	day   int32 // days since 1970-01-01 of the business day
+	hour  int8
+	svc   int16 // index into names.services; noService when none
+	win   int32 // window id; 0 when none
+	staff int32 // index into names.staff; noStaff when none
+}
+
+const (
+	noService = -1
+	noStaff   = -1
+)
+
+// cell holds the counts of one key, and the waiting and service times (in
+// seconds) measured in it, for the medians and percentiles.
+type cell struct {
+	n     [nCounts]int64
+	waits []int32
+	serv  []int32
+}
+
+// track is what the fold remembers of a ticket still in the hall.
+type track struct {
+	svc    int16
+	joined time.Time // when it joined the queue it waits in
+	called time.Time // the last ticket_called
+	win    int32
+	staff  int32
+}
+
+// caseTrack is what the fold remembers of an open case (限时办结).
+type caseTrack struct {
+	due time.Time
+	key key
+}
+
+// finished is the last ticket finished at a window, whose rating counts in
+// the cell of its finish.
+type finished struct {
+	ticket string
+	key    key
+}
+
+// Rating is one rating of the 好差评 feed.
+type Rating struct {
+	At      time.Time
+	Day     int32
+	Ticket  string
+	Number  string
+	Service int16
+	Window  int32
+	Staff   int32
+	Score   int8
+	Reason  string
+}
+
+// fold applies one committed event to the rollups. It is the one place where
+// events become figures: a new event type that a figure counts is a case
+// here (and its counter above).
+func (r *Rollups) fold(e *queue.Event) {
+	r.seq = e.Seq
+	switch e.Type {
+	case queue.EvConfigChanged:
+		r.names.learn(e.Config)
+	case queue.EvTicketIssued:
+		svc := r.names.service(e.Service)
+		r.tickets[e.Ticket] = &track{svc: svc, joined: e.At, staff: noStaff}
+		r.add(r.key(e.At, svc, 0, noStaff), cIssued, 1)
+	case queue.EvSignedIn:
+		r.winStaff[int32(e.Window)] = r.names.staffIndex(e.Staff)
+	case queue.EvSignedOut:
+		delete(r.winStaff, int32(e.Window))
+	case queue.EvTicketCalled:
+		tr := r.ticket(e)
+		tr.win, tr.staff, tr.called = int32(e.Window), r.staffAt(e.Window), e.At
+		k := r.key(e.At, tr.svc, tr.win, tr.staff)
+		c := r.cell(k)
+		c.n[cCalled]++
+		wait := secs(e.At.Sub(tr.joined))
+		c.waits = append(c.waits, wait)
+		if wait <= r.names.waitLimit(tr.svc) {
+			c.n[cWithinLimit]++
+		}
+		r.tell("wait", tr.svc, wait)
+	case queue.EvServiceFinished:
+		tr := r.ticket(e)
+		k := r.key(e.At, tr.svc, int32(e.Window), tr.staff)
+		c := r.cell(k)
+		c.n[cServed]++
+		// Service time runs from the call, so that it counts whether or not
+		// the clerk pressed start (finish starts a ticket only called).
+		if !tr.called.IsZero() {
+			c.serv = append(c.serv, secs(e.At.Sub(tr.called)))
+			r.tell("service", tr.svc, secs(e.At.Sub(tr.called)))
+		}
+		if e.Case != "" {
+			r.cases[e.Case] = caseTrack{due: e.Due, key: k}
+		}
+		r.lastDone[int32(e.Window)] = finished{ticket: e.Ticket, key: k}
+		delete(r.tickets, e.Ticket)
+	case queue.EvTicketNoShow:
+		tr := r.ticket(e)
+		r.add(r.key(e.At, tr.svc, int32(e.Window), tr.staff), cNoShow, 1)
+		if e.Requeued {
+			tr.joined = e.At
+		} else {
+			delete(r.tickets, e.Ticket)
+		}
+	case queue.EvTicketTransfer:
+		tr := r.ticket(e)
+		r.add(r.key(e.At, tr.svc, int32(e.Window), r.staffAt(e.Window)), cTransferred, 1)
+		if e.ToService != "" {
+			tr.svc = r.names.service(e.ToService)
+		}
+		tr.joined = e.At
+	case queue.EvTicketSuspended:
+		tr := r.ticket(e)
+		r.add(r.key(e.At, tr.svc, int32(e.Window), r.staffAt(e.Window)), cSuspended, 1)
+	case queue.EvTicketReturned:
+		tr := r.ticket(e)
+		tr.joined = e.At
+		r.add(r.key(e.At, tr.svc, int32(e.Window), r.staffAt(e.Window)), cReturned, 1)
+	case queue.EvTicketRejected:
+		tr := r.ticket(e)
+		r.add(r.key(e.At, tr.svc, int32(e.Window), r.staffAt(e.Window)), cRefused, 1)
+		delete(r.tickets, e.Ticket)
+	case queue.EvTicketCancelled:
+		delete(r.tickets, e.Ticket)
+	case queue.EvDayClosed:
+		for _, id := range e.Tickets {
+			delete(r.tickets, id)
+		}
+	case queue.EvExpressApproved:
+		tr := r.ticket(e)
+		r.add(r.key(e.At, tr.svc, int32(e.Window), r.staffAt(e.Window)), cExpress, 1)
+	case queue.EvRatingGiven:
+		k := r.key(e.At, r.names.service(e.Service), int32(e.Window), r.names.staffIndex(e.Staff))
+		if f := r.lastDone[int32(e.Window)]; f.ticket == e.Ticket {
+			k = f.key // counted with the service it rates, so that unrated = served − rated
+		}
+		if e.Score >= 1 && e.Score <= 5 {
+			r.add(k, cRated1+e.Score-1, 1)
+			r.ratings = append(r.ratings, Rating{At: e.At, Day: k.day, Ticket: e.Ticket, Number: e.Number,
+				Service: k.svc, Window: k.win, Staff: k.staff, Score: int8(e.Score), Reason: r.names.intern(e.Reason)})
+		}
+	case queue.EvCaseDone:
+		ct, ok := r.cases[e.Case]
+		if !ok {
+			return
+		}
+		delete(r.cases, e.Case)
+		k := r.key(e.At, ct.key.svc, ct.key.win, ct.key.staff)
+		c := r.cell(k)
+		c.n[cCasesDone]++
+		if !e.At.After(ct.due) {
+			c.n[cCasesOnTime]++
+		}
+	case queue.EvCoverNeeded:
+		r.coverOf[int32(e.Window)] = r.names.staffIndex(e.Staff)
+	case queue.EvPostCovered:
+		staff, ok := r.coverOf[int32(e.Window)]
+		if !ok {
+			staff = noStaff
+		}
+		delete(r.coverOf, int32(e.Window))
+		k := r.key(e.At, noService, int32(e.Window), staff)
+		c := r.cell(k)
+		c.n[cCoverGaps]++
+		c.n[cCoverGapS] += int64(e.UncoveredS)
+	case queue.EvDayOpened:
+		// Tickets waiting on a return slip stay; anything older than a
+		// slip could be is forgotten, so that the map does not grow.
+		for id, tr := range r.tickets {
+			if e.At.Sub(tr.joined) > 62*24*time.Hour {
+				delete(r.tickets, id)
+			}
+		}
+	}
+}
+
+// tell hands a time to Options.Observe, once the rollups are live.
+func (r *Rollups) tell(kind string, svc int16, s int32) {
+	if r.observe != nil && r.ready && svc >= 0 && int(svc) < len(r.names.services) {
+		r.observe(kind, r.names.services[svc].code, float64(s))
+	}
+}
+
+// ticket returns the track of e's ticket, a blank one (service from the
+// event) when the ticket came before what the rollups hold.
+func (r *Rollups) ticket(e *queue.Event) *track {
+	tr := r.tickets[e.Ticket]
+	if tr == nil {
+		tr = &track{svc: r.names.service(e.Service), joined: e.At, staff: r.staffAt(e.Window), win: int32(e.Window)}
+		r.tickets[e.Ticket] = tr
+	}
+	return tr
+}
+
+// staffAt is the staff signed in at window, or noStaff.
+func (r *Rollups) staffAt(window int) int32 {
+	if s, ok := r.winStaff[int32(window)]; ok {
+		return s
+	}
+	return noStaff
+}
+
+// key is the cell key of a fact at t.
+func (r *Rollups) key(t time.Time, svc int16, win, staff int32) key {
+	day, hour := dayHour(t.In(r.loc))
+	return key{day: day, hour: hour, svc: svc, win: win, staff: staff}
+}
+
+func (r *Rollups) cell(k key) *cell {
+	d := r.days[k.day]
+	if d == nil {
+		d = map[key]*cell{}
+		r.days[k.day] = d
+		if k.day < r.first || r.first == 0 {
+			r.first = k.day
+		}
+		r.last = max(r.last, k.day)
+	}
+	c := d[k]
+	if c == nil {
+		c = &cell{}
+		d[k] = c
+	}
+	return c
+}
+
+func (r *Rollups) add(k key, counter int, n int64) { r.cell(k).n[counter] += n }
+
+// dayHour returns the day number and hour of t, in t's location.
+func dayHour(t time.Time) (int32, int8) {
+	y, m, d := t.Date()
+	return dayNumber(y, m, d), int8(t.Hour())
+}
+
+func dayNumber(y int, m time.Month, d int) int32 {
+	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// dayDate is the date of a day number.
+func dayDate(day int32) time.Time { return time.Unix(int64(day)*86400, 0).UTC() }
+
+// secs is d in whole seconds, at least 0.
+func secs(d time.Duration) int32 { return int32(max(d, 0) / time.Second) }

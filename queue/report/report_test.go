@@ -1,0 +1,462 @@
+package report_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"qcall/queue"
+	"qcall/queue/bolt"
+	"qcall/queue/report"
+)
+
+var cst = time.FixedZone("CST", 8*3600)
+
+// at is 2026-11-02 (a Monday) at hh:mm, hall time.
+func at(hh, mm int) time.Time { return time.Date(2026, 11, 2, hh, mm, 0, 0, cst) }
+
+// hall is a demo hall on a real bbolt file with a manual clock, and its
+// rollups.
+type hall struct {
+	t     *testing.T
+	clock *queue.ManualClock
+	eng   *queue.Engine
+	store *bolt.DB
+	rep   *report.Rollups
+}
+
+func openHall(t *testing.T) *hall {
+	t.Helper()
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "qcall.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := queue.NewManualClock(at(8, 0))
+	cfg := queue.Demo()
+	cfg.Rules.NoShowRequeue = 0 // a no-show leaves the queue
+	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Open(context.Background(), eng, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hall{t: t, clock: clock, eng: eng, store: store, rep: rep}
+	t.Cleanup(func() {
+		rep.Close()
+		if err := eng.Close(); err != nil {
+			t.Error(err)
+		}
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+// do sets the clock to hh:mm and runs fn, failing the test on its error.
+func (h *hall) do(hh, mm int, what string, fn func(ctx context.Context) error) {
+	h.t.Helper()
+	h.clock.Set(at(hh, mm))
+	if err := fn(context.Background()); err != nil {
+		h.t.Fatalf("%02d:%02d %s: %v", hh, mm, what, err)
+	}
+}
+
+func (h *hall) issue(hh, mm int, svc string) queue.TicketView {
+	h.t.Helper()
+	var v queue.TicketView
+	h.do(hh, mm, "issue "+svc, func(ctx context.Context) (err error) {
+		v, err = h.eng.IssueTicket(ctx, "kiosk-1", queue.IssueRequest{Service: svc, Channel: "kiosk"})
+		return err
+	})
+	return v
+}
+
+func (h *hall) call(hh, mm int, staff string, window int, want string) {
+	h.t.Helper()
+	h.do(hh, mm, "call", func(ctx context.Context) error {
+		v, err := h.eng.CallNext(ctx, staff, window)
+		if err == nil && v.Number != want {
+			h.t.Fatalf("%02d:%02d window %d called %s, want %s", hh, mm, window, v.Number, want)
+		}
+		return err
+	})
+}
+
+// smallDay builds the hall day of docs/reports.md's worked example (every
+// time below is the one the expected figures are computed from):
+//
+//	09:00 A001, 09:01 A002, 09:02 A003, 09:05 B001 issued
+//	09:10 window 1 (1001) calls A001 (wait 600 s), 09:11 starts, 09:21 finishes (service 660 s from the call), 09:22 rated 4
+//	09:25 calls A002 (1440 s), 09:27 no-show
+//	09:30 calls A003 (1680 s), starts, 09:35 finishes with a case (300 s), not rated
+//	10:00 window 3 (1003) calls B001 (3300 s, over unemployment's 2400 s), starts, 10:10 transfers it to employment
+//	10:20 window 1 calls B001 (600 s since the transfer), finishes at once (service 0 s), 10:21 rated 1
+//	10:30 the case is done (on time)
+//	11:00 1001 on a break (A-post of window 1 uncovered), 11:15 back: 900 s uncovered
+//	11:30 A004 issued, 11:31 called (60 s), 11:32 return slip; 11:40 back, 11:41 called (60 s), 11:42 refused
+//	11:50 A005 issued, express asked by window 1; 11:51 approved by the director
+func smallDay(t *testing.T) *hall {
+	h := openHall(t)
+	h.do(9, 0, "sign in", func(ctx context.Context) error {
+		if _, err := h.eng.SignIn(ctx, "1001", 1); err != nil {
+			return err
+		}
+		_, err := h.eng.SignIn(ctx, "1003", 3)
+		return err
+	})
+	h.issue(9, 0, "employment")
+	h.issue(9, 1, "employment")
+	h.issue(9, 2, "employment")
+	h.issue(9, 5, "unemployment")
+	h.call(9, 10, "1001", 1, "A001")
+	h.do(9, 11, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, "1001", 1); return err })
+	h.do(9, 21, "finish", func(ctx context.Context) error {
+		_, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{})
+		return err
+	})
+	h.do(9, 22, "rate", func(ctx context.Context) error { _, err := h.eng.Rate(ctx, "evaluator", 1, 4, ""); return err })
+	h.call(9, 25, "1001", 1, "A002")
+	h.do(9, 27, "no-show", func(ctx context.Context) error { _, err := h.eng.NoShow(ctx, "1001", 1); return err })
+	h.call(9, 30, "1001", 1, "A003")
+	h.do(9, 30, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, "1001", 1); return err })
+	var caseID string
+	h.do(9, 35, "finish with a case", func(ctx context.Context) error {
+		if _, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{Due: at(17, 0)}); err != nil {
+			return err
+		}
+		evs, err := h.eng.Events(0, 1000)
+		for _, e := range evs {
+			if e.Case != "" {
+				caseID = e.Case
+			}
+		}
+		return err
+	})
+	h.call(10, 0, "1003", 3, "B001")
+	h.do(10, 0, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, "1003", 3); return err })
+	h.do(10, 10, "transfer", func(ctx context.Context) error {
+		_, err := h.eng.Transfer(ctx, "1003", 3, "employment", 0)
+		return err
+	})
+	h.call(10, 20, "1001", 1, "B001")
+	h.do(10, 20, "finish", func(ctx context.Context) error {
+		_, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{})
+		return err
+	})
+	h.do(10, 21, "rate", func(ctx context.Context) error { _, err := h.eng.Rate(ctx, "evaluator", 1, 1, ""); return err })
+	h.do(10, 30, "case done", func(ctx context.Context) error { _, err := h.eng.CaseDone(ctx, "1001", caseID, true); return err })
+	h.do(11, 0, "break", func(ctx context.Context) error {
+		_, err := h.eng.SetWhereabouts(ctx, "1001", queue.Break, "")
+		return err
+	})
+	h.do(11, 15, "back", func(ctx context.Context) error {
+		_, err := h.eng.SetWhereabouts(ctx, "1001", queue.OnDuty, "")
+		return err
+	})
+	h.issue(11, 30, "employment")
+	h.call(11, 31, "1001", 1, "A004")
+	var slip string
+	h.do(11, 32, "suspend", func(ctx context.Context) error {
+		v, err := h.eng.Suspend(ctx, "1001", 1, []string{"身份证"})
+		slip = v.SlipID
+		return err
+	})
+	h.do(11, 40, "return", func(ctx context.Context) error { _, err := h.eng.ReturnSlip(ctx, "kiosk-1", slip); return err })
+	h.call(11, 41, "1001", 1, "A004")
+	h.do(11, 42, "reject", func(ctx context.Context) error {
+		_, err := h.eng.Reject(ctx, "1001", 1, "不符合条件", "《条例》第十条")
+		return err
+	})
+	a5 := h.issue(11, 50, "employment")
+	var x queue.ExpressRequest
+	h.do(11, 50, "express", func(ctx context.Context) (err error) {
+		x, err = h.eng.RequestExpress(ctx, "1001", 1, a5.ID, "行动不便")
+		return err
+	})
+	h.do(11, 51, "approve", func(ctx context.Context) error { _, err := h.eng.ApproveExpress(ctx, "9001", x.ID); return err })
+	if err := h.rep.Current(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// figures returns a row's figures by key; null is -1.
+func figures(r report.Row) map[string]float64 {
+	m := map[string]float64{}
+	for i, f := range report.Figures {
+		if r.Values[i].OK {
+			m[f.Key] = r.Values[i].Num
+		} else {
+			m[f.Key] = -1
+		}
+	}
+	return m
+}
+
+func checkFigures(t *testing.T, what string, got map[string]float64, want map[string]float64) {
+	t.Helper()
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("%s: no figure %s", what, k)
+			continue
+		}
+		if d := g - w; d > 1e-9 || d < -1e-9 {
+			t.Errorf("%s: %s = %v, want %v", what, k, g, w)
+		}
+	}
+}
+
+func TestStats_SmallDay(t *testing.T) {
+	h := smallDay(t)
+	day, _ := report.ParsePeriod("2026-11-02", "2026-11-02")
+
+	t.Run("total", func(t *testing.T) {
+		s := h.rep.Stats(day, report.ByDay, "")
+		if len(s.Rows) != 1 || s.Rows[0].Key != "2026-11-02" {
+			t.Fatalf("rows %+v, want the one day", s.Rows)
+		}
+		want := map[string]float64{
+			"issued": 6, "called": 7, "served": 3, "no_show": 1, "no_show_rate": 1.0 / 7,
+			"transferred": 1, "suspended": 1, "returned": 1, "express": 1, "refused": 1,
+			// waits 60 60 600 600 1440 1680 3300: sum 7740 / 7 = 1105.7
+			"avg_wait_s": 1106, "median_wait_s": 600, "p90_wait_s": 3300, "max_wait_s": 3300,
+			"within_limit_rate": 6.0 / 7,
+			// service times, call to finish: 0 300 660 (sum 960)
+			"avg_service_s": 320, "median_service_s": 300, "p90_service_s": 660, "max_service_s": 660,
+			"rated_5": 0, "rated_4": 1, "rated_3": 0, "rated_2": 0, "rated_1": 1, "rated": 2,
+			"appeals_upheld": 0, "satisfaction_rate": 0.5, "unrated": 1,
+			"cases_done": 1, "cases_on_time": 1, "cases_on_time_rate": 1,
+			"cover_gaps": 1, "cover_gap_s": 900,
+			"complaints": 0, "spot_checked": 0, "spot_error_rate": -1,
+		}
+		checkFigures(t, "day", figures(s.Rows[0]), want)
+		checkFigures(t, "total", figures(s.Total), want)
+	})
+	t.Run("by staff", func(t *testing.T) {
+		s := h.rep.Stats(day, report.ByStaff, "")
+		rows := map[string]report.Row{}
+		for _, r := range s.Rows {
+			rows[r.Key] = r
+		}
+		if len(s.Rows) != 3 || s.Rows[0].Key != "1001" || s.Rows[1].Key != "1003" || s.Rows[2].Key != "" {
+			t.Fatalf("rows %v, want 1001, 1003 and the tickets no one called", s.Rows)
+		}
+		if rows["1001"].Label != "王芳" {
+			t.Errorf("1001's label %q", rows["1001"].Label)
+		}
+		checkFigures(t, "1001", figures(rows["1001"]), map[string]float64{
+			"issued": 0, "called": 6, "served": 3, "no_show": 1, "suspended": 1, "returned": 1, "refused": 1, "express": 1,
+			"avg_wait_s": 740, "max_wait_s": 1680, "within_limit_rate": 1, "rated": 2, "unrated": 1, "cover_gap_s": 900, "cases_on_time": 1})
+		checkFigures(t, "1003", figures(rows["1003"]), map[string]float64{
+			"called": 1, "served": 0, "transferred": 1, "avg_wait_s": 3300, "within_limit_rate": 0, "avg_service_s": -1})
+		checkFigures(t, "no one", figures(rows[""]), map[string]float64{"issued": 6, "called": 0})
+	})
+	t.Run("by service", func(t *testing.T) {
+		s := h.rep.Stats(day, report.ByService, "en")
+		got := map[string]map[string]float64{}
+		for _, r := range s.Rows {
+			got[r.Key] = figures(r)
+		}
+		checkFigures(t, "employment", got["employment"], map[string]float64{"issued": 5, "called": 6, "served": 3, "rated": 2})
+		checkFigures(t, "unemployment", got["unemployment"], map[string]float64{"issued": 1, "called": 1, "served": 0, "transferred": 1})
+		if s.Rows[0].Label != "Employment registration" {
+			t.Errorf("English label %q", s.Rows[0].Label)
+		}
+	})
+	t.Run("by hour", func(t *testing.T) {
+		s := h.rep.Stats(day, report.ByHour, "")
+		got := map[string]map[string]float64{}
+		for _, r := range s.Rows {
+			got[r.Key] = figures(r)
+		}
+		checkFigures(t, "09", got["09"], map[string]float64{"issued": 4, "called": 3, "served": 2, "no_show": 1})
+		checkFigures(t, "10", got["10"], map[string]float64{"issued": 0, "called": 2, "served": 1, "cases_done": 1})
+		checkFigures(t, "11", got["11"], map[string]float64{"issued": 2, "called": 2, "cover_gap_s": 900})
+	})
+	t.Run("by weekday and hour", func(t *testing.T) {
+		s := h.rep.Stats(day, report.ByWeekdayHour, "")
+		got := map[string]map[string]float64{}
+		for _, r := range s.Rows {
+			got[r.Key] = figures(r)
+		}
+		checkFigures(t, "Monday 09", got["1-09"], map[string]float64{"issued": 4})
+		checkFigures(t, "Monday 11", got["1-11"], map[string]float64{"issued": 2})
+	})
+	t.Run("by window, week, month", func(t *testing.T) {
+		w := h.rep.Stats(day, report.ByWindow, "")
+		if len(w.Rows) != 3 || w.Rows[0].Key != "1" || w.Rows[1].Key != "3" || w.Rows[2].Key != "" || w.Rows[0].Label != "1号窗口" {
+			t.Errorf("by window: %v", w.Rows)
+		}
+		month, _ := report.MonthPeriod("2026-11")
+		if s := h.rep.Stats(month, report.ByWeek, ""); len(s.Rows) != 1 || s.Rows[0].Key != "2026-W45" {
+			t.Errorf("by week: %v", s.Rows)
+		}
+		if s := h.rep.Stats(month, report.ByMonth, ""); len(s.Rows) != 1 || s.Rows[0].Key != "2026-11" {
+			t.Errorf("by month: %v", s.Rows)
+		}
+	})
+	t.Run("other days empty", func(t *testing.T) {
+		p, _ := report.ParsePeriod("2026-11-03", "2026-11-30")
+		s := h.rep.Stats(p, report.ByDay, "")
+		if len(s.Rows) != 0 || figures(s.Total)["issued"] != 0 {
+			t.Errorf("the days after have %v", s.Rows)
+		}
+	})
+}
+
+func TestEvaluation_SmallDay(t *testing.T) {
+	h := smallDay(t)
+	month, _ := report.MonthPeriod("2026-11")
+	ev := h.rep.Evaluation(month, "")
+	if ev.Weights != queue.DefaultEvaluation {
+		t.Errorf("weights %+v, want the default", ev.Weights)
+	}
+	if len(ev.Staff) != 12 {
+		t.Fatalf("%d staff rows, want the 12 window staff", len(ev.Staff))
+	}
+	top := ev.Staff[0]
+	// 1001: served 3 of the busiest 3 → 30; satisfaction 1/2 → 15; all 6
+	// calls within the wait → 20; the case on time → 20; 900 s uncovered =
+	// 0.25 h → −0.25.
+	want := report.EvalRow{Key: "1001", Label: "王芳", Served: 3, VolumePoints: 30, SatisfactionPoints: 15,
+		ServiceLevelPoints: 20, CasesPoints: 20, CoverDeduction: 0.25, CoverGapS: 900, Total: 84.75, Rank: 1}
+	top.SatisfactionRate, top.WithinLimitRate, top.CasesOnTimeRate = report.Value{}, report.Value{}, report.Value{}
+	if top != want {
+		t.Errorf("first row\n got %+v\nwant %+v", top, want)
+	}
+	// Nothing served: no points; everyone else ties second.
+	for _, r := range ev.Staff[1:] {
+		if r.Total != 0 || r.Rank != 2 {
+			t.Errorf("row %s: total %v rank %d, want 0 and 2", r.Key, r.Total, r.Rank)
+		}
+	}
+	if len(ev.Windows) != 10 || ev.Windows[0].Key != "1" || ev.Windows[0].Total != 84.75 || ev.Windows[1].Rank != 2 {
+		t.Errorf("windows: %+v", ev.Windows[:2])
+	}
+}
+
+func TestRatings_SmallDay(t *testing.T) {
+	h := smallDay(t)
+	day, _ := report.ParsePeriod("2026-11-02", "2026-11-02")
+	got := h.rep.Ratings(day, "")
+	if len(got) != 2 {
+		t.Fatalf("%d ratings, want 2", len(got))
+	}
+	r := got[0]
+	if r.TransactionID != "20261102-A001" || r.ServiceCode != "employment" || r.ServiceName != "就业登记" ||
+		r.JobNo != "1001" || r.StaffName != "王芳" || r.Window != 1 || r.Level != 4 || !r.At.Equal(at(9, 22)) {
+		t.Errorf("first rating %+v", r)
+	}
+	if got[1].TransactionID != "20261102-B001" || got[1].Level != 1 {
+		t.Errorf("second rating %+v", got[1])
+	}
+	next, _ := report.ParsePeriod("2026-11-03", "2026-11-03")
+	if n := len(h.rep.Ratings(next, "")); n != 0 {
+		t.Errorf("%d ratings the next day", n)
+	}
+}
+
+// TestRollups_Rebuild: rollups opened on a hall that has run its day fold
+// the stored events to the same figures as those kept up as they came.
+func TestRollups_Rebuild(t *testing.T) {
+	h := smallDay(t)
+	again, err := report.Open(context.Background(), h.eng, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if err := again.Current(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	month, _ := report.MonthPeriod("2026-11")
+	for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByService, report.ByWindow, report.ByHour} {
+		a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
+		if len(a.Rows) != len(b.Rows) {
+			t.Fatalf("by %s: %d rows live, %d rebuilt", by, len(a.Rows), len(b.Rows))
+		}
+		for i := range a.Rows {
+			checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
+		}
+	}
+}
+
+func TestParsePeriod(t *testing.T) {
+	for _, tc := range []struct{ from, to string }{
+		{"2026-11-02", "2026-11-01"}, {"2026-13-01", "2026-12-01"}, {"", "2026-11-01"}, {"2000-01-01", "2026-01-01"},
+	} {
+		if _, err := report.ParsePeriod(tc.from, tc.to); queue.ErrorCode(err) != "bad_period" {
+			t.Errorf("%s..%s: %v, want bad_period", tc.from, tc.to, err)
+		}
+	}
+	for _, m := range []string{"2026-13", "2026", "x"} {
+		if _, err := report.MonthPeriod(m); queue.ErrorCode(err) != "bad_period" {
+			t.Errorf("month %s: %v", m, err)
+		}
+	}
+	p, err := report.MonthPeriod("2026-02")
+	if err != nil || p.String() != "2026-02-01..2026-02-28" {
+		t.Errorf("February: %v %v", p, err)
+	}
+	if p, _ := report.YearPeriod("2028"); p.String() != "2028-01-01..2028-12-31" {
+		t.Errorf("2028: %v", p)
+	}
+}
+
+// TestRollups_Snapshot: rollups closed write their snapshot; rollups opened
+// with it fold only what came after, to the same figures as those that saw
+// every event; a snapshot that cannot be read is rebuilt from the log.
+func TestRollups_Snapshot(t *testing.T) {
+	h := smallDay(t)
+	snap := filepath.Join(t.TempDir(), "reports.snap")
+	first, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Current(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// More after the snapshot: A005 (express) called at 12:00 (wait 600 s).
+	h.call(12, 0, "1001", 1, "A005")
+	month, _ := report.MonthPeriod("2026-11")
+	for _, damage := range []bool{false, true} {
+		if damage {
+			if err := os.WriteFile(snap, []byte("not a snapshot"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		again, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.Current(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.rep.Current(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByHour} {
+			a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
+			if len(a.Rows) != len(b.Rows) {
+				t.Fatalf("damaged %v, by %s: %d rows live, %d from the snapshot", damage, by, len(a.Rows), len(b.Rows))
+			}
+			for i := range a.Rows {
+				checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
+			}
+		}
+		if got := figures(again.Stats(month, report.ByDay, "").Total)["called"]; got != 8 {
+			t.Errorf("damaged %v: %v calls, want 8", damage, got)
+		}
+		if err := again.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
