@@ -128,9 +128,9 @@ func TestBrowser_WaitWording(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#d-password"), "demo"),
 		chromedp.Click(chromedp.CSS(`#d-login-form button[type="submit"]`)),
 	)
-	console.wait(visible(`#d-windows button[data-release="1"]`), 10*time.Second)
-	console.do(chromedp.Click(chromedp.CSS(`#d-windows button[data-release="1"]`)))
-	console.wait(`document.querySelector('#d-windows button[data-release="1"]') === null`, 10*time.Second)
+	console.click(`#d-windows tr[data-window="1"] [data-act="release"]`)
+	console.confirm()
+	console.wait(`!document.querySelector('#d-windows tr[data-window="1"] [data-act="release"]')`, 10*time.Second)
 	var ws []struct {
 		ID    int
 		State string

@@ -11,7 +11,8 @@ import (
 // panel (an element that clips, or has a background or a border) and inside
 // the screen; and no element that clips may hide text (scrollWidth beyond
 // clientWidth: an ellipsis, a cut word; scrollHeight beyond clientHeight
-// where it does not scroll). It compares element boxes, not pixels. Text
+// where it does not scroll; a panel that scrolls may hold more than it
+// shows, in the direction it scrolls). It compares element boxes, not pixels. Text
 // that moves by design (the hall's notice line) is marked
 // data-overflow-ok in the page and left out.
 
@@ -63,7 +64,12 @@ const overflowJS = `(() => {
       const cs = getComputedStyle(p);
       if (!isPanel(cs)) continue;
       const pr = p.getBoundingClientRect();
-      if (tr.left < pr.left - tol || tr.right > pr.right + tol || tr.top < pr.top - vtol || tr.bottom > pr.bottom + vtol) {
+      // A panel that scrolls shows what is past its edge when scrolled:
+      // only the other direction is checked.
+      const scrollsX = cs.overflowX === 'auto' || cs.overflowX === 'scroll';
+      const scrollsY = cs.overflowY === 'auto' || cs.overflowY === 'scroll';
+      if (!scrollsX && (tr.left < pr.left - tol || tr.right > pr.right + tol) ||
+          !scrollsY && (tr.top < pr.top - vtol || tr.bottom > pr.bottom + vtol)) {
         out.push(name(e) + ' "' + text + '": text at ' + [tr.left, tr.top, tr.right, tr.bottom].map(Math.round) +
           ' overflows its panel ' + name(p) + ' at ' + [pr.left, pr.top, pr.right, pr.bottom].map(Math.round));
         break;
