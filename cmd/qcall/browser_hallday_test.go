@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -48,18 +44,8 @@ func (c *offsetClock) set(d time.Duration) { c.offset.Store(int64(d)) }
 func startHall(t *testing.T, config string, clock queue.Clock) *Main {
 	t.Helper()
 	m := NewMain()
-	m.Addr = "127.0.0.1:0"
-	m.DataDir = t.TempDir()
-	m.ConfigPath = config
-	m.Clock = clock
-	m.Stdout = io.Discard
-	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := m.Run(context.Background()); err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
+	m.Addr, m.DataDir, m.ConfigPath, m.Clock = "127.0.0.1:0", t.TempDir(), config, clock
+	return runMain(t, m)
 }
 
 // noOverflow is the JavaScript test that no element matching sel has text

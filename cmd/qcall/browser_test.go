@@ -51,8 +51,14 @@ func chromiumPath(t *testing.T) string {
 func startMainAt(t *testing.T, dir, addr string) *Main {
 	t.Helper()
 	m := NewMain()
-	m.Addr = addr
-	m.DataDir = dir
+	m.Addr, m.DataDir = addr, dir
+	return runMain(t, m)
+}
+
+// runMain runs m for the test, its output discarded and its log on stderr
+// from warnings up, and closes it at the end of the test.
+func runMain(t *testing.T, m *Main) *Main {
+	t.Helper()
 	m.Stdout = io.Discard
 	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := m.Run(context.Background()); err != nil {

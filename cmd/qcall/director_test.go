@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +23,8 @@ import (
 func startDirectorHall(t *testing.T, dir, addr string, clock queue.Clock) *Main {
 	t.Helper()
 	m := NewMain()
-	m.Addr, m.DataDir, m.Stdout, m.Clock, m.TickEvery = addr, dir, io.Discard, clock, 100*time.Millisecond
-	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := m.Run(context.Background()); err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
+	m.Addr, m.DataDir, m.Clock, m.TickEvery = addr, dir, clock, 100*time.Millisecond
+	return runMain(t, m)
 }
 
 // directorFits is the JavaScript test that the page fits its viewport and no

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,25 +52,6 @@ func hallTOML(t *testing.T, open, cutoff, close string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// startHallWith runs the hall of configuration file cfg, its engine on clock
-// (nil: the wall clock).
-func startHallWith(t *testing.T, cfg string, clock queue.Clock) *Main {
-	t.Helper()
-	m := NewMain()
-	m.Addr = "127.0.0.1:0"
-	m.DataDir = t.TempDir()
-	m.ConfigPath = cfg
-	m.Clock = clock
-	m.Stdout = io.Discard
-	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := m.Run(context.Background()); err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
 }
 
 // The example hall's device tokens.
@@ -166,7 +145,7 @@ func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 }
 
 func TestBrowser_BusyHallFits(t *testing.T) {
-	m := startHallWith(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
+	m := startHall(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
 	base := m.URL
 	phoneTicket := busyHall(t, base)
 	b := browser(t)
@@ -254,7 +233,7 @@ func oneLine(sel string) string {
 func exampleHall(t *testing.T, at time.Time) (*Main, *queue.ManualClock) {
 	t.Helper()
 	clock := queue.NewManualClock(at)
-	return startHallWith(t, hallTOML(t, "", "", ""), clock), clock
+	return startHall(t, hallTOML(t, "", "", ""), clock), clock
 }
 
 var shanghai = func() *time.Location {
@@ -330,7 +309,7 @@ func TestBrowser_HallHours(t *testing.T) {
 // The kiosk: an error does not cover the buttons; left alone in English it
 // goes back to Chinese for the next citizen.
 func TestBrowser_KioskErrorAndIdle(t *testing.T) {
-	m := startHallWith(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
+	m := startHall(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
 	b := browser(t)
 	kiosk := open(t, b, "kiosk", m.URL, "/kiosk.html?lang=en&timeout=5&token="+exKiosk, 1080, 1920)
 	kiosk.wait(visible("#k-slip-open")+` && document.documentElement.lang === "en"`, 10*time.Second)
@@ -355,7 +334,7 @@ func TestBrowser_KioskErrorAndIdle(t *testing.T) {
 // windows that serve the service; a return slip stays shown with a button
 // that prints it; the windows to choose from follow who signs in elsewhere.
 func TestBrowser_TerminalActions(t *testing.T) {
-	m := startHallWith(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
+	m := startHall(t, hallTOML(t, "00:00", "24:00", "24:00"), nil)
 	base := m.URL
 	for range 4 {
 		if code := api(t, "POST", base+"/api/tickets", exKiosk, map[string]string{"service": "employment"}, nil); code != 201 {

@@ -348,7 +348,10 @@ var screens = []struct {
 	{"counter terminal", "/terminal.html", ""},
 	{"window screen", "/window.html?window={window}&", queue.RoleDisplay},
 	{"evaluator", "/evaluator.html?window={window}&", queue.RoleEvaluator},
+	{"greeter tablet", "/greeter.html", ""},
 	{"director console", "/director.html", ""},
+	{"registers", "/registers.html", ""},
+	{"reports", "/reports.html", ""},
 	{"API", "/api/hall", ""},
 }
 
