@@ -23,47 +23,14 @@
   let conn = null;
 
   // ---- login ----
-  $('#d-login-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    $('#d-login-error').textContent = '';
-    try {
-      await Q.api('POST', '/api/login', { job_no: $('#d-jobno').value.trim(), password: $('#d-password').value });
-      $('#d-password').value = '';
-      await start();
-    } catch (err) {
-      $('#d-login-error').textContent = err.message;
-    }
-  });
-  $('#d-logout').addEventListener('click', async () => {
-    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
-    if (conn) conn.close();
-    conn = null;
-    Q.show('#d-main', false);
-    Q.show('#d-logout', false);
-    Q.show('#d-login', true);
-    $('#d-who').textContent = '';
-  });
 
-  async function start() {
-    let me;
-    try {
-      me = await Q.api('GET', '/api/me');
-    } catch (err) {
-      Q.show('#d-login', true);
-      return;
-    }
-    if (me.role !== 'director' && me.role !== 'admin') {
-      Q.show('#d-login', true);
-      $('#d-login-error').textContent = t('web.dir.not_director');
-      return;
-    }
-    $('#d-who').textContent = me.staff ? Q.staffName(me.staff) + '（' + me.staff.job_no + '）' : me.actor;
-    Q.show('#d-login', false);
-    Q.show('#d-main', true);
-    Q.show('#d-logout', true);
+  const start = Q.managerPage('d', 'web.dir.not_director', async (me) => {
     const take = (m) => { hall = m.hall; pending = m.pending; alerts = m.alerts || []; renderAll(); };
     conn = Q.connect({ client: 'director', onSnapshot: take, onState: take });
-  }
+  }, () => {
+    if (conn) conn.close();
+    conn = null;
+  });
 
   function renderAll() {
     renderAlerts();

@@ -187,6 +187,55 @@
       this.code = code;
     }
   }
+  // Q.managerPage runs the sign-in of a page for the duty director and the
+  // admin (the console, the registers, the reports): the form #P-login-form
+  // (#P-jobno, #P-password, #P-login-error), the button #P-logout, #P-who,
+  // and #P-login shown until #P-main can be, P being the page's prefix.
+  // started(me) runs once whoever is signed in is a director or admin,
+  // stopped() after a log-out. It returns the check to run at load.
+  Q.managerPage = function (P, notAllowedKey, started, stopped) {
+    const $ = Q.$;
+    async function start() {
+      let me;
+      try {
+        me = await Q.api('GET', '/api/me');
+      } catch (err) {
+        Q.show('#' + P + '-login', true);
+        return;
+      }
+      if (me.role !== 'director' && me.role !== 'admin') {
+        Q.show('#' + P + '-login', true);
+        $('#' + P + '-login-error').textContent = Q.t(notAllowedKey);
+        return;
+      }
+      $('#' + P + '-who').textContent = me.staff ? Q.staffName(me.staff) + '（' + me.staff.job_no + '）' : me.actor;
+      Q.show('#' + P + '-login', false);
+      Q.show('#' + P + '-main', true);
+      Q.show('#' + P + '-logout', true);
+      await started(me);
+    }
+    $('#' + P + '-login-form').addEventListener('submit', async (e) => {
+      e.preventDefault();
+      $('#' + P + '-login-error').textContent = '';
+      try {
+        await Q.api('POST', '/api/login', { job_no: $('#' + P + '-jobno').value.trim(), password: $('#' + P + '-password').value });
+        $('#' + P + '-password').value = '';
+        await start();
+      } catch (err) {
+        $('#' + P + '-login-error').textContent = err.message;
+      }
+    });
+    $('#' + P + '-logout').addEventListener('click', async () => {
+      try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
+      Q.show('#' + P + '-main', false);
+      Q.show('#' + P + '-logout', false);
+      Q.show('#' + P + '-login', true);
+      $('#' + P + '-who').textContent = '';
+      stopped();
+    });
+    return start;
+  };
+
   Q.ApiError = ApiError;
 
   // api calls the JSON API. The device token (?token=) goes as a bearer; a

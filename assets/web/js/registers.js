@@ -307,45 +307,8 @@
   const now = new Date();
   $('#rs-month').value = now.getFullYear() + '-' + pad(now.getMonth() + 1);
 
-  $('#r-login-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    $('#r-login-error').textContent = '';
-    try {
-      await Q.api('POST', '/api/login', { job_no: $('#r-jobno').value.trim(), password: $('#r-password').value });
-      $('#r-password').value = '';
-      await start();
-    } catch (err) {
-      $('#r-login-error').textContent = err.message;
-    }
-  });
-  $('#r-logout').addEventListener('click', async () => {
-    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
-    if (conn) conn.close();
-    conn = null;
-    Q.show('#r-main', false);
-    Q.show('#r-logout', false);
-    Q.show('#r-login', true);
-    $('#r-who').textContent = '';
-  });
-
-  async function start() {
-    let me;
-    try {
-      me = await Q.api('GET', '/api/me');
-    } catch (err) {
-      Q.show('#r-login', true);
-      return;
-    }
-    if (me.role !== 'director' && me.role !== 'admin') {
-      Q.show('#r-login', true);
-      $('#r-login-error').textContent = t('web.dir.not_director');
-      return;
-    }
+  const start = Q.managerPage('r', 'web.dir.not_director', async (me) => {
     document.body.classList.toggle('read-only', me.role !== 'director');
-    $('#r-who').textContent = me.staff ? Q.staffName(me.staff) + '（' + me.staff.job_no + '）' : me.actor;
-    Q.show('#r-login', false);
-    Q.show('#r-main', true);
-    Q.show('#r-logout', true);
     try {
       [services, windows] = await Promise.all([Q.api('GET', '/api/services'), Q.api('GET', '/api/windows')]);
     } catch (err) {
@@ -359,7 +322,10 @@
     // the kiosk, a decision taken at another desk.
     // (A snapshot comes after a resync: what it missed is read again.)
     conn = Q.connect({ client: 'director', onSnapshot: reloadSoon, onEvent: (ev, live) => { if (live) reloadSoon(); } });
-  }
+  }, () => {
+    if (conn) conn.close();
+    conn = null;
+  });
 
   await start();
 })();

@@ -19,22 +19,6 @@
     'within_limit_rate', 'service_level_points', 'cases_on_time_rate', 'cases_points', 'complaint_deduction',
     'spot_deduction', 'cover_deduction', 'total_points'];
 
-  $('#r-login-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    $('#r-login-error').textContent = '';
-    try {
-      await Q.api('POST', '/api/login', { job_no: $('#r-jobno').value.trim(), password: $('#r-password').value });
-      $('#r-password').value = '';
-      await start();
-    } catch (err) {
-      $('#r-login-error').textContent = err.message;
-    }
-  });
-  $('#r-logout').addEventListener('click', async () => {
-    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
-    location.reload();
-  });
-
   const pad = (n) => String(n).padStart(2, '0');
   const isoDay = (d) => d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
 
@@ -48,30 +32,16 @@
     $('#r-by').value = params.get('by') || 'day';
   }
 
-  async function start() {
-    let me;
-    try {
-      me = await Q.api('GET', '/api/me');
-    } catch (err) {
-      Q.show('#r-login', true);
-      return;
-    }
-    if (me.role !== 'director' && me.role !== 'admin') {
-      Q.show('#r-login', true);
-      $('#r-login-error').textContent = t('web.rep.not_allowed');
-      return;
-    }
-    $('#r-who').textContent = me.staff ? Q.staffName(me.staff) + '（' + me.staff.job_no + '）' : me.actor;
-    Q.show('#r-login', false);
-    Q.show('#r-main', true);
-    Q.show('#r-logout', true);
+  const start = Q.managerPage('r', 'web.rep.not_allowed', async (me) => {
     defaults();
     $('#r-form').addEventListener('submit', (e) => { e.preventDefault(); load(); });
     $('#r-month').addEventListener('change', load);
     $('#r-print').addEventListener('click', printMonth);
     window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
     await load();
-  }
+  }, () => {
+    location.reload();
+  });
 
   const q = (o) => new URLSearchParams(Object.assign({ lang: Q.lang }, o)).toString();
 
