@@ -3,7 +3,7 @@ package queue
 // The duty director's alerts: what in the hall needs the director now, read
 // from the state at a time, loudest first, each with the action that
 // resolves it. Each workflow adds its own alerts by one entry in
-// alertSources (a complaint near its reply deadline is one more source).
+// alertSources.
 
 import (
 	"cmp"
@@ -56,6 +56,8 @@ const (
 	AlertFollowupOpen    = "followup_open"    // a bad rating nobody follows up yet
 	AlertFollowupOverdue = "followup_overdue" // a follow-up past due
 	AlertAppeal          = "appeal"           // an appeal to decide
+	AlertComplaintDue    = "complaint_due"    // a complaint's reply due by the next working day
+	AlertComplaintLate   = "complaint_late"   // a complaint past its reply deadline
 	AlertPaperOut        = "paper_out"        // a ticket printer out of paper
 	AlertDeviceOffline   = "device_offline"   // a device offline
 	AlertDeviceFault     = "device_fault"     // a device reports a fault
@@ -73,6 +75,7 @@ const (
 	ActionCloseFollowup  = "close_followup"  // POST /api/followups/{id}/close
 	ActionDecideAppeal   = "decide_appeal"   // POST /api/followups/{id}/appeal/decide
 	ActionCheckDevice    = "check_device"    // someone goes to the device
+	ActionOpenRegisters  = "open_registers"  // the registers page (/registers.html): reply, close
 )
 
 // alertSources are the workflows' alerts. A new workflow with alerts for
@@ -84,6 +87,7 @@ var alertSources = []func(s *State, now time.Time, loc *time.Location) []Alert{
 	refusalAlerts,
 	caseAlerts,
 	followupAlerts,
+	complaintAlerts,
 	deviceAlerts,
 }
 

@@ -146,3 +146,39 @@ func TestState_Alerts(t *testing.T) {
 		t.Errorf("follow-up overdue: %+v", h.alerts())
 	}
 }
+
+// TestState_ComplaintAlerts: a complaint not closed warns the director the
+// working day before its reply is due, and is urgent once past due; a closed
+// one says nothing.
+func TestState_ComplaintAlerts(t *testing.T) {
+	h := newHall(t, nil) // Thursday 26 November 2026
+	c, err := h.RecordComplaint(ctx, "9001", queue.ComplaintInput{Channel: "phone", Kind: "complaint", Text: "等候太久", Window: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 12, 3, 23, 59, 59, 0, shanghai); !c.Due.Equal(want) {
+		t.Fatalf("due %s, want %s (5 working days)", c.Due, want)
+	}
+	complaint := func(a queue.Alert) bool { return a.Ref == c.ID }
+	if a := findAlert(h.alerts(), queue.AlertComplaintDue, complaint); a != nil {
+		t.Fatalf("a week ahead: %+v", a)
+	}
+	h.clock.Set(time.Date(2026, 12, 2, 9, 0, 0, 0, shanghai)) // Wednesday: one working day left
+	a := findAlert(h.alerts(), queue.AlertComplaintDue, complaint)
+	if a == nil || a.Level != queue.LevelWarn || a.Window != 1 || a.Action != queue.ActionOpenRegisters || !a.Due.Equal(c.Due) {
+		t.Fatalf("due tomorrow: %+v", h.alerts())
+	}
+	h.clock.Set(time.Date(2026, 12, 4, 9, 0, 0, 0, shanghai))
+	a = findAlert(h.alerts(), queue.AlertComplaintLate, complaint)
+	if a == nil || a.Level != queue.LevelUrgent || !a.Since.Equal(c.Due) {
+		t.Fatalf("late: %+v", h.alerts())
+	}
+	if _, err := h.CloseComplaint(ctx, "9001", c.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range h.alerts() {
+		if a.Ref == c.ID {
+			t.Fatalf("closed, still %+v", a)
+		}
+	}
+}

@@ -282,3 +282,26 @@ func cleanLong(s, what string, required bool, max int) (string, error) {
 	}
 	return s, nil
 }
+
+// complaintAlerts: complaints, suggestions and praise not closed whose reply
+// is due by the end of the next working day, and those past it.
+func complaintAlerts(s *State, now time.Time, loc *time.Location) []Alert {
+	var out []Alert
+	for _, id := range sortedKeys(s.Complaints) {
+		c := s.Complaints[id]
+		if c.State == ComplaintClosed {
+			continue
+		}
+		a := Alert{Since: c.At, Due: c.Due, Window: c.Window, Staff: c.Staff, Ref: c.ID, Action: ActionOpenRegisters}
+		switch {
+		case now.After(c.Due):
+			a.Kind, a.Level, a.Since = AlertComplaintLate, LevelUrgent, c.Due
+		case s.Config.Calendar.WorkingDaysLeft(now, c.Due, loc) <= 1:
+			a.Kind, a.Level = AlertComplaintDue, LevelWarn
+		default:
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}

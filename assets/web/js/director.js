@@ -170,6 +170,7 @@
     release: (a) => ask(t('web.dir.release_title', { window: winName(a.window) }),
       [{ name: 'confirm', type: 'check', label: t('web.dir.release_text', { staff: staffName(a.staff) }), value: true }],
       (v) => { if (!v.confirm) throw new Error(t('web.dir.release_confirm')); return send('/api/windows/' + a.window + '/release', {}, 'web.dir.done.released'); }),
+    open_registers: () => { location.href = '/registers.html'; },
     close_temporary: (a) => post('/api/windows/' + a.window + '/temporary', { services: [] }, 'web.dir.done.temporary_closed'),
   };
   // The actions that resolve an alert, as buttons.
