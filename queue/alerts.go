@@ -26,10 +26,14 @@ type Alert struct {
 	Service string `json:"service,omitempty"`
 	Window  int    `json:"window,omitempty"`
 	Staff   string `json:"staff,omitempty"`
-	Number  string `json:"number,omitempty"`
-	Device  string `json:"device,omitempty"`
-	Score   int    `json:"score,omitempty"`
-	Count   int    `json:"count,omitempty"`
+	// StaffName, StaffNameEn: the staff member's name, for the words (they
+	// may be signed in nowhere).
+	StaffName   string `json:"staff_name,omitempty"`
+	StaffNameEn string `json:"staff_name_en,omitempty"`
+	Number      string `json:"number,omitempty"`
+	Device      string `json:"device,omitempty"`
+	Score       int    `json:"score,omitempty"`
+	Count       int    `json:"count,omitempty"`
 	// Ref is the id of the express request, refusal, case or follow-up.
 	Ref string `json:"ref,omitempty"`
 	// Action is what resolves it (ActionOpenBackup, …).
@@ -100,6 +104,11 @@ func (s *State) Alerts(now time.Time, loc *time.Location) []Alert {
 	}
 	for _, src := range alertSources {
 		out = append(out, src(s, now, loc)...)
+	}
+	for i := range out {
+		if st := s.Config.StaffByJobNo(out[i].Staff); st != nil {
+			out[i].StaffName, out[i].StaffNameEn = st.Name, st.NameEn
+		}
 	}
 	slices.SortStableFunc(out, func(a, b Alert) int {
 		if c := cmp.Compare(b.Level, a.Level); c != 0 {

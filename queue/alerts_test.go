@@ -63,7 +63,7 @@ func TestState_Alerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	a = findAlert(h.alerts(), queue.AlertUncovered, nil)
-	if a == nil || a.Window != 8 || a.Staff != "1008" || a.Level != queue.LevelWarn {
+	if a == nil || a.Window != 8 || a.Staff != "1008" || a.StaffName != "黄伟" || a.StaffNameEn != "Huang Wei" || a.Level != queue.LevelWarn {
 		t.Fatalf("uncovered: %+v", h.alerts())
 	}
 	if _, err := h.SetWhereabouts(ctx, "1008", queue.OnDuty, ""); err != nil {

@@ -201,7 +201,8 @@
   // ---- the alerts ----
   function alertText(a) {
     return t('web.dir.alert.' + a.kind, {
-      service: svcName(a.service), window: winName(a.window), number: a.number || '', staff: staffName(a.staff),
+      service: svcName(a.service), window: winName(a.window), number: a.number || '',
+      staff: a.staff_name ? Q.pick(a, 'staff_name') + '（' + a.staff + '）' : staffName(a.staff),
       device: a.device || '', count: a.count || 0, score: a.score || '', due: fmtTime(a.due),
     });
   }
@@ -241,7 +242,7 @@
     $('#d-services').replaceChildren(...hall.services.map((s) => el('tr', { dataset: { service: s.code } },
       el('td', {}, s.prefix + ' ' + Q.serviceName(s), s.backup_open ? el('span', { class: 'badge ok', text: t('web.dir.backup_on') }) : null),
       el('td', { class: 'num', text: t('web.people', { n: s.waiting }) }),
-      el('td', { class: 'num', text: Q.wait(s.est_wait_s) }),
+      el('td', { class: 'num', text: Q.wait(s.est_wait_s, s.waiting, s.serving_windows === 0) }),
       el('td', { class: 'd-acts' }, button(s.backup_open ? 'close_backup' : 'open_backup', { service: s.code }, 'secondary')))));
     // Job numbers to assign a follow-up to: those at work today.
     let list = $('#d-staff-list');
