@@ -260,7 +260,7 @@ func TestBrowser_KioskGuide(t *testing.T) {
 	b := browser(t)
 	k := open(t, b, "kiosk", m.URL, "/kiosk.html?token=demo-kiosk", 1080, 1920)
 	k.wait(`document.querySelectorAll(".k-guide-btn").length === 6`, 10*time.Second)
-	k.noOverflow(".k-guides h3, .k-guide-btn, .k-guide-btn *")
+	k.noOverflow(".k-guide-btn, .k-service *")
 	k.shot("kiosk-start-guides")
 	k.do(chromedp.Click(chromedp.CSS(`.k-guide-btn[data-guide="pension"]`)))
 	k.wait(visible("#k-guide")+` && document.querySelectorAll("#k-guide .g-part").length === 5`, 10*time.Second)
@@ -318,7 +318,7 @@ func TestBrowser_KioskGuide(t *testing.T) {
 	// English.
 	k.do(chromedp.Navigate(m.URL + "/kiosk.html?lang=en"))
 	k.wait(`document.querySelectorAll(".k-guide-btn").length === 6`, 10*time.Second)
-	k.noOverflow(".k-guides h3, .k-guide-btn, .k-guide-btn *")
+	k.noOverflow(".k-guide-btn, .k-service *")
 	k.shot("kiosk-start-guides-en")
 	k.do(chromedp.Click(chromedp.CSS(`.k-service[data-service="unemployment"]`)), chromedp.Click(chromedp.CSS("#k-id-open")))
 	k.wait(visible("#k-m-pledge")+" && "+visible("#k-id-keys"), 5*time.Second)

@@ -170,6 +170,9 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		kiosk := open(t, b, "kiosk "+lang, base, "/kiosk.html?token="+exKiosk+"&"+q, 1080, 1920)
 		kiosk.wait(visible(`.k-service[data-service="employment"]`), 10*time.Second)
 		shot(kiosk, "busy-kiosk", false)
+		if bad := kiosk.eval(kioskStartReadable); bad != "[]" {
+			t.Errorf("kiosk %s start screen (screenshots/busy-kiosk-%s.png): %s", lang, lang, bad)
+		}
 		kiosk.do(clickJS(`.k-service[data-service="unemployment"]`))
 		kiosk.wait(visible("#k-m-take"), 5*time.Second)
 		shot(kiosk, "busy-kiosk-materials", false)
@@ -215,6 +218,37 @@ func TestBrowser_BusyHallFits(t *testing.T) {
 		dir.close()
 	}
 }
+
+// kioskStartReadable evaluates to a JSON array of what on the kiosk's start
+// screen a 70-year-old could not read or hit: text under 30px, a button
+// under 64px high, a service without its own guide button on its card, the
+// return slip and the suggestion box not side by side, the home-service
+// notice over more than one line.
+const kioskStartReadable = `(() => {
+  const out = [];
+  const start = document.querySelector("#k-start");
+  const w = document.createTreeWalker(start, NodeFilter.SHOW_TEXT);
+  for (let n = w.nextNode(); n; n = w.nextNode()) {
+    const px = parseFloat(getComputedStyle(n.parentElement).fontSize);
+    if (n.textContent.trim() && n.parentElement.getClientRects().length && px < 30) out.push(n.textContent.trim().slice(0, 20) + ": " + px + "px text");
+  }
+  for (const b of start.querySelectorAll("button")) {
+    if (b.getBoundingClientRect().height < 64) out.push(b.textContent.trim().slice(0, 20) + ": " + Math.round(b.getBoundingClientRect().height) + "px high");
+  }
+  for (const s of start.querySelectorAll(".k-service")) {
+    const g = s.parentElement.querySelector(".k-guide-btn");
+    if (!g || g.dataset.guide !== s.dataset.service) { out.push(s.dataset.service + ": no guide button on its card"); continue; }
+    const c = s.getBoundingClientRect(), r = g.getBoundingClientRect();
+    if (r.left < c.left || r.right > c.right || r.top < c.top || r.bottom > c.bottom) out.push(s.dataset.service + ": guide button off its card");
+  }
+  if (document.querySelectorAll(".k-guide-btn").length !== start.querySelectorAll(".k-service").length) out.push("a guide button not on a service's card");
+  const slip = document.querySelector("#k-slip-open").getBoundingClientRect(), sug = document.querySelector("#k-suggest-open").getBoundingClientRect();
+  if (Math.abs(slip.top - sug.top) > 1 || slip.right > sug.left) out.push("return slip and suggestions not side by side");
+  const r = document.createRange();
+  r.selectNodeContents(document.querySelector("#k-homevisit"));
+  if (new Set(Array.from(r.getClientRects()).filter((x) => x.width > 0).map((x) => Math.round(x.top))).size !== 1) out.push("home-service notice over more than one line");
+  return JSON.stringify(out);
+})()`
 
 // is evaluates the JavaScript test expr once.
 func (s *screen) is(expr string) bool {

@@ -3,8 +3,9 @@
 // commitment (服务承诺) before taking the ticket, give the ID number when the
 // hall limits tickets a day, take it, and see the number, the people ahead,
 // the estimated wait and a QR code to the phone page. Any service's whole
-// guide (basis, time limits, procedure, materials) opens from the start
-// screen. A returning citizen types or scans the code of a return slip.
+// guide (basis, time limits, procedure, materials) opens from its card on
+// the start screen, even while it does not issue. A returning citizen types
+// or scans the code of a return slip.
 // Every screen goes back to the start after a while alone.
 //
 // Address: /kiosk.html?token=<kiosk device token>[&timeout=seconds][&lang=en]
@@ -77,13 +78,19 @@
   }
 
   // ---- start: the services ----
+  // A card per service: the big button that takes a ticket, and at its
+  // bottom right a button of its own for the service's guide (a button
+  // cannot hold another).
   function renderServices() {
     $('#k-services').replaceChildren(...services.map((s) =>
-      el('button', { type: 'button', class: 'k-service', disabled: !s.issuing, dataset: { service: s.code },
-        onclick: () => openService(s.code) },
-        el('span', { class: 'k-prefix', text: s.prefix }),
-        el('span', { class: 'k-name', text: Q.serviceName(s) }),
-        el('span', { class: 'k-meta' }, ...waitingLine(s)))));
+      el('div', { class: 'k-card' },
+        el('button', { type: 'button', class: 'k-service', disabled: !s.issuing, dataset: { service: s.code },
+          onclick: () => openService(s.code) },
+          el('span', { class: 'k-prefix', text: s.prefix }),
+          el('span', { class: 'k-name', text: Q.serviceName(s) }),
+          el('span', { class: 'k-meta' }, el('span', {}, ...waitingLine(s)))),
+        el('button', { type: 'button', class: 'btn secondary k-guide-btn', dataset: { guide: s.code },
+          text: t('web.kiosk.guide'), onclick: () => openGuide(s.code) }))));
   }
 
   // waitingLine says how many wait, the count in bold where the catalogue's
@@ -177,23 +184,17 @@
     $('#hall-name').textContent = name;
     document.title = name + ' · ' + t('web.kiosk.title');
     if (!$('#k-start').hidden) renderServices();
-    renderGuideList();
   }
 
   // ---- 服务承诺 and 一次性告知 (guide.js) ----
-  // The materials screen says the service's commitment; the start screen has
-  // a guide button per service, and the materials screen one for its service,
-  // opening the whole guide (from GET /api/services, which carries it) in big
+  // The materials screen says the service's commitment; each service's card
+  // on the start screen has a guide button, and the materials screen one for
+  // its service, opening the whole guide (from GET /api/services, which carries it) in big
   // type over the screen.
   function showPledge(s) {
     const p = Q.pledge(s);
     $('#k-m-pledge').textContent = p ? t('web.pledge.labelled', { pledge: p }) : '';
     Q.show('#k-m-pledge', !!p);
-  }
-  function renderGuideList() {
-    $('#k-guide-list').replaceChildren(...services.map((s) =>
-      el('button', { type: 'button', class: 'k-guide-btn', dataset: { guide: s.code }, onclick: () => openGuide(s.code) },
-        el('span', { class: 'k-guide-prefix', text: s.prefix }), el('span', { class: 'k-guide-name', text: Q.serviceName(s) }))));
   }
   function openGuide(code) {
     withBusy(async () => {
