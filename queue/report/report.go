@@ -48,11 +48,15 @@ type Rollups struct {
 	ratings []Rating
 
 	// Fold state: what the fold remembers between events.
-	tickets  map[string]*track
-	cases    map[string]caseTrack
-	winStaff map[int32]int32
-	coverOf  map[int32]int32
-	lastDone map[int32]finished
+	tickets     map[string]*track
+	cases       map[string]caseTrack
+	winStaff    map[int32]int32
+	coverOf     map[int32]coverTrack
+	lastDone    map[int32]finished
+	complaints  map[string]complaintTrack
+	followups   map[string]*followTrack
+	followOrder []string // the follow-ups' ids in the order they opened
+	spotChecks  map[string]map[string]*spotItem
 }
 
 // Options configure the rollups.
@@ -103,7 +107,9 @@ func (r *Rollups) reset() {
 	r.seq, r.first, r.last, r.ratings = 0, 0, 0, nil
 	r.names, r.days = newNames(), map[int32]map[key]*cell{}
 	r.tickets, r.cases, r.winStaff = map[string]*track{}, map[string]caseTrack{}, map[int32]int32{}
-	r.coverOf, r.lastDone = map[int32]int32{}, map[int32]finished{}
+	r.coverOf, r.lastDone = map[int32]coverTrack{}, map[int32]finished{}
+	r.complaints, r.followups, r.followOrder = map[string]complaintTrack{}, map[string]*followTrack{}, nil
+	r.spotChecks = map[string]map[string]*spotItem{}
 }
 
 // Publish takes the events the engine committed (queue.EventSink). It only
