@@ -99,21 +99,40 @@ type complaintTrack struct {
 
 // followTrack is what the fold remembers of a follow-up: the cell its rating
 // counts in (where an upheld appeal takes it out), its staff member, window
-// and service, when it opened and when it is due.
+// and service, when it opened and when it is due (Unix nanoseconds: no
+// pointer, for a year's of them).
 type followTrack struct {
 	rating  key
 	svc     int16
 	win     int32
 	staff   int32
-	opened  time.Time
-	due     time.Time
+	opened  int64
+	due     int64
 	closed  bool // followup_closed folded
 	decided bool // its appeal decided: there is no other
 }
 
-// followKeep is how long the fold remembers a follow-up, for an appeal
+// followID is the key of a follow-up's id in the fold's memory: its 8
+// characters (queue's newCode) as a number, so that a year's follow-ups are
+// a map with no pointer in it. A longer id (none is) is hashed (FNV-1a).
+func followID(id string) uint64 {
+	var k uint64
+	if len(id) <= 8 {
+		for i := range len(id) {
+			k = k<<8 | uint64(id[i])
+		}
+		return k
+	}
+	k = 14695981039346656037
+	for i := range len(id) {
+		k = (k ^ uint64(id[i])) * 1099511628211
+	}
+	return k
+}
+
+// followKeepFor is how long the fold remembers a follow-up, for an appeal
 // decided late: as long as the state keeps cases and cover gaps.
-const followKeep = 400 * 24 * time.Hour
+const followKeepFor = 400 * 24 * time.Hour
 
 // spotItem is a ticket drawn for a spot check: the cell of its finish, and
 // its last marking.
@@ -123,16 +142,20 @@ type spotItem struct {
 	ok      bool
 }
 
-// Rating is one rating of the 好差评 feed.
-type Rating struct {
-	At      time.Time
-	Day     int32
-	Number  string
-	Service int16
-	Window  int32
-	Staff   int32
-	Score   int8
-	Reason  string
+// rating is one rating of the 好差评 feed, as the rollups keep it: with no
+// pointer in it, so that a year of them (some 400,000) costs the garbage
+// collector nothing and loads from the snapshot in one allocation. Its
+// ticket number is in Rollups.numbers, its reason in names.reasons.
+type rating struct {
+	at      int64 // when it was given, Unix nanoseconds
+	day     int32 // the business day it counts in
+	window  int32
+	staff   int32
+	number  uint32 // the ticket number: numbers[number : number+numLen]
+	service int16
+	numLen  uint8
+	score   int8 // its level, 1–5
+	reason  uint16
 }
 
 // fold applies one committed event to the rollups. It is the one place where
@@ -220,8 +243,11 @@ func (r *Rollups) fold(e *queue.Event) {
 		// words (Event.RatingLevel).
 		if level := e.RatingLevel(); level >= 1 && level <= 5 {
 			r.add(k, cRated1+level-1, 1)
-			r.ratings = append(r.ratings, Rating{At: e.At, Day: k.day, Number: e.Number,
-				Service: k.svc, Window: k.win, Staff: k.staff, Score: int8(level), Reason: r.names.intern(e.Reason)})
+			number := e.Number[:min(len(e.Number), 255)]
+			r.ratings = append(r.ratings, rating{at: e.At.UnixNano(), day: k.day, window: k.win, staff: k.staff,
+				number: uint32(len(r.numbers)), service: k.svc, numLen: uint8(len(number)), score: int8(level),
+				reason: r.names.reason(e.Reason)})
+			r.numbers = append(r.numbers, number...)
 		}
 	case queue.EvCaseDone:
 		ct, ok := r.cases[e.Case]
@@ -265,26 +291,27 @@ func (r *Rollups) fold(e *queue.Event) {
 		if p == nil {
 			return
 		}
-		ft := &followTrack{rating: r.ratingKey(e.At, p.Service, p.Window, p.Staff, p.Ticket), svc: r.names.service(p.Service),
-			win: int32(p.Window), staff: r.names.staffIndex(p.Staff), opened: e.At, due: p.Due}
-		r.followups[p.ID] = ft
-		r.followOrder = append(r.followOrder, p.ID)
+		ft := followTrack{rating: r.ratingKey(e.At, p.Service, p.Window, p.Staff, p.Ticket), svc: r.names.service(p.Service),
+			win: int32(p.Window), staff: r.names.staffIndex(p.Staff), opened: e.At.UnixNano(), due: p.Due.UnixNano()}
+		id := followID(p.ID)
+		r.followups[id] = ft
+		r.followOrder = append(r.followOrder, id)
 		r.add(r.key(e.At, ft.svc, ft.win, ft.staff), cFollowups, 1)
 	case queue.EvFollowupClosed:
-		if ft := r.followup(e); ft != nil && !ft.closed {
+		if ft, ok := r.followup(e); ok && !ft.closed {
 			ft.closed = true
-			if !e.At.After(ft.due) {
+			if e.At.UnixNano() <= ft.due {
 				r.add(r.key(e.At, ft.svc, ft.win, ft.staff), cFollowupsOnTime, 1)
 			}
-			r.followDone(e.Followup.ID, ft)
+			r.followKeep(followID(e.Followup.ID), ft)
 		}
 	case queue.EvAppealDecided:
-		if ft := r.followup(e); ft != nil && !ft.decided {
+		if ft, ok := r.followup(e); ok && !ft.decided {
 			ft.decided = true
 			if e.Followup.Upheld {
 				r.add(ft.rating, cAppealsUpheld, 1)
 			}
-			r.followDone(e.Followup.ID, ft)
+			r.followKeep(followID(e.Followup.ID), ft)
 		}
 	case queue.EvSpotCheckDrawn:
 		p := e.SpotCheck
@@ -327,7 +354,7 @@ func (r *Rollups) fold(e *queue.Event) {
 		// Follow-ups are forgotten in the order they opened.
 		for len(r.followOrder) > 0 {
 			id := r.followOrder[0]
-			if ft := r.followups[id]; ft != nil && e.At.Sub(ft.opened) <= followKeep {
+			if ft, ok := r.followups[id]; ok && e.At.UnixNano()-ft.opened <= int64(followKeepFor) {
 				break
 			}
 			delete(r.followups, id)
@@ -346,19 +373,23 @@ func (r *Rollups) ratingKey(at time.Time, service string, window int, staff, tic
 	return r.key(at, r.names.service(service), int32(window), r.names.staffIndex(staff))
 }
 
-// followup is the follow-up a follow-up event is about, or nil.
-func (r *Rollups) followup(e *queue.Event) *followTrack {
+// followup is the follow-up a follow-up event is about, if the fold
+// remembers it.
+func (r *Rollups) followup(e *queue.Event) (followTrack, bool) {
 	if e.Followup == nil {
-		return nil
+		return followTrack{}, false
 	}
-	return r.followups[e.Followup.ID]
+	ft, ok := r.followups[followID(e.Followup.ID)]
+	return ft, ok
 }
 
-// followDone forgets a follow-up closed whose appeal is decided: nothing
-// more can come of it.
-func (r *Rollups) followDone(id string, ft *followTrack) {
+// followKeep keeps what the fold remembers of follow-up id, unless it is
+// closed and its appeal decided: nothing more can come of it.
+func (r *Rollups) followKeep(id uint64, ft followTrack) {
 	if ft.closed && ft.decided {
 		delete(r.followups, id)
+	} else {
+		r.followups[id] = ft
 	}
 }
 

@@ -45,7 +45,8 @@ type Rollups struct {
 	days    map[int32]map[key]*cell
 	first   int32 // first and last day with a cell
 	last    int32
-	ratings []Rating
+	ratings []rating // in the order they were given; only ever appended to
+	numbers []byte   // the ratings' ticket numbers, one after the other; only ever appended to
 
 	// Fold state: what the fold remembers between events.
 	tickets     map[string]*track
@@ -54,8 +55,8 @@ type Rollups struct {
 	coverOf     map[int32]coverTrack
 	lastDone    map[int32]finished
 	complaints  map[string]complaintTrack
-	followups   map[string]*followTrack
-	followOrder []string // the follow-ups' ids in the order they opened
+	followups   map[uint64]followTrack // by followID
+	followOrder []uint64               // the follow-ups in the order they opened
 	spotChecks  map[string]map[string]*spotItem
 }
 
@@ -104,11 +105,11 @@ func newRollups(loc *time.Location) *Rollups {
 
 // reset empties the rollups and the fold's state.
 func (r *Rollups) reset() {
-	r.seq, r.first, r.last, r.ratings = 0, 0, 0, nil
+	r.seq, r.first, r.last, r.ratings, r.numbers = 0, 0, 0, nil, nil
 	r.names, r.days = newNames(), map[int32]map[key]*cell{}
 	r.tickets, r.cases, r.winStaff = map[string]*track{}, map[string]caseTrack{}, map[int32]int32{}
 	r.coverOf, r.lastDone = map[int32]coverTrack{}, map[int32]finished{}
-	r.complaints, r.followups, r.followOrder = map[string]complaintTrack{}, map[string]*followTrack{}, nil
+	r.complaints, r.followups, r.followOrder = map[string]complaintTrack{}, map[uint64]followTrack{}, nil
 	r.spotChecks = map[string]map[string]*spotItem{}
 }
 

@@ -107,16 +107,28 @@ func (r *Rollups) appendSnapshot(b []byte) []byte {
 		w.str(x.nameEn)
 		w.bool(x.inConfig)
 	}
+	w.uint(uint64(len(r.names.reasons) - 1)) // the first is always ""
+	for _, x := range r.names.reasons[1:] {
+		w.str(x)
+	}
 
-	// The cells, day by day.
+	// The cells, day by day: each with the counters that are not 0 (a
+	// bit each in a mask), and its waiting and service times.
 	n := 0
 	for _, d := range r.days {
 		n += len(d)
 	}
 	w.uint(uint64(n))
+	w.uint(uint64(len(r.days)))
 	for _, day := range slices.Sorted(mapKeys32(r.days)) {
-		for k, c := range r.days[day] {
-			w.key(k)
+		cells := r.days[day]
+		w.int(int64(day))
+		w.uint(uint64(len(cells)))
+		for k, c := range cells {
+			w.b = append(w.b, byte(k.hour))
+			w.int(int64(k.svc))
+			w.int(int64(k.win))
+			w.int(int64(k.staff))
 			var mask uint64
 			for i, v := range c.n {
 				if v != 0 {
@@ -134,50 +146,25 @@ func (r *Rollups) appendSnapshot(b []byte) []byte {
 		}
 	}
 
-	// The ratings, column by column: times as differences, the numbers as
-	// one block of text, the reasons by their index in a small table.
+	// The ratings: times and days as differences, then the rest, then the
+	// numbers' text as it is kept.
 	rs := r.ratings
 	w.uint(uint64(len(rs)))
 	var prevAt int64
 	var prevDay int32
 	for i := range rs {
-		at := rs[i].At.UnixNano()
-		w.int(at - prevAt)
-		w.int(int64(rs[i].Day - prevDay))
-		prevAt, prevDay = at, rs[i].Day
+		x := &rs[i]
+		w.int(x.at - prevAt)
+		w.int(int64(x.day - prevDay))
+		prevAt, prevDay = x.at, x.day
+		w.int(int64(x.service))
+		w.int(int64(x.window))
+		w.int(int64(x.staff))
+		w.b = append(w.b, byte(x.score), x.numLen)
+		w.uint(uint64(x.reason))
 	}
-	for i := range rs {
-		w.int(int64(rs[i].Service))
-		w.int(int64(rs[i].Window))
-		w.int(int64(rs[i].Staff))
-		w.b = append(w.b, byte(rs[i].Score))
-	}
-	total := 0
-	for i := range rs {
-		total += len(rs[i].Number)
-	}
-	w.uint(uint64(total))
-	for i := range rs {
-		w.b = append(w.b, rs[i].Number...)
-	}
-	for i := range rs {
-		w.uint(uint64(len(rs[i].Number)))
-	}
-	var reasons []string
-	reasonIdx := map[string]int{"": 0}
-	for i := range rs {
-		if _, ok := reasonIdx[rs[i].Reason]; !ok {
-			reasons = append(reasons, rs[i].Reason)
-			reasonIdx[rs[i].Reason] = len(reasons)
-		}
-	}
-	w.uint(uint64(len(reasons)))
-	for _, s := range reasons {
-		w.str(s)
-	}
-	for i := range rs {
-		w.uint(uint64(reasonIdx[rs[i].Reason]))
-	}
+	w.uint(uint64(len(r.numbers)))
+	w.b = append(w.b, r.numbers...)
 
 	// What the fold remembers between events.
 	w.uint(uint64(len(r.tickets)))
@@ -218,25 +205,26 @@ func (r *Rollups) appendSnapshot(b []byte) []byte {
 		w.int(int64(c.win))
 		w.int(int64(c.staff))
 	}
+	// The follow-ups, in the order they opened.
 	n = 0
 	for _, id := range r.followOrder {
-		if r.followups[id] != nil {
+		if _, ok := r.followups[id]; ok {
 			n++
 		}
 	}
 	w.uint(uint64(n))
-	for _, id := range r.followOrder { // in the order they opened
-		f := r.followups[id]
-		if f == nil {
+	for _, id := range r.followOrder {
+		f, ok := r.followups[id]
+		if !ok {
 			continue
 		}
-		w.str(id)
+		w.b = binary.LittleEndian.AppendUint64(w.b, id)
 		w.key(f.rating)
 		w.int(int64(f.svc))
 		w.int(int64(f.win))
 		w.int(int64(f.staff))
-		w.time(f.opened)
-		w.time(f.due)
+		w.int(f.opened)
+		w.int(f.due)
 		w.bool(f.closed)
 		w.bool(f.decided)
 	}
@@ -309,40 +297,54 @@ func (r *Rollups) readSnapBody(s *snapReader) error {
 		id := s.int32()
 		r.names.windows[id] = windowName{name: s.str(), nameEn: s.str(), inConfig: s.bool()}
 	}
+	for range s.count(1) {
+		r.names.reason(s.str())
+	}
 
 	// The cells: all in one array, their times in two more, so that a year
 	// is a few allocations.
 	cells := make([]cell, s.count(8))
 	var waits, serv []int32
 	wEnd, sEnd := make([]int, len(cells)), make([]int, len(cells))
-	for i := range cells {
-		c := &cells[i]
-		k := s.key()
-		mask := s.uint()
-		for j := range nCounts {
-			if mask&(1<<j) != 0 {
-				c.n[j] = s.int()
-			}
+	next := 0
+	for range s.count(2) {
+		day, n := s.int32(), s.count(6)
+		if _, dup := r.days[day]; dup || n > len(cells)-next {
+			s.fail("the cells of a day")
 		}
-		if mask>>nCounts != 0 {
-			s.fail("a cell's counters")
-		}
-		waits = s.seconds(waits)
-		serv = s.seconds(serv)
-		wEnd[i], sEnd[i] = len(waits), len(serv)
 		if s.err != nil {
 			return s.err
 		}
-		d := r.days[k.day]
-		if d == nil {
-			d = map[key]*cell{}
-			r.days[k.day] = d
+		d := make(map[key]*cell, n)
+		r.days[day] = d
+		for range n {
+			c := &cells[next]
+			k := key{day: day, hour: int8(s.byte()), svc: int16(s.int()), win: s.int32(), staff: s.int32()}
+			mask := s.uint()
+			for j := range nCounts {
+				if mask&(1<<j) != 0 {
+					c.n[j] = s.int()
+				}
+			}
+			if mask>>nCounts != 0 {
+				s.fail("a cell's counters")
+			}
+			waits = s.seconds(waits)
+			serv = s.seconds(serv)
+			wEnd[next], sEnd[next] = len(waits), len(serv)
+			next++
+			d[k] = c
 		}
-		d[k] = c
 	}
-	// The cells' times were read into two arrays that grew as they went:
-	// each cell gets its part of the final ones, capped, so that an append
-	// to one cell's times never writes over the next's.
+	if next != len(cells) {
+		s.fail("the number of cells")
+	}
+	if s.err != nil {
+		return s.err
+	}
+	// The times were read into two arrays that grew as they went: each cell
+	// gets its part of the final ones, capped, so that an append to one
+	// cell's times never writes over the next's.
 	w0, s0 := 0, 0
 	for i := range cells {
 		if w1 := wEnd[i]; w1 > w0 {
@@ -355,42 +357,29 @@ func (r *Rollups) readSnapBody(s *snapReader) error {
 		}
 	}
 
-	n := s.count(2)
-	rs := make([]Rating, n)
+	// The ratings.
+	rs := make([]rating, s.count(7))
 	var at int64
 	var day int32
+	number := uint32(0)
 	for i := range rs {
+		x := &rs[i]
 		at += s.int()
 		day += s.int32()
-		rs[i].At, rs[i].Day = time.Unix(0, at), day
-	}
-	for i := range rs {
-		rs[i].Service, rs[i].Window, rs[i].Staff = int16(s.int()), s.int32(), s.int32()
-		rs[i].Score = int8(s.byte())
-	}
-	numbers := s.bytes(s.count(1))
-	text := string(numbers) // one string; each number is a part of it
-	off := 0
-	for i := range rs {
-		l := int(s.uint())
-		if off+l > len(text) {
-			s.fail("the ratings' numbers")
-			break
-		}
-		rs[i].Number = text[off : off+l]
-		off += l
-	}
-	reasons := []string{""}
-	for range s.count(1) {
-		reasons = append(reasons, r.names.intern(s.str()))
-	}
-	for i := range rs {
-		j := s.uint()
-		if j >= uint64(len(reasons)) {
+		x.at, x.day = at, day
+		x.service, x.window, x.staff = int16(s.int()), s.int32(), s.int32()
+		x.score, x.numLen = int8(s.byte()), s.byte()
+		x.reason = uint16(min(s.uint(), 1<<16-1))
+		if int(x.reason) >= len(r.names.reasons) {
 			s.fail("a rating's reason")
 			break
 		}
-		rs[i].Reason = reasons[j]
+		x.number = number
+		number += uint32(x.numLen)
+	}
+	r.numbers = slices.Clone(s.bytes(s.count(1)))
+	if s.err == nil && int(number) != len(r.numbers) {
+		s.fail("the ratings' numbers")
 	}
 	r.ratings = rs
 
@@ -418,10 +407,13 @@ func (r *Rollups) readSnapBody(s *snapReader) error {
 		id := s.str()
 		r.complaints[id] = complaintTrack{win: s.int32(), staff: s.int32()}
 	}
-	for range s.count(8) {
-		id := s.str()
-		r.followups[id] = &followTrack{rating: s.key(), svc: int16(s.int()), win: s.int32(), staff: s.int32(),
-			opened: s.time(), due: s.time(), closed: s.bool(), decided: s.bool()}
+	n := s.count(20)
+	r.followups = make(map[uint64]followTrack, n)
+	r.followOrder = make([]uint64, 0, n)
+	for range n {
+		id := s.fixed64()
+		r.followups[id] = followTrack{rating: s.key(), svc: int16(s.int()), win: s.int32(), staff: s.int32(),
+			opened: s.int(), due: s.int(), closed: s.bool(), decided: s.bool()}
 		r.followOrder = append(r.followOrder, id)
 	}
 	for range s.count(2) {
