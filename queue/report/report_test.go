@@ -427,11 +427,19 @@ func TestRollups_Snapshot(t *testing.T) {
 	// More after the snapshot: A005 (express) called at 12:00 (wait 600 s).
 	h.call(12, 0, "1001", 1, "A005")
 	month, _ := report.MonthPeriod("2026-11")
-	for _, damage := range []bool{false, true} {
-		if damage {
-			if err := os.WriteFile(snap, []byte("not a snapshot"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+	good, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)/2] ^= 0x10
+	for _, c := range []struct {
+		name string
+		file []byte
+	}{{"good", good}, {"not a snapshot", []byte("not a snapshot")}, {"cut short", good[:len(good)/2]}, {"a bit flipped", flipped}} {
+		damage := c.name
+		if err := os.WriteFile(snap, c.file, 0o600); err != nil {
+			t.Fatal(err)
 		}
 		again, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
 		if err != nil {
@@ -446,14 +454,14 @@ func TestRollups_Snapshot(t *testing.T) {
 		for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByHour} {
 			a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
 			if len(a.Rows) != len(b.Rows) {
-				t.Fatalf("damaged %v, by %s: %d rows live, %d from the snapshot", damage, by, len(a.Rows), len(b.Rows))
+				t.Fatalf("%s, by %s: %d rows live, %d from the snapshot", damage, by, len(a.Rows), len(b.Rows))
 			}
 			for i := range a.Rows {
 				checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
 			}
 		}
 		if got := figures(again.Stats(month, report.ByDay, "").Total)["called"]; got != 8 {
-			t.Errorf("damaged %v: %v calls, want 8", damage, got)
+			t.Errorf("%s: %v calls, want 8", damage, got)
 		}
 		if err := again.Close(); err != nil {
 			t.Fatal(err)
