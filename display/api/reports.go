@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"qcall/assets"
 	"qcall/display/internal/answer"
@@ -223,22 +222,6 @@ func (a *API) evaluation(c *apiCall) error {
 	return answer.JSON(c.w, http.StatusOK, body)
 }
 
-// ratingJSON is one line of the 好差评 feed.
-type ratingJSON struct {
-	TransactionID string    `json:"transaction_id"`
-	ServiceCode   string    `json:"service_code"`
-	ServiceName   string    `json:"service_name"`
-	Channel       string    `json:"channel"`
-	JobNo         string    `json:"job_no"`
-	StaffName     string    `json:"staff_name"`
-	Window        int       `json:"window"`
-	Time          time.Time `json:"time"`
-	Level         int       `json:"level"`
-	LevelName     string    `json:"level_name"`
-	Reason        string    `json:"reason,omitempty"`
-	ReasonName    string    `json:"reason_name,omitempty"`
-}
-
 // GET /api/reports/ratings?from=DATE&to=DATE&format=jsonl|csv
 func (a *API) ratingsFeed(c *apiCall) error {
 	q := c.r.URL.Query()
@@ -255,26 +238,19 @@ func (a *API) ratingsFeed(c *apiCall) error {
 		return err
 	}
 	lang := reportLang(c.r)
-	rows := rep.Ratings(p, report.Lang(lang))
+	feed := rep.Ratings(p, report.Lang(lang))
+	// Streamed as it is written: a year is some 400,000 lines.
 	if format == "csv" {
-		return download(c.w, format, assets.T(lang, "report.file.ratings", p.FromDate(), p.ToDate()),
-			"qcall-ratings-"+p.FromDate()+"-"+p.ToDate(), report.RatingsTable(translator(lang), rows))
+		c.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		c.w.Header().Set("Content-Disposition", ContentDisposition(assets.T(lang, "report.file.ratings", p.FromDate(), p.ToDate())+".csv",
+			"qcall-ratings-"+p.FromDate()+"-"+p.ToDate()+".csv"))
+		c.w.WriteHeader(http.StatusOK)
+		_ = feed.WriteCSV(c.w, translator(lang)) // an error: the client went away
+		return nil
 	}
 	c.w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
 	c.w.WriteHeader(http.StatusOK)
-	enc := json.NewEncoder(c.w)
-	enc.SetEscapeHTML(false)
-	for _, r := range rows {
-		j := ratingJSON{TransactionID: r.TransactionID, ServiceCode: r.ServiceCode, ServiceName: r.ServiceName,
-			Channel: assets.T(lang, "report.channel.evaluator"), JobNo: r.JobNo, StaffName: r.StaffName, Window: r.Window,
-			Time: r.At, Level: r.Level, LevelName: assets.T(lang, "report.level."+strconv.Itoa(r.Level)), Reason: r.Reason}
-		if r.Reason != "" {
-			j.ReasonName = assets.T(lang, "report.reason."+r.Reason)
-		}
-		if err := enc.Encode(j); err != nil {
-			return nil // the client went away
-		}
-	}
+	_ = feed.WriteJSONL(c.w, translator(lang))
 	return nil
 }
 

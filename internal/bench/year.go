@@ -129,6 +129,7 @@ func runBenchYear(ctx context.Context, args []string, out io.Writer) error {
 		slowestCPU = max(slowestCPU, cpu)
 		return d
 	}
+	t := func(k string) string { return k }
 	fmt.Fprintln(out, "reports (wall, process CPU):")
 	for _, p := range []struct {
 		name string
@@ -138,9 +139,9 @@ func runBenchYear(ctx context.Context, args []string, out io.Writer) error {
 			timeIt(fmt.Sprintf("stats %s by %s", p.name, by), func() { rep.Stats(p.p, by, "") })
 		}
 		timeIt("evaluation "+p.name, func() { rep.Evaluation(p.p, "") })
-		timeIt("ratings feed "+p.name, func() { rep.Ratings(p.p, "") })
+		timeIt("ratings feed (JSON lines) "+p.name, func() { _ = rep.Ratings(p.p, "").WriteJSONL(io.Discard, t) })
 	}
-	t := func(k string) string { return k }
+	timeIt("ratings feed (CSV) year", func() { _ = rep.Ratings(year, "").WriteCSV(io.Discard, t) })
 	var xlsxTime time.Duration
 	xlsxTime += timeIt("xlsx: stats of the year by day", func() {
 		_ = xlsx.Write(io.Discard, rep.Stats(year, report.ByDay, "").Table(t))

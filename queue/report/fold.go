@@ -24,17 +24,17 @@ const (
 	cRated3                  //
 	cRated4                  //
 	cRated5                  //
-	cAppealsUpheld           // ratings taken out of the evaluation by an upheld appeal (issue 11: 0 until its events land)
+	cAppealsUpheld           // ratings taken out of the evaluation by an upheld appeal (followup_appeal_decided), in the rating's cell
 	cCasesDone               // case_done
 	cCasesOnTime             // case_done at or before the case's due time
 	cCoverGaps               // post_covered: an A-post that stood uncovered, then covered
 	cCoverGapS               // seconds those A-posts stood uncovered
-	cComplaints              // complaints opened (issue 11: 0 until its events land)
-	cComplaintsUpheld        // complaints closed upheld (issue 11)
-	cFollowups               // follow-ups opened (issue 11)
-	cFollowupsOnTime         // follow-ups closed by their due time (issue 11)
-	cSpotChecked             // spot-checked tickets (issue 11)
-	cSpotErrors              // spot-checked tickets found wrong (issue 11)
+	cComplaints              // complaint_recorded of kind complaint, for the staff and window it names
+	cComplaintsUpheld        // complaint_closed upheld, of those
+	cFollowups               // followup_opened
+	cFollowupsOnTime         // followup_closed at or before the follow-up's due time
+	cSpotChecked             // spot-checked tickets (spot_check_marked, once each), in the cell of the ticket's finish
+	cSpotErrors              // of those, the ones whose last marking found an error
 	nCounts
 )
 
@@ -85,17 +85,77 @@ type finished struct {
 	key    key
 }
 
-// Rating is one rating of the 好差评 feed.
-type Rating struct {
-	At      time.Time
-	Day     int32
-	Ticket  string
-	Number  string
-	Service int16
-	Window  int32
-	Staff   int32
-	Score   int8
-	Reason  string
+// coverTrack is an A-post uncovered: its holder, away since when.
+type coverTrack struct {
+	staff int32
+	since time.Time
+}
+
+// complaintTrack is what the fold remembers of a complaint not closed: the
+// staff member and window it names.
+type complaintTrack struct {
+	win, staff int32
+}
+
+// followTrack is what the fold remembers of a follow-up: the cell its rating
+// counts in (where an upheld appeal takes it out), its staff member, window
+// and service, when it opened and when it is due (Unix nanoseconds: no
+// pointer, for a year's of them).
+type followTrack struct {
+	rating  key
+	svc     int16
+	win     int32
+	staff   int32
+	opened  int64
+	due     int64
+	closed  bool // followup_closed folded
+	decided bool // its appeal decided: there is no other
+}
+
+// followID is the key of a follow-up's id in the fold's memory: its 8
+// characters (queue's newCode) as a number, so that a year's follow-ups are
+// a map with no pointer in it. A longer id (none is) is hashed (FNV-1a).
+func followID(id string) uint64 {
+	var k uint64
+	if len(id) <= 8 {
+		for i := range len(id) {
+			k = k<<8 | uint64(id[i])
+		}
+		return k
+	}
+	k = 14695981039346656037
+	for i := range len(id) {
+		k = (k ^ uint64(id[i])) * 1099511628211
+	}
+	return k
+}
+
+// followKeepFor is how long the fold remembers a follow-up, for an appeal
+// decided late: as long as the state keeps cases and cover gaps.
+const followKeepFor = 400 * 24 * time.Hour
+
+// spotItem is a ticket drawn for a spot check: the cell of its finish, and
+// its last marking.
+type spotItem struct {
+	key     key
+	checked bool
+	ok      bool
+}
+
+// rating is one rating of the 好差评 feed, as the rollups keep it: with no
+// pointer in it, so that a year of them (some 400,000) costs the garbage
+// collector nothing and loads from the snapshot in one allocation. Its
+// ticket number is in Rollups.numbers, its reason in names.reasons.
+type rating struct {
+	at      int64 // when it was given, Unix nanoseconds
+	day     int32 // the business day it counts in
+	window  int32
+	staff   int32
+	number  uint32 // the ticket number: numbers[number : number+numLen]
+	service int16
+	numLen  uint8
+	score   int8 // its level, 1–5
+	reason  uint16
 }
 
 // fold applies one committed event to the rollups. It is the one place where
@@ -178,14 +238,16 @@ func (r *Rollups) fold(e *queue.Event) {
 		tr := r.ticket(e)
 		r.add(r.key(e.At, tr.svc, int32(e.Window), r.staffAt(e.Window)), cExpress, 1)
 	case queue.EvRatingGiven:
-		k := r.key(e.At, r.names.service(e.Service), int32(e.Window), r.names.staffIndex(e.Staff))
-		if f := r.lastDone[int32(e.Window)]; f.ticket == e.Ticket {
-			k = f.key // counted with the service it rates, so that unrated = served − rated
-		}
-		if e.Score >= 1 && e.Score <= 5 {
-			r.add(k, cRated1+e.Score-1, 1)
-			r.ratings = append(r.ratings, Rating{At: e.At, Day: k.day, Ticket: e.Ticket, Number: e.Number,
-				Service: k.svc, Window: k.win, Staff: k.staff, Score: int8(e.Score), Reason: r.names.intern(e.Reason)})
+		k := r.ratingKey(e.At, e.Service, e.Window, e.Staff, e.Ticket)
+		// Old events of the four-level scale count at the level of their
+		// words (Event.RatingLevel).
+		if level := e.RatingLevel(); level >= 1 && level <= 5 {
+			r.add(k, cRated1+level-1, 1)
+			number := e.Number[:min(len(e.Number), 255)]
+			r.ratings = append(r.ratings, rating{at: e.At.UnixNano(), day: k.day, window: k.win, staff: k.staff,
+				number: uint32(len(r.numbers)), service: k.svc, numLen: uint8(len(number)), score: int8(level),
+				reason: r.names.reason(e.Reason)})
+			r.numbers = append(r.numbers, number...)
 		}
 	case queue.EvCaseDone:
 		ct, ok := r.cases[e.Case]
@@ -200,17 +262,87 @@ func (r *Rollups) fold(e *queue.Event) {
 			c.n[cCasesOnTime]++
 		}
 	case queue.EvCoverNeeded:
-		r.coverOf[int32(e.Window)] = r.names.staffIndex(e.Staff)
+		r.coverOf[int32(e.Window)] = coverTrack{staff: r.names.staffIndex(e.Staff), since: e.At}
 	case queue.EvPostCovered:
-		staff, ok := r.coverOf[int32(e.Window)]
-		if !ok {
-			staff = noStaff
+		r.foldCovered(e)
+	case queue.EvComplaintRecorded:
+		p := e.Complaint
+		if p == nil || p.Kind != "complaint" {
+			return // a suggestion or praise is no complaint
 		}
-		delete(r.coverOf, int32(e.Window))
-		k := r.key(e.At, noService, int32(e.Window), staff)
-		c := r.cell(k)
-		c.n[cCoverGaps]++
-		c.n[cCoverGapS] += int64(e.UncoveredS)
+		ct := complaintTrack{win: int32(p.Window), staff: r.names.staffIndex(p.Staff)}
+		r.complaints[p.ID] = ct
+		r.add(r.key(e.At, noService, ct.win, ct.staff), cComplaints, 1)
+	case queue.EvComplaintClosed:
+		p := e.Complaint
+		if p == nil {
+			return
+		}
+		ct, ok := r.complaints[p.ID]
+		if !ok {
+			return
+		}
+		delete(r.complaints, p.ID)
+		if p.Upheld {
+			r.add(r.key(e.At, noService, ct.win, ct.staff), cComplaintsUpheld, 1)
+		}
+	case queue.EvFollowupOpened:
+		p := e.Followup
+		if p == nil {
+			return
+		}
+		ft := followTrack{rating: r.ratingKey(e.At, p.Service, p.Window, p.Staff, p.Ticket), svc: r.names.service(p.Service),
+			win: int32(p.Window), staff: r.names.staffIndex(p.Staff), opened: e.At.UnixNano(), due: p.Due.UnixNano()}
+		id := followID(p.ID)
+		r.followups[id] = ft
+		r.followOrder = append(r.followOrder, id)
+		r.add(r.key(e.At, ft.svc, ft.win, ft.staff), cFollowups, 1)
+	case queue.EvFollowupClosed:
+		if ft, ok := r.followup(e); ok && !ft.closed {
+			ft.closed = true
+			if e.At.UnixNano() <= ft.due {
+				r.add(r.key(e.At, ft.svc, ft.win, ft.staff), cFollowupsOnTime, 1)
+			}
+			r.followKeep(followID(e.Followup.ID), ft)
+		}
+	case queue.EvAppealDecided:
+		if ft, ok := r.followup(e); ok && !ft.decided {
+			ft.decided = true
+			if e.Followup.Upheld {
+				r.add(ft.rating, cAppealsUpheld, 1)
+			}
+			r.followKeep(followID(e.Followup.ID), ft)
+		}
+	case queue.EvSpotCheckDrawn:
+		p := e.SpotCheck
+		if p == nil {
+			return
+		}
+		items := map[string]*spotItem{}
+		for _, it := range p.Items {
+			items[it.Ticket] = &spotItem{key: r.key(it.Finished, r.names.service(it.Service), int32(it.Window), r.names.staffIndex(it.Staff))}
+		}
+		r.spotChecks[p.ID] = items
+	case queue.EvSpotCheckMarked:
+		p := e.SpotCheck
+		if p == nil {
+			return
+		}
+		it := r.spotChecks[p.ID][p.Ticket]
+		if it == nil {
+			return
+		}
+		c := r.cell(it.key)
+		switch { // a later marking corrects the earlier one
+		case !it.checked:
+			c.n[cSpotChecked]++
+		case !it.ok:
+			c.n[cSpotErrors]--
+		}
+		if !p.OK {
+			c.n[cSpotErrors]++
+		}
+		it.checked, it.ok = true, p.OK
 	case queue.EvDayOpened:
 		// Tickets waiting on a return slip stay; anything older than a
 		// slip could be is forgotten, so that the map does not grow.
@@ -219,6 +351,69 @@ func (r *Rollups) fold(e *queue.Event) {
 				delete(r.tickets, id)
 			}
 		}
+		// Follow-ups are forgotten in the order they opened.
+		for len(r.followOrder) > 0 {
+			id := r.followOrder[0]
+			if ft, ok := r.followups[id]; ok && e.At.UnixNano()-ft.opened <= int64(followKeepFor) {
+				break
+			}
+			delete(r.followups, id)
+			r.followOrder = r.followOrder[1:]
+		}
+	}
+}
+
+// ratingKey is the cell a rating of ticket at window counts in: that of the
+// window's last finish when it is that ticket's (so that unrated = served −
+// rated), else the rating's own.
+func (r *Rollups) ratingKey(at time.Time, service string, window int, staff, ticket string) key {
+	if f := r.lastDone[int32(window)]; f.ticket == ticket && ticket != "" {
+		return f.key
+	}
+	return r.key(at, r.names.service(service), int32(window), r.names.staffIndex(staff))
+}
+
+// followup is the follow-up a follow-up event is about, if the fold
+// remembers it.
+func (r *Rollups) followup(e *queue.Event) (followTrack, bool) {
+	if e.Followup == nil {
+		return followTrack{}, false
+	}
+	ft, ok := r.followups[followID(e.Followup.ID)]
+	return ft, ok
+}
+
+// followKeep keeps what the fold remembers of follow-up id, unless it is
+// closed and its appeal decided: nothing more can come of it.
+func (r *Rollups) followKeep(id uint64, ft followTrack) {
+	if ft.closed && ft.decided {
+		delete(r.followups, id)
+	} else {
+		r.followups[id] = ft
+	}
+}
+
+// foldCovered counts a cover gap (post_covered) for the A-post holder who
+// was away: once, in the hour it began; its seconds in the hours (and days)
+// it spanned, from the cover request (cover_needed) on.
+func (r *Rollups) foldCovered(e *queue.Event) {
+	win := int32(e.Window)
+	ct, ok := r.coverOf[win]
+	delete(r.coverOf, win)
+	left := int64(max(e.UncoveredS, 0))
+	if !ok || ct.since.After(e.At) {
+		ct = coverTrack{staff: noStaff, since: e.At.Add(-time.Duration(left) * time.Second)}
+	}
+	r.add(r.key(ct.since, noService, win, ct.staff), cCoverGaps, 1)
+	for t := ct.since; left > 0; {
+		lt := t.In(r.loc)
+		next := time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour()+1, 0, 0, 0, r.loc)
+		n := min(left, int64(next.Sub(t)/time.Second))
+		if n > 0 {
+			r.add(r.key(t, noService, win, ct.staff), cCoverGapS, n)
+		}
+		left -= n
+		t = next
 	}
 }
 

@@ -12,7 +12,8 @@ type names struct {
 	staff      []staffName
 	staffIdx   map[string]int32
 	windows    map[int32]windowName
-	strings    map[string]string // interned rating reasons
+	reasons    []string // the ratings' reasons by index; 0 is none
+	reasonIdx  map[string]uint16
 	weights    queue.Evaluation
 }
 
@@ -34,7 +35,7 @@ type windowName struct {
 
 func newNames() names {
 	return names{serviceIdx: map[string]int16{}, staffIdx: map[string]int32{}, windows: map[int32]windowName{},
-		strings: map[string]string{}, weights: queue.DefaultEvaluation}
+		reasons: []string{""}, reasonIdx: map[string]uint16{"": 0}, weights: queue.DefaultEvaluation}
 }
 
 // learn takes the names and limits of a configuration.
@@ -104,13 +105,17 @@ func (n *names) waitLimit(svc int16) int32 {
 	return n.services[svc].waitLimit
 }
 
-func (n *names) intern(s string) string {
-	if s == "" {
-		return ""
+// reason returns the index of a rating's reason, adding it when new; ""
+// is 0. Past the 65,535th (reasons are a short list) they all share the last.
+func (n *names) reason(s string) uint16 {
+	if i, ok := n.reasonIdx[s]; ok {
+		return i
 	}
-	if v, ok := n.strings[s]; ok {
-		return v
+	if len(n.reasons) > 1<<16-1 {
+		return uint16(len(n.reasons) - 1)
 	}
-	n.strings[s] = s
-	return s
+	i := uint16(len(n.reasons))
+	n.reasons = append(n.reasons, s)
+	n.reasonIdx[s] = i
+	return i
 }

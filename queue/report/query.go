@@ -407,43 +407,6 @@ func rank(rows []EvalRow, w queue.Evaluation) {
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// RatingRow is one rating of the 好差评 feed.
-type RatingRow struct {
-	TransactionID string    // business day and ticket number: 20261102-A001
-	Ticket        string    // the ticket's id
-	ServiceCode   string    // the service's code
-	ServiceName   string    // its name
-	JobNo         string    // the staff member rated
-	StaffName     string    // their name
-	Window        int       // the window
-	At            time.Time // when the rating was given
-	Level         int       // 5 非常满意 … 1 非常不满意
-	Reason        string    // after a 2 or 1: attitude|efficiency|knowledge|environment|other
-}
-
-// Ratings returns the ratings given in p (by the time they were given, in
-// the hall's time zone), oldest first.
-func (r *Rollups) Ratings(p Period, lang Lang) []RatingRow {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	from := r.dayStart(p.From)
-	to := r.dayStart(p.To + 1)
-	i, _ := slices.BinarySearchFunc(r.ratings, from, func(x Rating, t time.Time) int { return x.At.Compare(t) })
-	j, _ := slices.BinarySearchFunc(r.ratings, to, func(x Rating, t time.Time) int { return x.At.Compare(t) })
-	out := make([]RatingRow, 0, max(j-i, 0))
-	var buf []byte
-	for ; i < j; i++ {
-		x := &r.ratings[i]
-		row := RatingRow{Ticket: x.Ticket, Window: int(x.Window), At: x.At.In(r.loc), Level: int(x.Score), Reason: x.Reason}
-		buf = append(append(row.At.AppendFormat(buf[:0], "20060102"), '-'), x.Number...)
-		row.TransactionID = string(buf)
-		row.ServiceCode, row.ServiceName = r.label(ByService, int64(x.Service), lang)
-		row.JobNo, row.StaffName = r.label(ByStaff, int64(x.Staff), lang)
-		out = append(out, row)
-	}
-	return out
-}
-
 // dayStart is the start of a day number in the hall's time zone.
 func (r *Rollups) dayStart(day int32) time.Time {
 	y, m, d := dayDate(day).Date()

@@ -45,14 +45,19 @@ type Rollups struct {
 	days    map[int32]map[key]*cell
 	first   int32 // first and last day with a cell
 	last    int32
-	ratings []Rating
+	ratings []rating // in the order they were given; only ever appended to
+	numbers []byte   // the ratings' ticket numbers, one after the other; only ever appended to
 
 	// Fold state: what the fold remembers between events.
-	tickets  map[string]*track
-	cases    map[string]caseTrack
-	winStaff map[int32]int32
-	coverOf  map[int32]int32
-	lastDone map[int32]finished
+	tickets     map[string]*track
+	cases       map[string]caseTrack
+	winStaff    map[int32]int32
+	coverOf     map[int32]coverTrack
+	lastDone    map[int32]finished
+	complaints  map[string]complaintTrack
+	followups   map[uint64]followTrack // by followID
+	followOrder []uint64               // the follow-ups in the order they opened
+	spotChecks  map[string]map[string]*spotItem
 }
 
 // Options configure the rollups.
@@ -100,10 +105,12 @@ func newRollups(loc *time.Location) *Rollups {
 
 // reset empties the rollups and the fold's state.
 func (r *Rollups) reset() {
-	r.seq, r.first, r.last, r.ratings = 0, 0, 0, nil
+	r.seq, r.first, r.last, r.ratings, r.numbers = 0, 0, 0, nil, nil
 	r.names, r.days = newNames(), map[int32]map[key]*cell{}
 	r.tickets, r.cases, r.winStaff = map[string]*track{}, map[string]caseTrack{}, map[int32]int32{}
-	r.coverOf, r.lastDone = map[int32]int32{}, map[int32]finished{}
+	r.coverOf, r.lastDone = map[int32]coverTrack{}, map[int32]finished{}
+	r.complaints, r.followups, r.followOrder = map[string]complaintTrack{}, map[uint64]followTrack{}, nil
+	r.spotChecks = map[string]map[string]*spotItem{}
 }
 
 // Publish takes the events the engine committed (queue.EventSink). It only

@@ -345,19 +345,19 @@ func TestRatings_SmallDay(t *testing.T) {
 	h := smallDay(t)
 	day, _ := report.ParsePeriod("2026-11-02", "2026-11-02")
 	got := h.rep.Ratings(day, "")
-	if len(got) != 2 {
-		t.Fatalf("%d ratings, want 2", len(got))
+	if got.Len() != 2 {
+		t.Fatalf("%d ratings, want 2", got.Len())
 	}
-	r := got[0]
+	r := got.Row(0)
 	if r.TransactionID != "20261102-A001" || r.ServiceCode != "employment" || r.ServiceName != "就业登记" ||
 		r.JobNo != "1001" || r.StaffName != "王芳" || r.Window != 1 || r.Level != 4 || !r.At.Equal(at(9, 22)) {
 		t.Errorf("first rating %+v", r)
 	}
-	if got[1].TransactionID != "20261102-B001" || got[1].Level != 1 {
-		t.Errorf("second rating %+v", got[1])
+	if r := got.Row(1); r.TransactionID != "20261102-B001" || r.Level != 1 {
+		t.Errorf("second rating %+v", r)
 	}
 	next, _ := report.ParsePeriod("2026-11-03", "2026-11-03")
-	if n := len(h.rep.Ratings(next, "")); n != 0 {
+	if n := h.rep.Ratings(next, "").Len(); n != 0 {
 		t.Errorf("%d ratings the next day", n)
 	}
 }
@@ -427,11 +427,19 @@ func TestRollups_Snapshot(t *testing.T) {
 	// More after the snapshot: A005 (express) called at 12:00 (wait 600 s).
 	h.call(12, 0, "1001", 1, "A005")
 	month, _ := report.MonthPeriod("2026-11")
-	for _, damage := range []bool{false, true} {
-		if damage {
-			if err := os.WriteFile(snap, []byte("not a snapshot"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+	good, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)/2] ^= 0x10
+	for _, c := range []struct {
+		name string
+		file []byte
+	}{{"good", good}, {"not a snapshot", []byte("not a snapshot")}, {"cut short", good[:len(good)/2]}, {"a bit flipped", flipped}} {
+		damage := c.name
+		if err := os.WriteFile(snap, c.file, 0o600); err != nil {
+			t.Fatal(err)
 		}
 		again, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
 		if err != nil {
@@ -446,17 +454,326 @@ func TestRollups_Snapshot(t *testing.T) {
 		for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByHour} {
 			a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
 			if len(a.Rows) != len(b.Rows) {
-				t.Fatalf("damaged %v, by %s: %d rows live, %d from the snapshot", damage, by, len(a.Rows), len(b.Rows))
+				t.Fatalf("%s, by %s: %d rows live, %d from the snapshot", damage, by, len(a.Rows), len(b.Rows))
 			}
 			for i := range a.Rows {
 				checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
 			}
 		}
 		if got := figures(again.Stats(month, report.ByDay, "").Total)["called"]; got != 8 {
-			t.Errorf("damaged %v: %v calls, want 8", damage, got)
+			t.Errorf("%s: %v calls, want 8", damage, got)
 		}
 		if err := again.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// followupOf is the id of the follow-up of ticket number.
+func (h *hall) followupOf(number string) string {
+	h.t.Helper()
+	evs, err := h.eng.Events(0, 100000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Type == queue.EvFollowupOpened && e.Followup.Number == number {
+			return e.Followup.ID
+		}
+	}
+	h.t.Fatalf("no follow-up of %s", number)
+	return ""
+}
+
+// directorDay adds the director's workflows to smallDay (middle runs
+// half-way, after 13:50):
+//
+//	10:21 the rating 1 of B001 (1001, window 1) opened a follow-up, due Monday 2026-11-09
+//	11:55 window 1 calls A005 (300 s), 12:05 finishes it, 12:06 rated 2 (a second follow-up)
+//	12:10 1001 appeals the first; 12:15 the director upholds the appeal: the rating leaves the satisfaction rate
+//	12:20 the director closes the first follow-up (on time)
+//	13:00 a complaint naming 1001 at window 1; 13:05 a suggestion naming 1001 (no complaint);
+//	13:10 a complaint naming 1003 at window 3; 13:30 the first closed upheld, 13:40 the second not
+//	13:50 1003 on a break (A-post of window 3 uncovered) — middle — 14:20 back: 1800 s, 600 in hour 13 and 1200 in hour 14
+//	15:00 the month's spot check draws every ticket finished (A001, A003, B001, A005, all 1001's);
+//	15:01 A001 correct, 15:02 A003 wrong, 15:03 B001 wrong, 15:04 B001 corrected to correct; A005 not checked
+//	2026-11-10 09:00 the second follow-up closed, a day late
+func directorDay(t *testing.T, middle func(h *hall)) *hall {
+	h := smallDay(t)
+	fu := h.followupOf("B001")
+	h.call(11, 55, "1001", 1, "A005")
+	h.do(12, 5, "finish", func(ctx context.Context) error {
+		_, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{})
+		return err
+	})
+	h.do(12, 6, "rate 2", func(ctx context.Context) error {
+		_, err := h.eng.Rate(ctx, "evaluator", 1, 2, "efficiency")
+		return err
+	})
+	h.do(12, 10, "appeal", func(ctx context.Context) error {
+		_, err := h.eng.AppealFollowup(ctx, "1001", fu, "评价器误按")
+		return err
+	})
+	h.do(12, 15, "uphold", func(ctx context.Context) error {
+		_, err := h.eng.DecideAppeal(ctx, "9001", fu, true, "监控核实")
+		return err
+	})
+	h.do(12, 20, "close follow-up", func(ctx context.Context) error {
+		_, err := h.eng.CloseFollowup(ctx, "9001", fu, queue.FollowupClose{Contacted: true, Finding: "误按", Action: "无"})
+		return err
+	})
+	complaint := func(hh, mm int, kind, staff string, window int) string {
+		var c queue.ComplaintRecord
+		h.do(hh, mm, "record "+kind, func(ctx context.Context) (err error) {
+			c, err = h.eng.RecordComplaint(ctx, "9001", queue.ComplaintInput{Channel: "book", Kind: kind, Text: "态度", Staff: staff, Window: window})
+			return err
+		})
+		return c.ID
+	}
+	c1 := complaint(13, 0, "complaint", "1001", 1)
+	complaint(13, 5, "suggestion", "1001", 0)
+	c2 := complaint(13, 10, "complaint", "1003", 3)
+	h.do(13, 30, "close upheld", func(ctx context.Context) error { _, err := h.eng.CloseComplaint(ctx, "9001", c1, true); return err })
+	h.do(13, 40, "close", func(ctx context.Context) error { _, err := h.eng.CloseComplaint(ctx, "9001", c2, false); return err })
+	h.do(13, 50, "break", func(ctx context.Context) error {
+		_, err := h.eng.SetWhereabouts(ctx, "1003", queue.Break, "")
+		return err
+	})
+	if middle != nil {
+		middle(h)
+	}
+	h.do(14, 20, "back", func(ctx context.Context) error {
+		_, err := h.eng.SetWhereabouts(ctx, "1003", queue.OnDuty, "")
+		return err
+	})
+	var sc queue.SpotCheckRecord
+	h.do(15, 0, "draw", func(ctx context.Context) (err error) {
+		sc, err = h.eng.DrawSpotCheck(ctx, "9001", "2026-11", 50)
+		return err
+	})
+	ticket := map[string]string{}
+	for _, it := range sc.Items {
+		ticket[it.Number] = it.Ticket
+	}
+	if len(ticket) != 4 {
+		t.Fatalf("spot check drew %v, want the 4 finished", sc.Items)
+	}
+	for i, m := range []struct {
+		number string
+		ok     bool
+	}{{"A001", true}, {"A003", false}, {"B001", false}, {"B001", true}} {
+		h.do(15, 1+i, "mark "+m.number, func(ctx context.Context) error {
+			note := ""
+			if !m.ok {
+				note = "材料缺页"
+			}
+			_, err := h.eng.MarkSpotCheck(ctx, "9001", sc.ID, ticket[m.number], m.ok, note)
+			return err
+		})
+	}
+	fu2 := h.followupOf("A005")
+	h.clock.Set(time.Date(2026, 11, 10, 9, 0, 0, 0, cst))
+	if _, err := h.eng.CloseFollowup(context.Background(), "9001", fu2, queue.FollowupClose{Finding: "排队久", Action: "增开窗口"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.rep.Current(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// byKey returns the rows of s by key, as figures.
+func byKey(s report.Stats) map[string]map[string]float64 {
+	out := map[string]map[string]float64{}
+	for _, r := range s.Rows {
+		out[r.Key] = figures(r)
+	}
+	return out
+}
+
+// TestStats_DirectorDay: appeals, complaints, follow-ups, spot checks and
+// cover gaps, each counted where docs/reports.md says.
+func TestStats_DirectorDay(t *testing.T) {
+	h := directorDay(t, nil)
+	day, _ := report.ParsePeriod("2026-11-02", "2026-11-02")
+	month, _ := report.MonthPeriod("2026-11")
+
+	want := map[string]float64{
+		"issued": 6, "called": 8, "served": 4,
+		"rated_4": 1, "rated_2": 1, "rated_1": 1, "rated": 3, "unrated": 1,
+		// B001's 1 is out: 1 satisfied of 3 − 1
+		"appeals_upheld": 1, "satisfaction_rate": 0.5,
+		"complaints": 2, "complaints_upheld": 1,
+		"followups": 2, "followups_on_time": 1,
+		"cover_gaps": 2, "cover_gap_s": 900 + 1800,
+		"spot_checked": 3, "spot_errors": 1, "spot_error_rate": 1.0 / 3,
+	}
+	checkFigures(t, "day", figures(h.rep.Stats(day, report.ByDay, "").Total), want)
+	checkFigures(t, "month", figures(h.rep.Stats(month, report.ByDay, "").Total), want)
+	if got := figures(h.rep.Stats(month, report.ByDay, "").Total)["followups_on_time"]; got != 1 {
+		t.Errorf("the late close counted: %v on time", got)
+	}
+
+	staff := byKey(h.rep.Stats(day, report.ByStaff, ""))
+	checkFigures(t, "1001", staff["1001"], map[string]float64{
+		"served": 4, "rated": 3, "appeals_upheld": 1, "satisfaction_rate": 0.5,
+		"complaints": 1, "complaints_upheld": 1, "followups": 2, "followups_on_time": 1,
+		"cover_gaps": 1, "cover_gap_s": 900, "spot_checked": 3, "spot_errors": 1})
+	checkFigures(t, "1003", staff["1003"], map[string]float64{
+		"complaints": 1, "complaints_upheld": 0, "followups": 0, "cover_gaps": 1, "cover_gap_s": 1800, "spot_checked": 0, "spot_error_rate": -1})
+
+	windows := byKey(h.rep.Stats(day, report.ByWindow, ""))
+	checkFigures(t, "window 1", windows["1"], map[string]float64{"complaints": 1, "complaints_upheld": 1, "cover_gap_s": 900, "spot_errors": 1})
+	checkFigures(t, "window 3", windows["3"], map[string]float64{"complaints": 1, "complaints_upheld": 0, "cover_gap_s": 1800})
+
+	hours := byKey(h.rep.Stats(day, report.ByHour, ""))
+	// The appeal takes B001's rating out where it counts: the hour of its finish (10:20).
+	checkFigures(t, "09", hours["09"], map[string]float64{"spot_checked": 2, "spot_errors": 1, "appeals_upheld": 0})
+	checkFigures(t, "10", hours["10"], map[string]float64{"rated_1": 1, "appeals_upheld": 1, "satisfaction_rate": -1,
+		"followups": 1, "spot_checked": 1, "spot_errors": 0})
+	checkFigures(t, "12", hours["12"], map[string]float64{"followups": 1, "followups_on_time": 1, "rated_2": 1, "appeals_upheld": 0})
+	checkFigures(t, "13", hours["13"], map[string]float64{"complaints": 2, "complaints_upheld": 1, "cover_gaps": 1, "cover_gap_s": 600})
+	checkFigures(t, "14", hours["14"], map[string]float64{"cover_gaps": 0, "cover_gap_s": 1200})
+
+	services := byKey(h.rep.Stats(day, report.ByService, ""))
+	checkFigures(t, "employment", services["employment"], map[string]float64{"appeals_upheld": 1, "followups": 2, "spot_checked": 3})
+	checkFigures(t, "no service", services[""], map[string]float64{"complaints": 2, "cover_gap_s": 2700})
+}
+
+// TestEvaluation_DirectorDay: the complaint, spot-check and cover-gap
+// deductions, and the appeal in the satisfaction points.
+func TestEvaluation_DirectorDay(t *testing.T) {
+	h := directorDay(t, nil)
+	month, _ := report.MonthPeriod("2026-11")
+	ev := h.rep.Evaluation(month, "")
+	rows := map[string]report.EvalRow{}
+	for _, r := range ev.Staff {
+		rows[r.Key] = r
+	}
+	// 1001: served 4, the busiest → 30; satisfaction 1/(3 − 1) → 15; all 7
+	// calls within the wait → 20; the case on time → 20; one complaint
+	// upheld −5, one spot-check error −2, 900 s uncovered −0.25.
+	got := rows["1001"]
+	got.SatisfactionRate, got.WithinLimitRate, got.CasesOnTimeRate = report.Value{}, report.Value{}, report.Value{}
+	want := report.EvalRow{Key: "1001", Label: "王芳", Served: 4, VolumePoints: 30, SatisfactionPoints: 15,
+		ServiceLevelPoints: 20, CasesPoints: 20, ComplaintsUpheld: 1, ComplaintDeduction: 5, SpotErrors: 1, SpotDeduction: 2,
+		CoverGapS: 900, CoverDeduction: 0.25, Total: 77.75, Rank: 1}
+	if got != want {
+		t.Errorf("1001\n got %+v\nwant %+v", got, want)
+	}
+	// 1003 served nothing and stood away 1800 s: −0.5, a total of 0.
+	if r := rows["1003"]; r.CoverDeduction != 0.5 || r.ComplaintDeduction != 0 || r.Total != 0 {
+		t.Errorf("1003 %+v", r)
+	}
+	wins := map[string]report.EvalRow{}
+	for _, r := range ev.Windows {
+		wins[r.Key] = r
+	}
+	if w := wins["1"]; w.ComplaintDeduction != 5 || w.SpotDeduction != 2 || w.CoverDeduction != 0.25 || w.Total != 77.75 {
+		t.Errorf("window 1 %+v", w)
+	}
+	if w := wins["3"]; w.CoverDeduction != 0.5 || w.ComplaintDeduction != 0 {
+		t.Errorf("window 3 %+v", w)
+	}
+}
+
+// TestRollups_SnapshotDirectorDay: a snapshot taken half-way through the
+// director's day (an appeal decided, a follow-up open, a cover gap open)
+// carries what the fold remembers: rollups opened from it fold the rest to
+// the same figures as those that saw every event.
+func TestRollups_SnapshotDirectorDay(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "reports.snap")
+	h := directorDay(t, func(h *hall) {
+		mid, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mid.Current(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := mid.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	again, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if err := again.Current(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	month, _ := report.MonthPeriod("2026-11")
+	for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByWindow, report.ByHour, report.ByService} {
+		a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
+		if len(a.Rows) != len(b.Rows) {
+			t.Fatalf("by %s: %d rows live, %d from the snapshot", by, len(a.Rows), len(b.Rows))
+		}
+		for i := range a.Rows {
+			checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
+		}
+	}
+	if got := figures(again.Stats(month, report.ByDay, "").Total); got["spot_errors"] != 1 || got["cover_gap_s"] != 2700 {
+		t.Errorf("from the snapshot: spot errors %v, cover %v s", got["spot_errors"], got["cover_gap_s"])
+	}
+}
+
+// TestStats_OldScaleRating: a rating stored on the old four-level scale (no
+// scale in the event) counts at the level of its words: its 4 (非常满意) is
+// a 5, in the figures and in the feed.
+func TestStats_OldScaleRating(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "qcall.db")
+	clock := queue.NewManualClock(at(9, 0))
+	open := func() (*bolt.DB, *queue.Engine) {
+		store, err := bolt.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := queue.Open(store, queue.Options{Config: queue.Demo(), Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store, eng
+	}
+	ctx := context.Background()
+	store, eng := open()
+	if _, err := eng.SignIn(ctx, "1001", 1); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := eng.IssueTicket(ctx, "kiosk-1", queue.IssueRequest{Service: "employment", Channel: "kiosk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.CallNext(ctx, "1001", 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(at(9, 10))
+	if _, err := eng.Finish(ctx, "1001", 1, queue.FinishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	seq, _ := eng.Seq(ctx)
+	eng.Close()
+	old := queue.Event{Seq: seq + 1, At: at(9, 11), Type: queue.EvRatingGiven, Actor: "evaluator", Window: 1,
+		Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: 4, Staff: "1001"}
+	if err := store.Append([]queue.Event{old}, nil); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	store, eng = open()
+	defer store.Close()
+	defer eng.Close()
+	rep, err := report.Open(ctx, eng, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	if err := rep.Current(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day, _ := report.ParsePeriod("2026-11-02", "2026-11-02")
+	checkFigures(t, "day", figures(rep.Stats(day, report.ByDay, "").Total), map[string]float64{
+		"rated_5": 1, "rated_4": 0, "rated": 1, "satisfaction_rate": 1, "unrated": 0})
+	if f := rep.Ratings(day, ""); f.Len() != 1 || f.Row(0).Level != 5 {
+		t.Errorf("feed: %d ratings, the first %+v", f.Len(), f.Row(0))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
-	"time"
 )
 
 // Table is a report as rows and columns, for the CSV and XLSX downloads.
@@ -78,24 +77,6 @@ func evalTable(t Translate, name, keyCol string, rows []EvalRow) Table {
 			num(float64(r.SpotErrors), true), num(r.SpotDeduction, true),
 			num(float64(r.CoverGapS), true), num(r.CoverDeduction, true),
 			num(r.Total, true)})
-	}
-	return tb
-}
-
-// RatingsTable returns the 好差评 feed as a table.
-func RatingsTable(t Translate, rows []RatingRow) Table {
-	tb := Table{Name: t("report.sheet.ratings"), Columns: columns(t, "transaction_id", KindText, "service_code", KindText,
-		"service_name", KindText, "channel", KindText, "job_no", KindText, "staff_name", KindText, "window", KindCount,
-		"time", KindText, "level", KindCount, "level_name", KindText, "reason", KindText, "reason_name", KindText)}
-	for _, r := range rows {
-		reason := ""
-		if r.Reason != "" {
-			reason = t("report.reason." + r.Reason)
-		}
-		tb.Rows = append(tb.Rows, []Value{text(r.TransactionID), text(r.ServiceCode), text(r.ServiceName),
-			text(t("report.channel.evaluator")), text(r.JobNo), text(r.StaffName), num(float64(r.Window), true),
-			text(r.At.Format(time.RFC3339)), num(float64(r.Level), true), text(t("report.level." + strconv.Itoa(r.Level))),
-			text(r.Reason), text(reason)})
 	}
 	return tb
 }
