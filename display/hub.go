@@ -584,11 +584,6 @@ func (h *Hub) run(ctx context.Context) {
 			h.closeClients()
 			return
 		case <-h.wake:
-			// The batch's commands were answered just before it was
-			// published, and their handlers wait to write the answers (a
-			// clerk waits for one): let them run before the fan-out to every
-			// screen takes the CPU ("qcall bench calls" measures it).
-			runtime.Gosched()
 		case <-h.viewTimer.C:
 		case <-clock.C:
 			h.clockDue = true // the time alone may have moved a view
