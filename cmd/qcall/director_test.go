@@ -252,8 +252,14 @@ func TestBrowser_Director(t *testing.T) {
 		)
 		console.wait(fmt.Sprintf(`document.querySelector("#d-reg-note").textContent === Q.t("web.dir.reg.count", {n: %d}) && document.querySelectorAll("#d-reg-rows tr").length === %d`, rows, rows), 10*time.Second)
 	}
+	// A question at the front desk, taken to a window (首问负责).
+	post(login(t, base, "1003"), "/api/inquiries", map[string]any{"topic": "医保异地备案怎么办", "answered": false, "referred_to": "6号窗口"}, nil)
 	console.click(`.d-tab[data-tab="registers"]`)
 	console.wait(visible("#d-reg-rows"), 5*time.Second)
+	search("inquiries", d2, d2, "", 1)
+	if got := console.text("#d-reg-rows"); !strings.Contains(got, "医保异地备案怎么办") || !strings.Contains(got, "6号窗口") {
+		t.Errorf("inquiry log: %q", got)
+	}
 	search("refusals", d1, d1, "", 1)
 	if got := console.text("#d-reg-rows"); !strings.Contains(got, "第一天的否定") {
 		t.Errorf("Thursday's refusals: %q", got)

@@ -331,6 +331,8 @@
       col('state', 'state'), col('decided_at', 'time'), col('note')] },
     { key: 'covers', url: '/api/covers', states: [], cols: [
       col('from', 'time'), col('to', 'time'), col('window', 'window'), col('staff', 'staff'), col('covered_by', 'staff'), col('minutes', 'minutes')] },
+    { key: 'inquiries', url: '/api/inquiries', states: [], cols: [
+      col('at', 'time'), col('staff', 'staff'), col('topic'), col('service', 'service'), col('answered', 'bool'), col('referred_to')] },
     { key: 'followups', url: '/api/followups', states: ['open', 'closed', 'appeal'], cols: [
       col('opened_at', 'time'), col('number'), col('window', 'window'), col('staff', 'staff'), col('score', 'score'),
       col('reason', 'reason'), col('due', 'time'), col('assignee', 'staff'), col('state', 'state'), col('contacted', 'bool'),
