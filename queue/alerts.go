@@ -159,7 +159,7 @@ func queueAlerts(s *State, now time.Time, _ *time.Location) []Alert {
 					oldest = t
 				}
 			}
-			if now.Sub(t.QueuedAt) > time.Duration(svc.LimitS)*time.Second {
+			if now.Sub(t.QueuedAt) > svc.CommittedWait() {
 				late++
 				if oldestLate == nil || t.QueuedAt.Before(oldestLate.QueuedAt) {
 					oldestLate = t
@@ -185,7 +185,7 @@ func queueAlerts(s *State, now time.Time, _ *time.Location) []Alert {
 				action = ActionOpenTemporary
 			}
 			out = append(out, Alert{Kind: AlertWaitOverLimit, Level: LevelUrgent,
-				Since: oldestLate.QueuedAt.Add(time.Duration(svc.LimitS) * time.Second), Service: svc.Code,
+				Since: oldestLate.QueuedAt.Add(svc.CommittedWait()), Service: svc.Code,
 				Number: oldestLate.Number, Count: late, Action: action})
 		}
 	}

@@ -50,10 +50,15 @@ func TestState_Alerts(t *testing.T) {
 	if a := findAlert(h.alerts(), queue.AlertUnserved, nil); a != nil {
 		t.Fatalf("served, still %+v", a)
 	}
-	// A wait over the committed time (injury: 3000 s).
-	h.clock.Add(51 * time.Minute)
+	// A wait over the committed time (injury's 服务承诺: a wait of at most 30
+	// minutes; its limit_s, 50 minutes, is the whole time in the hall).
+	h.clock.Add(29 * time.Minute)
+	if a := findAlert(h.alerts(), queue.AlertWaitOverLimit, nil); a != nil {
+		t.Fatalf("within the committed wait: %+v", a)
+	}
+	h.clock.Add(2 * time.Minute)
 	a = findAlert(h.alerts(), queue.AlertWaitOverLimit, nil)
-	if a == nil || a.Service != "injury" || a.Number != "E001" || !a.Since.Equal(at(9, 50)) || a.Action != queue.ActionOpenBackup {
+	if a == nil || a.Service != "injury" || a.Number != "E001" || !a.Since.Equal(at(9, 30)) || a.Action != queue.ActionOpenBackup {
 		t.Fatalf("over the limit: %+v", h.alerts())
 	}
 	h.callNext("1008", 8)
@@ -180,5 +185,18 @@ func TestState_ComplaintAlerts(t *testing.T) {
 		if a.Ref == c.ID {
 			t.Fatalf("closed, still %+v", a)
 		}
+	}
+}
+
+// TestService_CommittedWait: the wait a service commits to is its 服务承诺's
+// wait_min, else its whole limit_s.
+func TestService_CommittedWait(t *testing.T) {
+	s := queue.Service{LimitS: 1800, Commitment: queue.Commitment{WaitMin: 20, HandleMin: 10}}
+	if got := s.CommittedWait(); got != 20*time.Minute {
+		t.Errorf("with a commitment: %s", got)
+	}
+	s.Commitment = queue.Commitment{}
+	if got := s.CommittedWait(); got != 30*time.Minute {
+		t.Errorf("without: %s", got)
 	}
 }

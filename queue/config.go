@@ -107,9 +107,6 @@ type Service struct {
 	MaterialsEn []string `json:"materials_en,omitempty" toml:"materials_en"`
 	// LimitS is the committed time limit in the hall, from ticket to finish.
 	LimitS int `json:"limit_s" toml:"limit_s"`
-	// WaitLimitS is the committed waiting time, from joining the queue to the
-	// call, that the service level is measured against (0: LimitS).
-	WaitLimitS int `json:"wait_limit_s,omitempty" toml:"wait_limit_s"`
 	// CaseDays is the committed number of days for a matter accepted at the
 	// window and finished later (限时办结).
 	CaseDays int `json:"case_days,omitempty" toml:"case_days"`

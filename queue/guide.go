@@ -21,6 +21,7 @@ package queue
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Guide is the part of a service's 一次性告知 besides its materials: the
@@ -129,4 +130,15 @@ func withGuides(cfg *Config, views []ServiceView) []ServiceView {
 		}
 	}
 	return views
+}
+
+// CommittedWait is the longest wait, from joining the queue to the call,
+// the hall commits to for s: its 服务承诺's wait_min, else its limit_s (the
+// whole time in the hall). The reports' service level and the director's
+// "wait over the committed time" alert both measure against it.
+func (s *Service) CommittedWait() time.Duration {
+	if s.Commitment.WaitMin > 0 {
+		return time.Duration(s.Commitment.WaitMin) * time.Minute
+	}
+	return time.Duration(s.LimitS) * time.Second
 }

@@ -1,6 +1,9 @@
 package report
 
-import "qcall/queue"
+import (
+	"qcall/queue"
+	"time"
+)
 
 // names are the services, staff and windows the rollups have seen, by the
 // small indexes the cells keep, with the newest configuration's names. A
@@ -46,11 +49,7 @@ func (n *names) learn(c *queue.Config) {
 	n.weights = c.Weights()
 	for _, s := range c.Services {
 		i := n.service(s.Code)
-		lim := s.WaitLimitS
-		if lim <= 0 {
-			lim = s.LimitS
-		}
-		n.services[i] = serviceName{code: s.Code, name: s.Name, nameEn: s.NameEn, waitLimit: int32(lim)}
+		n.services[i] = serviceName{code: s.Code, name: s.Name, nameEn: s.NameEn, waitLimit: int32(s.CommittedWait() / time.Second)}
 	}
 	for i := range n.staff {
 		n.staff[i].inConfig = false

@@ -36,6 +36,11 @@ func openHall(t *testing.T) *hall {
 	clock := queue.NewManualClock(at(8, 0))
 	cfg := queue.Demo()
 	cfg.Rules.NoShowRequeue = 0 // a no-show leaves the queue
+	// The service level is measured against each service's committed wait
+	// (服务承诺): the hand-computed figures take it as the service's limit_s.
+	for i := range cfg.Services {
+		cfg.Services[i].Commitment = queue.Commitment{WaitMin: cfg.Services[i].LimitS / 60}
+	}
 	eng, err := queue.Open(store, queue.Options{Config: cfg, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
