@@ -181,24 +181,9 @@ func (t *tx) followRating(ev *Event) {
 	if days <= 0 {
 		days = DefaultFollowupDays
 	}
-	p.Due = followupDue(t.now, days, t.e.loc)
+	p.Due = t.s.Config.Calendar.AddWorkingDays(t.now, days, t.e.loc)
 	p.ID = newCode(8, func(s string) bool { return t.s.Followups[s] != nil })
 	t.emit(Event{Type: EvFollowupOpened, Followup: p})
-}
-
-// followupDue is the end of the working day days working days after now's
-// day, in loc. Working days are Monday to Friday here; when the hall's
-// calendar (holidays, make-up days) is in queue, this is the one function to
-// switch to it.
-func followupDue(now time.Time, days int, loc *time.Location) time.Time {
-	d := now.In(loc)
-	for n := 0; n < days; {
-		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n++
-		}
-	}
-	return endOfDay(d, 0, loc)
 }
 
 // followup returns follow-up id for a command, or ErrUnknownFollowup.

@@ -35,7 +35,7 @@ func jsonOf(t testing.TB, v any) string {
 }
 
 // TestEngine_ComplaintDue: the reply deadline is the end of the n-th working
-// day (Monday–Friday until the hall's calendar) after the day it came in.
+// day of the hall's calendar after the day it came in.
 func TestEngine_ComplaintDue(t *testing.T) {
 	tests := []struct {
 		name string
@@ -48,11 +48,19 @@ func TestEngine_ComplaintDue(t *testing.T) {
 		{"Saturday, 1 day: Monday", at(9, 0).AddDate(0, 0, 2), 1, "2026-11-30T23:59:59+08:00"},
 		{"Friday, 1 day: Monday", at(9, 0).AddDate(0, 0, 1), 1, "2026-11-30T23:59:59+08:00"},
 		{"late in the evening counts its own day", time.Date(2026, 11, 26, 23, 30, 0, 0, shanghai), 2, "2026-11-30T23:59:59+08:00"},
+		// The calendar below makes Monday 30 November a holiday and Saturday
+		// 5 December a make-up working day.
+		{"Friday, 1 day, Monday a holiday: Tuesday", at(9, 0).AddDate(0, 0, 1), 1, "2026-12-01T23:59:59+08:00"},
+		{"Friday, 5 days over a holiday and a make-up Saturday", at(9, 0).AddDate(0, 0, 1), 5, "2026-12-05T23:59:59+08:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := queue.Demo()
 			cfg.Rules.ComplaintReplyDays = tt.days
+			if strings.Contains(tt.name, "holiday") {
+				cfg.Calendar.Holidays = append(cfg.Calendar.Holidays, "2026-11-30")
+				cfg.Calendar.Workdays = append(cfg.Calendar.Workdays, "2026-12-05")
+			}
 			h := newHall(t, cfg)
 			h.clock.Set(tt.at)
 			c, err := h.RecordComplaint(ctx, "9001", queue.ComplaintInput{Channel: "phone", Kind: "complaint", Text: "等候太久"})
