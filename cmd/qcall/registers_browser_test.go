@@ -184,6 +184,10 @@ func TestBrowser_Registers(t *testing.T) {
 	reg.do(chromedp.Click(chromedp.CSS(items + ":nth-child(2) .rs-ok")))
 	rate := `document.querySelector('.rs-rates tr[data-staff="1001"] .s-rate').textContent === "50.0%"`
 	reg.wait(rate, 10*time.Second)
+	// Staff by name, not by job number alone.
+	if got := reg.eval(`document.querySelector('.rs-rates tr[data-staff="1001"] td').textContent`); got != "王芳（1001）" {
+		t.Errorf("the spot check names %q", got)
+	}
 	reg.shot("registers")
 	// A second draw of the month is refused, with the catalogue's words.
 	reg.do(chromedp.Click(chromedp.CSS(`#rs-form button[type="submit"]`)))

@@ -190,6 +190,7 @@ var apiRoutes = []apiRoute{
 
 	// The hall office's registers (registers.go).
 	{"POST /api/complaints", anyOf(queue.RoleKiosk, queue.RoleStaff, queue.RoleDirector), (*API).recordComplaint},
+	{"GET /api/staff", forAuditors, (*API).staffList},
 	{"GET /api/complaints", forAuditors, (*API).complaints},
 	{"POST /api/complaints/{id}/reply", forDirector, (*API).replyComplaint},
 	{"POST /api/complaints/{id}/close", forDirector, (*API).closeComplaint},
@@ -937,6 +938,17 @@ func (a *API) events(c *apiCall) error {
 }
 
 // GET /api/admin/config: the configuration in force, without secrets.
+// GET /api/staff (director, admin) → [{"job_no","name","name_en","role","posts_a","posts_b"}]:
+// the hall's staff, so that a register can name whom a job number is.
+func (a *API) staffList(c *apiCall) error {
+	cfg := a.eng.CurrentConfig()
+	out := make([]*staffJSON, 0, len(cfg.Staff))
+	for i := range cfg.Staff {
+		out = append(out, newStaffJSON(&cfg.Staff[i]))
+	}
+	return answer.JSON(c.w, http.StatusOK, out)
+}
+
 func (a *API) adminConfig(c *apiCall) error {
 	cfg := a.eng.CurrentConfig()
 	return answer.JSON(c.w, http.StatusOK, cfg.Public())

@@ -760,6 +760,7 @@ func TestAPI_RoleMatrix(t *testing.T) {
 		"GET /api/admin/backup":                  {"admin"},
 		"GET /api/admin/config":                  {"admin"},
 		"GET /api/followups":                     {"staff", "director", "admin"},
+		"GET /api/staff":                         {"director", "admin"},
 		"POST /api/followups/{id}/assign":        {"director"},
 		"POST /api/followups/{id}/close":         {"staff", "director"},
 		"POST /api/followups/{id}/appeal":        {"staff"},

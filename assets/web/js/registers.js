@@ -25,6 +25,7 @@
 
   let services = [];
   let windows = [];
+  let staff = [];
   let conn = null;
 
   // ---- helpers ----
@@ -33,6 +34,11 @@
     const d = new Date(iso);
     if (!iso || isNaN(d)) return '';
     return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes());
+  };
+  // who names a job number: "王芳（1001）", or the number itself.
+  const who = (jobNo) => {
+    const st = staff.find((x) => x.job_no === jobNo);
+    return st ? Q.staffName(st) + '（' + jobNo + '）' : jobNo || '';
   };
   const options = (values, prefix, blank) => [
     blank ? el('option', { value: '', text: blank }) : null,
@@ -135,11 +141,11 @@
 
   function complaintRow(c) {
     const open = c.state !== 'closed';
-    const concerned = [c.staff, c.window ? windowName(c.window) : ''].filter(Boolean).join(' · ');
+    const concerned = [who(c.staff), c.window ? windowName(c.window) : ''].filter(Boolean).join(' · ');
     const state = c.state === 'closed' ? t('web.reg.cstate.closed') + ' · ' + t(c.upheld ? 'web.reg.c.upheld' : 'web.reg.c.not_upheld')
       : t('web.reg.cstate.' + c.state);
     return el('tr', { 'data-id': c.id, 'data-state': c.state },
-      el('td', {}, fmtAt(c.at), el('span', { class: 'r-sub', text: c.recorded_by })),
+      el('td', {}, fmtAt(c.at), el('span', { class: 'r-sub', text: who(c.recorded_by) })),
       el('td', { text: t('web.reg.channel.' + c.channel) }),
       el('td', {}, t('web.reg.kind.' + c.kind), c.topic ? el('span', { class: 'r-sub', text: t('web.reg.topic.' + c.topic) }) : null),
       el('td', { class: 'text c-text', text: c.text || t('web.reg.c.none') }),
@@ -192,7 +198,7 @@
     if (v.state === 'approved' || v.state === 'done') detail = v.team + ' · ' + v.date;
     if (v.state === 'denied') detail = v.denied;
     return el('tr', { 'data-id': v.id, 'data-state': v.state },
-      el('td', {}, fmtAt(v.at), el('span', { class: 'r-sub', text: v.recorded_by })),
+      el('td', {}, fmtAt(v.at), el('span', { class: 'r-sub', text: who(v.recorded_by) })),
       el('td', { class: 'h-applicant', text: v.applicant }),
       el('td', { text: v.agent }),
       el('td', { text: t('web.reg.reason.' + v.reason) }),
@@ -250,13 +256,13 @@
       el('table', { class: 'r-table rs-rates' },
         el('thead', {}, el('tr', {}, ...['staff', 'sampled', 'checked', 'errors', 'rate'].map((k) => el('th', { text: t('web.reg.s.' + k) })))),
         el('tbody', {}, ...(c.staff || []).map((r) => el('tr', { 'data-staff': r.staff },
-          el('td', { text: r.staff }), el('td', { text: r.sampled }), el('td', { text: r.checked }),
+          el('td', { text: who(r.staff) }), el('td', { text: r.sampled }), el('td', { text: r.checked }),
           el('td', { class: 's-errors', text: r.errors }), el('td', { class: 's-rate', text: pct(r.error_rate) }))))),
       el('table', { class: 'r-table rs-items' },
         el('thead', {}, el('tr', {}, ...['staff', 'number', 'service', 'window', 'finished', 'result'].map((k) => el('th', { text: t('web.reg.s.' + k) })),
           el('th', { text: t('web.reg.actions') }))),
         el('tbody', {}, ...c.items.map((it) => el('tr', { 'data-ticket': it.ticket, 'data-staff': it.staff },
-          el('td', { text: it.staff }), el('td', { class: 'num', text: it.number }), el('td', { text: serviceName(it.service) }),
+          el('td', { text: who(it.staff) }), el('td', { class: 'num', text: it.number }), el('td', { text: serviceName(it.service) }),
           el('td', { text: windowName(it.window) }), el('td', { text: fmtAt(it.finished) }),
           el('td', { class: 's-result' }, !it.checked ? el('span', { class: 'r-badge', text: t('web.reg.s.unchecked') })
             : el('span', { class: 'r-badge ' + (it.ok ? 'ok' : 'error'), text: t(it.ok ? 'web.reg.s.ok' : 'web.reg.s.error') }),
@@ -310,7 +316,7 @@
   const start = Q.managerPage('r', 'web.dir.not_director', async (me) => {
     document.body.classList.toggle('read-only', me.role !== 'director');
     try {
-      [services, windows] = await Promise.all([Q.api('GET', '/api/services'), Q.api('GET', '/api/windows')]);
+      [services, windows, staff] = await Promise.all([Q.api('GET', '/api/services'), Q.api('GET', '/api/windows'), Q.api('GET', '/api/staff')]);
     } catch (err) {
       say(err.message);
     }
