@@ -364,14 +364,15 @@ func (p *printer) render(ctx context.Context, j *job) ([]byte, error) {
 		t := *j.Ticket
 		if j.TicketID != "" {
 			var v struct {
-				Ahead    int `json:"ahead"`
-				EstWaitS int `json:"est_wait_s"`
+				Ahead    int  `json:"ahead"`
+				EstWaitS int  `json:"est_wait_s"`
+				NoWindow bool `json:"no_window"`
 			}
 			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 			err := p.a.get(cctx, "/api/tickets/"+j.TicketID, &v)
 			cancel()
 			if err == nil {
-				t.Ahead, t.EstWait = v.Ahead, time.Duration(v.EstWaitS)*time.Second
+				t.Ahead, t.EstWait, t.NoWindow = v.Ahead, time.Duration(v.EstWaitS)*time.Second, v.NoWindow
 			} else {
 				p.a.log.Debug("agent: ticket position", "job", j.String(), "err", err)
 			}

@@ -18,6 +18,7 @@ type Ticket struct {
 	Number        string        // A012, printed as large as the paper allows
 	Ahead         int           // people ahead at issue time
 	EstWait       time.Duration // estimated wait; 0 leaves the line out
+	NoWindow      bool          // no window serves the service now: said instead of a wait
 	IssuedAt      time.Time     // printed in its own location; zero leaves the line out
 	Materials     []string      // required materials, all of them at once (一次性告知)
 	URL           string        // the visitor's phone page, printed as a QR code; "" for none
@@ -169,7 +170,10 @@ func PrintTicket(w io.Writer, t Ticket, opts Options) error {
 	}
 	l.number(t.Number, opts.NumberSize)
 	l.both("printer.ahead", max(t.Ahead, 0))
-	if t.EstWait > 0 {
+	switch {
+	case t.NoWindow:
+		l.both("printer.no_window")
+	case t.EstWait > 0:
 		l.both("printer.wait", int((t.EstWait+time.Minute-1)/time.Minute))
 	}
 	if !t.IssuedAt.IsZero() {

@@ -163,6 +163,16 @@ func TestPrintTicket(t *testing.T) {
 			numSize: 8,
 		},
 		{
+			name: "no window serving",
+			ticket: func() escpos.Ticket {
+				return escpos.Ticket{Number: "C001", Ahead: 3, EstWait: 5 * time.Minute, NoWindow: true, Lang: "en"}
+			},
+			opts:    escpos.Options{Labels: assets.T},
+			lines:   []string{"C001", "前面还有 3 人", "暂无窗口办理，请留意叫号", "No window serving now; watch for your call"},
+			absent:  []string{"预计等候约 5 分钟"},
+			numSize: 8,
+		},
+		{
 			name: "long number on 58mm",
 			ticket: func() escpos.Ticket {
 				return escpos.Ticket{Number: "VIP0001"}
