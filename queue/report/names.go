@@ -26,9 +26,9 @@ type serviceName struct {
 }
 
 type staffName struct {
-	jobNo, name string
-	role        queue.Role
-	inConfig    bool
+	jobNo, name, nameEn string
+	role                queue.Role
+	inConfig            bool
 }
 
 type windowName struct {
@@ -56,7 +56,7 @@ func (n *names) learn(c *queue.Config) {
 	}
 	for _, s := range c.Staff {
 		i := n.staffIndex(s.JobNo)
-		n.staff[i] = staffName{jobNo: s.JobNo, name: s.Name, role: s.Role, inConfig: true}
+		n.staff[i] = staffName{jobNo: s.JobNo, name: s.Name, nameEn: s.NameEn, role: s.Role, inConfig: true}
 	}
 	for id, w := range n.windows {
 		w.inConfig = false

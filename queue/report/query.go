@@ -246,6 +246,9 @@ func (r *Rollups) label(by By, g int64, lang Lang) (string, string) {
 			return "", ""
 		}
 		s := r.names.staff[g]
+		if lang == "en" && s.nameEn != "" {
+			return s.jobNo, s.nameEn
+		}
 		return s.jobNo, s.name
 	case ByWindow:
 		if g == 0 {

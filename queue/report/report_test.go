@@ -255,6 +255,9 @@ func TestStats_SmallDay(t *testing.T) {
 		if rows["1001"].Label != "王芳" {
 			t.Errorf("1001's label %q", rows["1001"].Label)
 		}
+		if en := h.rep.Stats(day, report.ByStaff, "en"); en.Rows[0].Label != "Wang Fang" {
+			t.Errorf("1001's label in English %q", en.Rows[0].Label)
+		}
 		checkFigures(t, "1001", figures(rows["1001"]), map[string]float64{
 			"issued": 0, "called": 6, "served": 3, "no_show": 1, "suspended": 1, "returned": 1, "refused": 1, "express": 1,
 			"avg_wait_s": 740, "max_wait_s": 1680, "within_limit_rate": 1, "rated": 2, "unrated": 1, "cover_gap_s": 900, "cases_on_time": 1})

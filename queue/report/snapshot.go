@@ -33,7 +33,7 @@ import (
 // rebuild.
 const (
 	snapMagic   = "QCALLREP"
-	snapVersion = 3
+	snapVersion = 4
 )
 
 // snapEvery is how many folded events may follow the newest snapshot before
@@ -96,6 +96,7 @@ func (r *Rollups) appendSnapshot(b []byte) []byte {
 	for _, x := range r.names.staff {
 		w.str(x.jobNo)
 		w.str(x.name)
+		w.str(x.nameEn)
 		w.str(string(x.role))
 		w.bool(x.inConfig)
 	}
@@ -289,7 +290,7 @@ func (r *Rollups) readSnapBody(s *snapReader) error {
 		r.names.serviceIdx[x.code] = int16(i)
 	}
 	for i := range s.count(4) {
-		x := staffName{jobNo: s.str(), name: s.str(), role: queue.Role(s.str()), inConfig: s.bool()}
+		x := staffName{jobNo: s.str(), name: s.str(), nameEn: s.str(), role: queue.Role(s.str()), inConfig: s.bool()}
 		r.names.staff = append(r.names.staff, x)
 		r.names.staffIdx[x.jobNo] = int32(i)
 	}
