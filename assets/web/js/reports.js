@@ -133,7 +133,9 @@
       grid: { left: 60, right: 20, top: 30, bottom: 60 },
       xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: 20 } },
       yAxis: { type: 'value', name: t('web.rep.minutes') },
-      series: ['avg_wait_s', 'p90_wait_s'].map((k) => ({ name: t('report.col.' + k), type: 'bar',
+      // In minutes, as the axis says; the legend names the figure without
+      // the tables' seconds.
+      series: [['avg_wait_s', 'web.rep.avg_wait'], ['p90_wait_s', 'web.rep.p90_wait']].map(([k, name]) => ({ name: t(name), type: 'bar',
         data: rows.map((r) => (r[k] === null ? 0 : Math.round(r[k] / 6) / 10)) })),
     }, true);
   }
