@@ -116,13 +116,13 @@ type ComplaintRecord struct {
 
 // ComplaintInput is what is recorded of a complaint, suggestion or praise.
 type ComplaintInput struct {
-	Channel string
-	Kind    string
-	Topic   string
-	Text    string
-	Staff   string // the staff member concerned, by job number
-	Window  int    // the window concerned
-	Contact string // the citizen's contact: personal data
+	Channel string `json:"channel"`
+	Kind    string `json:"kind"`
+	Topic   string `json:"topic"`
+	Text    string `json:"text"`
+	Staff   string `json:"staff"`   // the staff member concerned, by job number
+	Window  int    `json:"window"`  // the window concerned
+	Contact string `json:"contact"` // the citizen's contact: personal data
 }
 
 // Limits of a complaint's texts, in characters.

@@ -106,13 +106,13 @@ type HomeVisitRecord struct {
 
 // HomeVisitInput is the 《上门服务申请表》.
 type HomeVisitInput struct {
-	Applicant string // the citizen the visit is for
-	Agent     string // the person acting for them (委托人)
-	Reason    string // illness, disability or frail
-	Address   string
-	Phone     string
-	Service   string // the service's code
-	Note      string
+	Applicant string `json:"applicant"` // the citizen the visit is for
+	Agent     string `json:"agent"`     // the person acting for them (委托人)
+	Reason    string `json:"reason"`    // illness, disability or frail
+	Address   string `json:"address"`
+	Phone     string `json:"phone"`
+	Service   string `json:"service"` // the service's code
+	Note      string `json:"note"`
 }
 
 // Limits of a home-service request's texts, in characters.

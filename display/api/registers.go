@@ -19,15 +19,7 @@ import (
 // → 201 the register entry. A kiosk (the suggestion box) records only a
 // suggestion, by the kiosk channel, with no contact and no one named.
 func (a *API) recordComplaint(c *apiCall) error {
-	var in struct {
-		Channel string `json:"channel"`
-		Kind    string `json:"kind"`
-		Topic   string `json:"topic"`
-		Text    string `json:"text"`
-		Staff   string `json:"staff"`
-		Window  int    `json:"window"`
-		Contact string `json:"contact"`
-	}
+	var in queue.ComplaintInput
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
 	}
@@ -41,8 +33,7 @@ func (a *API) recordComplaint(c *apiCall) error {
 	} else if in.Channel == "kiosk" {
 		return answer.Errorf(queue.ErrInvalid.Code, "the kiosk channel is the kiosk's own")
 	}
-	v, err := a.eng.RecordComplaint(c.ctx(), c.who.actor, queue.ComplaintInput{Channel: in.Channel, Kind: in.Kind,
-		Topic: in.Topic, Text: in.Text, Staff: in.Staff, Window: in.Window, Contact: in.Contact})
+	v, err := a.eng.RecordComplaint(c.ctx(), c.who.actor, in)
 	if err != nil {
 		return err
 	}
@@ -89,20 +80,11 @@ func (a *API) closeComplaint(c *apiCall) error {
 // POST /api/home-visits {"applicant","agent","reason","address","phone","service","note"?}
 // → 201 the register entry.
 func (a *API) requestHomeVisit(c *apiCall) error {
-	var in struct {
-		Applicant string `json:"applicant"`
-		Agent     string `json:"agent"`
-		Reason    string `json:"reason"`
-		Address   string `json:"address"`
-		Phone     string `json:"phone"`
-		Service   string `json:"service"`
-		Note      string `json:"note"`
-	}
+	var in queue.HomeVisitInput
 	if err := decodeBody(c.r, &in); err != nil {
 		return err
 	}
-	v, err := a.eng.RequestHomeVisit(c.ctx(), c.who.actor, queue.HomeVisitInput{Applicant: in.Applicant, Agent: in.Agent,
-		Reason: in.Reason, Address: in.Address, Phone: in.Phone, Service: in.Service, Note: in.Note})
+	v, err := a.eng.RequestHomeVisit(c.ctx(), c.who.actor, in)
 	if err != nil {
 		return err
 	}
