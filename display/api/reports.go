@@ -50,6 +50,19 @@ func translator(lang string) report.Translate {
 	return func(key string) string { return assets.T(lang, key) }
 }
 
+// reportRequest reads what every report asks: the format, among allowed
+// (the first by default), the rollups once they are loaded, and the
+// language of the names and headers.
+func (a *API) reportRequest(c *apiCall, allowed ...string) (format string, rep *report.Rollups, lang string, err error) {
+	if format, err = reportFormat(c.r, allowed...); err != nil {
+		return "", nil, "", err
+	}
+	if rep, err = a.rollups(c); err != nil {
+		return "", nil, "", err
+	}
+	return format, rep, reportLang(c.r), nil
+}
+
 // reportFormat reads format=; "" is json.
 func reportFormat(r *http.Request, allowed ...string) (string, error) {
 	f := r.URL.Query().Get("format")
@@ -75,15 +88,10 @@ func (a *API) stats(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	format, err := reportFormat(c.r, "json", "csv", "xlsx")
+	format, rep, lang, err := a.reportRequest(c, "json", "csv", "xlsx")
 	if err != nil {
 		return err
 	}
-	rep, err := a.rollups(c)
-	if err != nil {
-		return err
-	}
-	lang := reportLang(c.r)
 	s := rep.Stats(p, by, report.Lang(lang))
 	if format != "json" {
 		t := translator(lang)
@@ -192,15 +200,10 @@ func (a *API) evaluation(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	format, err := reportFormat(c.r, "json", "csv", "xlsx")
+	format, rep, lang, err := a.reportRequest(c, "json", "csv", "xlsx")
 	if err != nil {
 		return err
 	}
-	rep, err := a.rollups(c)
-	if err != nil {
-		return err
-	}
-	lang := reportLang(c.r)
 	ev := rep.Evaluation(p, report.Lang(lang))
 	own := c.who.role == queue.RoleStaff
 	if own { // staff see their own row, and no window's
@@ -229,15 +232,10 @@ func (a *API) ratingsFeed(c *apiCall) error {
 	if err != nil {
 		return err
 	}
-	format, err := reportFormat(c.r, "jsonl", "csv")
+	format, rep, lang, err := a.reportRequest(c, "jsonl", "csv")
 	if err != nil {
 		return err
 	}
-	rep, err := a.rollups(c)
-	if err != nil {
-		return err
-	}
-	lang := reportLang(c.r)
 	feed := rep.Ratings(p, report.Lang(lang))
 	// Streamed as it is written: a year is some 400,000 lines.
 	if format == "csv" {
