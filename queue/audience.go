@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 )
 
 // This file says who may see each event, and what a public screen gets of it.
@@ -209,13 +208,13 @@ func PublicFields(t EventType) []string {
 	return slices.Concat(envelopeFields, eventSpecs[t].public)
 }
 
-// eventFieldIndex maps an Event field's JSON name to its index.
-var eventFieldIndex = func() map[string]int {
-	m := map[string]int{}
-	rt := reflect.TypeFor[Event]()
-	for i := range rt.NumField() {
-		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-		m[name] = i
+// eventFieldIndex maps the JSON name of an Event field, or of a field of an
+// embedded payload, to its index (as encoding/json and AppendJSON flatten
+// them).
+var eventFieldIndex = func() map[string][]int {
+	m := map[string][]int{}
+	for _, st := range eventPlan {
+		m[st.name] = st.index
 	}
 	return m
 }()
@@ -278,7 +277,7 @@ func TicketEvent(e *Event, id string) Event {
 // data), with the configuration's public part.
 func (e *Event) ForClients() Event {
 	out := e.ForDirector()
-	clearPrivate(&out)
+	clearPrivate(&out, false)
 	return out
 }
 
@@ -286,7 +285,7 @@ func (e *Event) ForClients() Event {
 // but the citizen's ID hash, with the configuration's public part.
 func (e *Event) ForDirector() Event {
 	out := *e
-	out.IDHash = ""
+	clearPrivate(&out, true)
 	if out.Config != nil {
 		out.Config = out.Config.Public()
 	}

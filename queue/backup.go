@@ -26,6 +26,14 @@ var backupEvents = map[EventType]eventSpec{
 	EvBackupClosed: {public: []string{"service", "manual", "waiting", "est_wait_s"}, director: true, more: backupWindows},
 }
 
+// BackupFields are what the backup events carry: whether the director
+// opened or closed the backup by hand, and the service's queue then.
+type BackupFields struct {
+	Manual   bool `json:"manual,omitempty"`
+	Waiting  int  `json:"waiting,omitempty"`
+	EstWaitS int  `json:"est_wait_s,omitempty"`
+}
+
 // applyBackup folds a backup event.
 func (s *State) applyBackup(e *Event, _ *Ticket) {
 	switch e.Type {
@@ -80,7 +88,7 @@ func (e *Engine) SetBackup(ctx context.Context, actor, service string, open bool
 			typ = EvBackupOpened
 		}
 		n := len(t.s.queued[service])
-		t.emit(Event{Type: typ, Service: service, Manual: true, Waiting: n, EstWaitS: t.s.EstWait(service, n)})
+		t.emit(Event{Type: typ, Service: service, BackupFields: BackupFields{Manual: true, Waiting: n, EstWaitS: t.s.EstWait(service, n)}})
 		return t.serviceView(service), nil
 	})
 }
@@ -101,11 +109,11 @@ func (t *tx) checkBackup(service string) {
 	switch {
 	case b == nil || !b.Open:
 		if th.OpenWaiting > 0 && n >= th.OpenWaiting || th.OpenWaitS > 0 && est >= th.OpenWaitS {
-			t.emit(Event{Type: EvBackupOpened, Service: service, Waiting: n, EstWaitS: est})
+			t.emit(Event{Type: EvBackupOpened, Service: service, BackupFields: BackupFields{Waiting: n, EstWaitS: est}})
 		}
 	case !b.Manual:
 		if (th.OpenWaiting == 0 || n <= th.CloseWaiting) && (th.OpenWaitS == 0 || est <= th.CloseWaitS) {
-			t.emit(Event{Type: EvBackupClosed, Service: service, Waiting: n, EstWaitS: est})
+			t.emit(Event{Type: EvBackupClosed, Service: service, BackupFields: BackupFields{Waiting: n, EstWaitS: est}})
 		}
 	}
 }

@@ -33,6 +33,17 @@ var callEvents = map[EventType]eventSpec{
 	EvTicketTransfer:  {public: []string{"number", "service", "to_service", "to_window"}},
 }
 
+// CallFields are what the calling events carry besides the common fields.
+type CallFields struct {
+	// ToService and ToWindow: where a transfer sends the ticket.
+	ToService string `json:"to_service,omitempty"`
+	ToWindow  int    `json:"to_window,omitempty"`
+	// OutOfOrder: a call of a ticket chosen by hand, not the next in line.
+	OutOfOrder bool `json:"out_of_order,omitempty"`
+	// Requeued: a no-show put back in the queue, not ended.
+	Requeued bool `json:"requeued,omitempty"`
+}
+
 // recentDurations is how many service times per service the estimate uses.
 const recentDurations = 20
 
@@ -142,7 +153,8 @@ func (e *Engine) Call(ctx context.Context, actor string, window int, ticketID st
 		if !t.s.servesTicket(window, tk) {
 			return TicketView{}, ErrNotServedHere
 		}
-		t.emit(Event{Type: EvTicketCalled, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, OutOfOrder: true})
+		t.emit(Event{Type: EvTicketCalled, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
+			CallFields: CallFields{OutOfOrder: true}})
 		t.checkBackup(tk.Service)
 		return t.s.TicketView(tk.ID), nil
 	})
@@ -231,7 +243,8 @@ func (e *Engine) NoShow(ctx context.Context, actor string, window int) (TicketVi
 			return TicketView{}, err
 		}
 		requeue := tk.NoShows < t.s.Config.Rules.NoShowRequeue
-		t.emit(Event{Type: EvTicketNoShow, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Requeued: requeue})
+		t.emit(Event{Type: EvTicketNoShow, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
+			CallFields: CallFields{Requeued: requeue}})
 		t.checkBackup(tk.Service)
 		return t.s.TicketView(tk.ID), nil
 	})
@@ -279,7 +292,8 @@ func (e *Engine) Transfer(ctx context.Context, actor string, window int, service
 			to = ""
 		}
 		from := tk.Service
-		t.emit(Event{Type: EvTicketTransfer, Window: window, Ticket: tk.ID, Number: tk.Number, Service: from, ToService: to, ToWindow: toWindow})
+		t.emit(Event{Type: EvTicketTransfer, Window: window, Ticket: tk.ID, Number: tk.Number, Service: from,
+			CallFields: CallFields{ToService: to, ToWindow: toWindow}})
 		t.checkBackup(from)
 		if to != "" {
 			t.checkBackup(to)

@@ -27,6 +27,15 @@ var caseEvents = map[EventType]eventSpec{
 	EvCaseDone:   {public: []string{"number", "notified"}, director: true},
 }
 
+// CaseFields are what the case events carry (and a service_finished event
+// that opens a case): the case's id, its due date, and whether the citizen
+// was told it is done.
+type CaseFields struct {
+	Case     string    `json:"case,omitempty"`
+	Due      time.Time `json:"due,omitzero"`
+	Notified bool      `json:"notified,omitempty"`
+}
+
 // ErrNotYourCase: staff close only the cases they opened; the director any.
 var ErrNotYourCase = define(KindForbidden, "not_your_case", "this case is another staff member's")
 
@@ -231,7 +240,8 @@ func (e *Engine) CaseDone(ctx context.Context, actor, id string, notified bool) 
 		if !c.Done.IsZero() {
 			return Case{}, ErrAlreadyDecided
 		}
-		t.emit(Event{Type: EvCaseDone, Case: id, Ticket: c.Ticket, Number: c.Number, Window: c.Window, Notified: notified})
+		t.emit(Event{Type: EvCaseDone,
+			CaseFields: CaseFields{Case: id, Notified: notified}, Ticket: c.Ticket, Number: c.Number, Window: c.Window})
 		return *t.s.Cases[id], nil
 	})
 }
@@ -256,7 +266,7 @@ func (t *tx) warnCases() {
 	for _, id := range ids {
 		c := t.s.Cases[id]
 		if t.s.Config.Calendar.WorkingDaysLeft(t.now, c.Due, t.e.loc) < t.s.Config.Rules.CaseWarnDays {
-			t.emit(Event{Type: EvCaseWarned, Case: id, Ticket: c.Ticket, Number: c.Number, Window: c.Window, Due: c.Due})
+			t.emit(Event{Type: EvCaseWarned, CaseFields: CaseFields{Case: id, Due: c.Due}, Ticket: c.Ticket, Number: c.Number, Window: c.Window})
 		}
 	}
 }

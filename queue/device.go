@@ -24,6 +24,14 @@ var deviceEvents = map[EventType]eventSpec{
 	EvDeviceStatus: {public: []string{"device", "status", "note", "kiosks"}, director: true},
 }
 
+// DeviceFields are what a device_status event carries besides the common
+// fields (its status and note): the device, and the kiosks a ticket printer
+// prints for.
+type DeviceFields struct {
+	Device string   `json:"device,omitempty"`
+	Kiosks []string `json:"kiosks,omitempty"`
+}
+
 // applyDevice folds a device event.
 func (s *State) applyDevice(e *Event, _ *Ticket) {
 	s.Devices[e.Device] = &DeviceState{Status: e.Status, Note: e.Note, Kiosks: slices.Clone(e.Kiosks), At: e.At, ReportedBy: e.Actor}
@@ -100,7 +108,7 @@ func (e *Engine) ReportDevice(ctx context.Context, actor, device, status, note s
 		slices.Sort(ks)
 		ks = slices.Compact(ks)
 		if d := t.s.Devices[device]; d == nil || d.Status != status || d.Note != note || !slices.Equal(d.Kiosks, ks) {
-			t.emit(Event{Type: EvDeviceStatus, Device: device, Status: status, Note: note, Kiosks: ks})
+			t.emit(Event{Type: EvDeviceStatus, DeviceFields: DeviceFields{Device: device, Kiosks: ks}, Status: status, Note: note})
 		}
 		d := *t.s.Devices[device]
 		d.Kiosks = slices.Clone(d.Kiosks)

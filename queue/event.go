@@ -13,12 +13,20 @@ func (t EventType) String() string { return string(t) }
 // whereabouts.go, device.go, posts.go, day.go, config.go, complaint.go,
 // homevisit.go, spotcheck.go, followup.go and inquiry.go.
 
-// Event is one change to the hall: the only source of truth. Its fields up to
-// Tickets are the hall's common vocabulary; a workflow's own fields are its
-// typed payload, after Config. Seq numbers events
-// hall-wide, strictly increasing and gap-free; events are never edited. Fields
-// not used by a type are left empty, so the JSON of an event carries just what it
-// says.
+// Event is one change to the hall: the only source of truth. Seq numbers
+// events hall-wide, strictly increasing and gap-free; events are never edited.
+// Fields not used by a type are left empty, so the JSON of an event carries
+// just what it says.
+//
+// Its fields up to Tickets are the hall's common vocabulary: a ticket, its
+// number and service, a window, a staff member, a status, a note, a reason.
+// A workflow's own fields are its typed payload, declared in its file (see
+// payload.go): the hall's first workflows embed theirs (IssueFields,
+// CallFields …), whose fields stay at the top level of the event's JSON, as
+// the screens, the devices and the stored logs have them; the later ones
+// hold theirs by pointer, after Config, as one JSON object ("complaint":
+// {…}). Either way, a field added to a payload is one edit: the encoder
+// (eventjson.go) finds every field by reflection.
 type Event struct {
 	Seq    uint64    `json:"seq"`
 	At     time.Time `json:"at"`
@@ -27,52 +35,33 @@ type Event struct {
 	Window int       `json:"window,omitempty"`
 	Ticket string    `json:"ticket,omitempty"`
 
-	Number   string `json:"number,omitempty"`
-	Service  string `json:"service,omitempty"`
-	Channel  string `json:"channel,omitempty"`
-	Priority string `json:"priority,omitempty"`
-	IDHash   string `json:"id_hash,omitempty"`
-	Day      string `json:"day,omitempty"`
+	Number  string   `json:"number,omitempty"`
+	Service string   `json:"service,omitempty"`
+	Day     string   `json:"day,omitempty"`
+	Staff   string   `json:"staff,omitempty"`
+	Status  string   `json:"status,omitempty"`
+	Note    string   `json:"note,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+	Count   int      `json:"count,omitempty"`
+	Tickets []string `json:"tickets,omitempty"`
 
-	Staff  string   `json:"staff,omitempty"`
-	Cover  []string `json:"cover,omitempty"`
-	Status string   `json:"status,omitempty"`
-	Note   string   `json:"note,omitempty"`
-	Device string   `json:"device,omitempty"`
-	// Kiosks are the kiosks a device (a ticket printer) prints for.
-	Kiosks []string `json:"kiosks,omitempty"`
+	// The embedded payloads, flat in the JSON: issue.go, call.go, slip.go,
+	// refusal.go, express.go, case.go, rating.go, backup.go, posts.go,
+	// device.go.
+	IssueFields
+	CallFields
+	SlipFields
+	RefusalFields
+	ExpressFields
+	CaseFields
+	RatingFields
+	BackupFields
+	PostFields
+	DeviceFields
 
-	ToService  string    `json:"to_service,omitempty"`
-	ToWindow   int       `json:"to_window,omitempty"`
-	Slip       string    `json:"slip,omitempty"`
-	Missing    []string  `json:"missing,omitempty"`
-	ValidUntil time.Time `json:"valid_until,omitzero"`
-	Refusal    string    `json:"refusal,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Basis      string    `json:"basis,omitempty"`
-	Express    string    `json:"express,omitempty"`
-	Case       string    `json:"case,omitempty"`
-	Due        time.Time `json:"due,omitzero"`
-
-	Score int `json:"score,omitempty"`
-	// Scale is the scale of a rating's Score: 5 (the national 好差评 levels);
-	// absent on ratings stored before, which are of four levels.
-	Scale      int      `json:"scale,omitempty"`
-	Count      int      `json:"count,omitempty"`
-	Requeued   bool     `json:"requeued,omitempty"`
-	OutOfOrder bool     `json:"out_of_order,omitempty"`
-	Manual     bool     `json:"manual,omitempty"`
-	Notified   bool     `json:"notified,omitempty"`
-	Waiting    int      `json:"waiting,omitempty"`
-	EstWaitS   int      `json:"est_wait_s,omitempty"`
-	UncoveredS int      `json:"uncovered_s,omitempty"`
-	Services   []string `json:"services,omitempty"`
-	Tickets    []string `json:"tickets,omitempty"`
-
-	// Config and, after it, the workflows' typed payloads: a pointer to
-	// the struct a workflow declares in its own file for the fields only
-	// its events carry (payload.go says how, and how personal data is
-	// kept from every client but the director).
+	// Config and, after it, the payloads held by pointer: a pointer to the
+	// struct a workflow declares in its own file (payload.go says how, and
+	// how personal data is kept from every client but the director).
 	Config *Config `json:"config,omitempty"`
 
 	// The hall office's registers: complaint.go, homevisit.go, spotcheck.go.

@@ -1,20 +1,34 @@
 package queue
 
 import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
-// Hand-written JSON encoders for the two types on the ticket-issuing hot path:
-// an Event goes into the write-ahead log once per event, a TicketView into
-// every POST /api/tickets answer. They append exactly the bytes encoding/json
-// produces (the tests compare the two on random values), without reflection
-// and without allocating. Keep them in step with the struct definitions: a
-// common field added to Event (before Config) or to TicketView must be added
-// here too, in its place; TestAppendJSON_EveryField (every field set by
-// reflection) fails until it is. A workflow's own fields go into its typed
-// payload instead (payload.go), which needs no edit here.
+// Fast JSON encoders for the two types on the ticket-issuing hot path: an
+// Event goes into the write-ahead log once per event, a TicketView into every
+// POST /api/tickets answer. They append exactly the bytes encoding/json
+// produces with HTML escaping off (the tests compare the two on random values
+// and with every field set, found by reflection), without allocating.
+//
+// An Event is written by a plan found by reflection when the package starts
+// (eventPlan): one step per JSON field, in encoding/json's order, with the
+// embedded payloads' fields flattened in their place, as encoding/json does.
+// So a field added to Event or to a payload is one edit, and it is written.
+// Strings, numbers, booleans, times and string lists are appended here; any
+// other type (Config, the payloads held by pointer) through encoding/json,
+// which is slower but rare. TicketView's encoder is written out by hand; a
+// field added to it must be added below, in its place, and
+// TestAppendJSON_EveryField fails until it is.
 
 // AppendJSON appends the JSON of e to b: the very bytes json.Marshal gives with
 // HTML escaping off (a json.Encoder with SetEscapeHTML(false), without the
@@ -24,75 +38,226 @@ import (
 // never empty, so a caller sees the failure by the length.
 func (e *Event) AppendJSON(b []byte) []byte {
 	start := len(b)
-	ok := true
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendUint(b, e.Seq, 10)
-	b = append(b, `,"at":`...)
-	if b, ok = appendTime(b, e.At); !ok {
-		return b[:start]
-	}
-	b = append(b, `,"type":`...)
-	b = AppendJSONString(b, string(e.Type), false)
-	b = append(b, `,"actor":`...)
-	b = AppendJSONString(b, e.Actor, false)
-	b = appendIntField(b, `,"window":`, e.Window)
-	b = appendStringField(b, `,"ticket":`, e.Ticket, false)
-
-	b = appendStringField(b, `,"number":`, e.Number, false)
-	b = appendStringField(b, `,"service":`, e.Service, false)
-	b = appendStringField(b, `,"channel":`, e.Channel, false)
-	b = appendStringField(b, `,"priority":`, e.Priority, false)
-	b = appendStringField(b, `,"id_hash":`, e.IDHash, false)
-	b = appendStringField(b, `,"day":`, e.Day, false)
-
-	b = appendStringField(b, `,"staff":`, e.Staff, false)
-	b = appendStringsField(b, `,"cover":`, e.Cover)
-	b = appendStringField(b, `,"status":`, e.Status, false)
-	b = appendStringField(b, `,"note":`, e.Note, false)
-	b = appendStringField(b, `,"device":`, e.Device, false)
-	b = appendStringsField(b, `,"kiosks":`, e.Kiosks)
-
-	b = appendStringField(b, `,"to_service":`, e.ToService, false)
-	b = appendIntField(b, `,"to_window":`, e.ToWindow)
-	b = appendStringField(b, `,"slip":`, e.Slip, false)
-	b = appendStringsField(b, `,"missing":`, e.Missing)
-	if !e.ValidUntil.IsZero() { // omitzero
-		b = append(b, `,"valid_until":`...)
-		if b, ok = appendTime(b, e.ValidUntil); !ok {
+	b = append(b, '{')
+	first := true
+	for i := range eventPlan {
+		st := &eventPlan[i]
+		// The field's address: eventPlan has its offset and its exact type
+		// (planJSON), so each kind reads it as what it is.
+		p := unsafe.Add(unsafe.Pointer(e), st.offset)
+		if st.omit && st.empty(p) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, st.key...)
+		var ok bool
+		if b, ok = st.append(b, p); !ok {
 			return b[:start]
 		}
-	}
-	b = appendStringField(b, `,"refusal":`, e.Refusal, false)
-	b = appendStringField(b, `,"reason":`, e.Reason, false)
-	b = appendStringField(b, `,"basis":`, e.Basis, false)
-	b = appendStringField(b, `,"express":`, e.Express, false)
-	b = appendStringField(b, `,"case":`, e.Case, false)
-	if !e.Due.IsZero() { // omitzero
-		b = append(b, `,"due":`...)
-		if b, ok = appendTime(b, e.Due); !ok {
-			return b[:start]
-		}
-	}
-
-	b = appendIntField(b, `,"score":`, e.Score)
-	b = appendIntField(b, `,"scale":`, e.Scale)
-	b = appendIntField(b, `,"count":`, e.Count)
-	b = appendBoolField(b, `,"requeued":true`, e.Requeued)
-	b = appendBoolField(b, `,"out_of_order":true`, e.OutOfOrder)
-	b = appendBoolField(b, `,"manual":true`, e.Manual)
-	b = appendBoolField(b, `,"notified":true`, e.Notified)
-	b = appendIntField(b, `,"waiting":`, e.Waiting)
-	b = appendIntField(b, `,"est_wait_s":`, e.EstWaitS)
-	b = appendIntField(b, `,"uncovered_s":`, e.UncoveredS)
-	b = appendStringsField(b, `,"services":`, e.Services)
-	b = appendStringsField(b, `,"tickets":`, e.Tickets)
-
-	// Config and the workflows' payloads: rare and off the hot path,
-	// encoding/json writes them (payload.go).
-	if b, ok = appendPayloads(b, e); !ok {
-		return b[:start]
 	}
 	return append(b, '}')
+}
+
+// jsonKind is how a plan step writes its field.
+type jsonKind uint8
+
+const (
+	jsonString  jsonKind = iota // a string (or a string type such as EventType)
+	jsonInt                     // an int
+	jsonUint64                  // a uint64
+	jsonBool                    // a bool
+	jsonTime                    // a time.Time
+	jsonStrings                 // a []string
+	jsonPointer                 // a pointer: through encoding/json unless nil
+	jsonOther                   // anything else: through encoding/json
+)
+
+// jsonStep writes one JSON field of an Event.
+type jsonStep struct {
+	index  []int        // the field, through the embedded payloads
+	offset uintptr      // its offset in Event
+	typ    reflect.Type // its type
+	name   string       // its JSON name
+	key    string       // "name":
+	kind   jsonKind     // how to write it
+	omit   bool         // omitempty or omitzero: left out when empty
+	zero   bool         // omitzero (rather than omitempty)
+}
+
+// eventPlan are the steps that write an Event, in encoding/json's order.
+var eventPlan = planJSON(reflect.TypeFor[Event](), nil, 0)
+
+// planJSON returns the steps that write struct type rt, whose fields are at
+// index and offset within Event. It follows encoding/json's rules for what
+// it meets in Event (exported fields, json tags, "-", embedded structs
+// flattened in place) and panics on what encoding/json would treat otherwise
+// or silently drop: two fields of one JSON name, an embedded pointer, a tag
+// option it does not know. The tests run it, so such an edit fails in every
+// test.
+func planJSON(rt reflect.Type, index []int, offset uintptr) []jsonStep {
+	var out []jsonStep
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		idx := append(slices.Clone(index), i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			if f.Type.Kind() != reflect.Struct {
+				panic(fmt.Sprintf("queue: Event embeds %s: embed payload structs only, not pointers", f.Type))
+			}
+			out = append(out, planJSON(f.Type, idx, offset+f.Offset)...)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		st := jsonStep{index: idx, offset: offset + f.Offset, typ: f.Type, name: name,
+			key: string(AppendJSONString(nil, name, false)) + ":", kind: jsonOther}
+		for o := range strings.SplitSeq(opts, ",") {
+			switch o {
+			case "":
+			case "omitempty":
+				st.omit = true
+			case "omitzero":
+				st.omit, st.zero = true, true
+			default:
+				panic(fmt.Sprintf("queue: Event.%s: json option %q is not written by AppendJSON", f.Name, o))
+			}
+		}
+		switch k := f.Type.Kind(); {
+		case f.Type == reflect.TypeFor[time.Time]():
+			st.kind = jsonTime
+		case marshalsItself(f.Type):
+			// encoding/json asks its own methods: leave it to it.
+		case f.Type == reflect.TypeFor[[]string]():
+			st.kind = jsonStrings
+		case k == reflect.String:
+			st.kind = jsonString
+		case k == reflect.Bool:
+			st.kind = jsonBool
+		case k == reflect.Int:
+			st.kind = jsonInt
+		case k == reflect.Uint64:
+			st.kind = jsonUint64
+		case k == reflect.Pointer:
+			st.kind = jsonPointer
+		}
+		out = append(out, st)
+	}
+	for i, st := range out {
+		for _, o := range out[:i] {
+			if o.name == st.name {
+				panic(fmt.Sprintf("queue: Event has two fields named %q (encoding/json would drop both)", st.name))
+			}
+		}
+	}
+	return out
+}
+
+// marshalsItself reports whether encoding/json writes a value of type t (or
+// of *t) by its own MarshalJSON or MarshalText.
+func marshalsItself(t reflect.Type) bool {
+	for _, m := range []reflect.Type{reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// empty reports whether the field at p is left out under the step's
+// omitempty or omitzero, as encoding/json decides.
+func (st *jsonStep) empty(p unsafe.Pointer) bool {
+	switch st.kind {
+	case jsonString:
+		return len(*(*string)(p)) == 0
+	case jsonInt:
+		return *(*int)(p) == 0
+	case jsonUint64:
+		return *(*uint64)(p) == 0
+	case jsonBool:
+		return !*(*bool)(p)
+	case jsonTime:
+		// omitempty never leaves a struct out; omitzero asks IsZero.
+		return st.zero && (*time.Time)(p).IsZero()
+	case jsonStrings:
+		if st.zero {
+			return *(*[]string)(p) == nil
+		}
+		return len(*(*[]string)(p)) == 0
+	case jsonPointer:
+		return *(*unsafe.Pointer)(p) == nil
+	}
+	f := reflect.NewAt(st.typ, p).Elem()
+	if st.zero {
+		return f.IsZero()
+	}
+	switch f.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return f.Len() == 0
+	case reflect.Bool:
+		return !f.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return f.Int() == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return f.Uint() == 0
+	case reflect.Float32, reflect.Float64:
+		return f.Float() == 0
+	case reflect.Interface, reflect.Pointer:
+		return f.IsNil()
+	}
+	return false
+}
+
+// append appends the value of the field at p; it reports false where
+// encoding/json fails.
+func (st *jsonStep) append(b []byte, p unsafe.Pointer) ([]byte, bool) {
+	switch st.kind {
+	case jsonString:
+		return AppendJSONString(b, *(*string)(p), false), true
+	case jsonInt:
+		return strconv.AppendInt(b, int64(*(*int)(p)), 10), true
+	case jsonUint64:
+		return strconv.AppendUint(b, *(*uint64)(p), 10), true
+	case jsonBool:
+		return strconv.AppendBool(b, *(*bool)(p)), true
+	case jsonTime:
+		return appendTime(b, *(*time.Time)(p))
+	case jsonStrings:
+		ss := *(*[]string)(p)
+		if ss == nil {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, s := range ss {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendJSONString(b, s, false)
+		}
+		return append(b, ']'), true
+	}
+	return appendEncodingJSON(b, reflect.NewAt(st.typ, p).Elem())
+}
+
+// appendEncodingJSON appends f as encoding/json writes it with HTML escaping
+// off; it reports false when encoding/json fails.
+func appendEncodingJSON(b []byte, f reflect.Value) ([]byte, bool) {
+	// A buffer of its own rather than one on b: b must not escape to the
+	// heap through the encoder, or every caller's buffer would.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f.Interface()); err != nil {
+		return b, false
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})...), true
 }
 
 // AppendJSON appends the JSON of v to b: the very bytes json.Marshal gives
@@ -160,23 +325,6 @@ func appendBoolField(b []byte, field string, set bool) []byte {
 		return b
 	}
 	return append(b, field...)
-}
-
-// appendStringsField appends key and the array ss unless ss is nil or empty
-// (omitempty), with HTML escaping off.
-func appendStringsField(b []byte, key string, ss []string) []byte {
-	if len(ss) == 0 {
-		return b
-	}
-	b = append(b, key...)
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = AppendJSONString(b, s, false)
-	}
-	return append(b, ']')
 }
 
 // appendTime appends t in quotes as time.Time.MarshalJSON writes it: RFC 3339

@@ -99,12 +99,18 @@ func (r jsonRand) strs() []string {
 func (r jsonRand) event() queue.Event {
 	e := queue.Event{
 		Seq: r.Uint64N(1 << 40), At: r.time(), Type: queue.EventType(r.str()), Actor: r.str(), Window: r.int(), Ticket: r.str(),
-		Number: r.str(), Service: r.str(), Channel: r.str(), Priority: r.str(), IDHash: r.str(), Day: r.str(),
-		Staff: r.str(), Cover: r.strs(), Status: r.str(), Note: r.str(), Device: r.str(), Kiosks: r.strs(),
-		ToService: r.str(), ToWindow: r.int(), Slip: r.str(), Missing: r.strs(), ValidUntil: r.time(),
-		Refusal: r.str(), Reason: r.str(), Basis: r.str(), Express: r.str(), Case: r.str(), Due: r.time(),
-		Score: r.int(), Scale: r.int(), Count: r.int(), Requeued: r.bool(), OutOfOrder: r.bool(), Manual: r.bool(), Notified: r.bool(),
-		Waiting: r.int(), EstWaitS: r.int(), UncoveredS: r.int(), Services: r.strs(), Tickets: r.strs(),
+		Number: r.str(), Service: r.str(), Day: r.str(), Staff: r.str(), Status: r.str(), Note: r.str(),
+		Reason: r.str(), Count: r.int(), Tickets: r.strs(),
+		IssueFields:   queue.IssueFields{Channel: r.str(), Priority: r.str(), IDHash: r.str()},
+		CallFields:    queue.CallFields{ToService: r.str(), ToWindow: r.int(), OutOfOrder: r.bool(), Requeued: r.bool()},
+		SlipFields:    queue.SlipFields{Slip: r.str(), Missing: r.strs(), ValidUntil: r.time()},
+		RefusalFields: queue.RefusalFields{Refusal: r.str(), Basis: r.str()},
+		ExpressFields: queue.ExpressFields{Express: r.str()},
+		CaseFields:    queue.CaseFields{Case: r.str(), Due: r.time(), Notified: r.bool()},
+		RatingFields:  queue.RatingFields{Score: r.int(), Scale: r.int()},
+		BackupFields:  queue.BackupFields{Manual: r.bool(), Waiting: r.int(), EstWaitS: r.int()},
+		PostFields:    queue.PostFields{Cover: r.strs(), UncoveredS: r.int(), Services: r.strs()},
+		DeviceFields:  queue.DeviceFields{Device: r.str(), Kiosks: r.strs()},
 	}
 	if r.IntN(10) == 0 {
 		e.Seq = 0
@@ -312,10 +318,18 @@ func TestAppendJSONAllFields(t *testing.T) {
 	for _, s := range jsonStrings {
 		ss := []string{s, s + "x", ""}
 		e := queue.Event{Seq: 7, At: at, Type: queue.EventType(s), Actor: s, Window: 3, Ticket: s, Number: s, Service: s,
-			Channel: s, Priority: s, IDHash: s, Day: s, Staff: s, Cover: ss, Status: s, Note: s, Device: s, Kiosks: ss,
-			ToService: s, ToWindow: -4, Slip: s, Missing: ss, ValidUntil: at, Refusal: s, Reason: s, Basis: s,
-			Express: s, Case: s, Due: at.UTC(), Score: 5, Scale: 5, Count: 1, Requeued: true, OutOfOrder: true, Manual: true,
-			Notified: true, Waiting: 12, EstWaitS: 600, UncoveredS: 30, Services: ss, Tickets: ss, Config: queue.Demo()}
+			Day: s, Staff: s, Status: s, Note: s, Reason: s, Count: 1, Tickets: ss,
+			IssueFields:   queue.IssueFields{Channel: s, Priority: s, IDHash: s},
+			CallFields:    queue.CallFields{ToService: s, ToWindow: -4, OutOfOrder: true, Requeued: true},
+			SlipFields:    queue.SlipFields{Slip: s, Missing: ss, ValidUntil: at},
+			RefusalFields: queue.RefusalFields{Refusal: s, Basis: s},
+			ExpressFields: queue.ExpressFields{Express: s},
+			CaseFields:    queue.CaseFields{Case: s, Due: at.UTC(), Notified: true},
+			RatingFields:  queue.RatingFields{Score: 5, Scale: 5},
+			BackupFields:  queue.BackupFields{Manual: true, Waiting: 12, EstWaitS: 600},
+			PostFields:    queue.PostFields{Cover: ss, UncoveredS: 30, Services: ss},
+			DeviceFields:  queue.DeviceFields{Device: s, Kiosks: ss},
+			Config:        queue.Demo()}
 		checkEventRoundTrip(t, e, checkEvent(t, &e))
 		v := queue.TicketView{ID: s, Number: s, Service: s, State: queue.TicketState(s), Position: 1, Ahead: -1,
 			EstWaitS: 3, IssuedAt: at, Window: 2, WindowName: s, ForWindow: 9, ForWindowName: s, Calls: 2,
@@ -417,7 +431,8 @@ func TestAppendJSONBadTime(t *testing.T) {
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600)),
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", -100*3600)),
 	} {
-		for _, e := range []queue.Event{{Seq: 1, At: at}, {Seq: 1, ValidUntil: at}, {Seq: 1, Due: at}} {
+		for _, e := range []queue.Event{{Seq: 1, At: at}, {Seq: 1,
+			SlipFields: queue.SlipFields{ValidUntil: at}}, {Seq: 1, CaseFields: queue.CaseFields{Due: at}}} {
 			if checkEvent(t, &e) != nil {
 				t.Fatalf("encoding/json takes %v", at)
 			}
@@ -435,7 +450,7 @@ func TestAppendJSONBadTime(t *testing.T) {
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", -(23*3600+59*60+59))),
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 59)),
 	} {
-		e := queue.Event{Seq: 1, At: at, ValidUntil: at, Due: at}
+		e := queue.Event{Seq: 1, At: at, SlipFields: queue.SlipFields{ValidUntil: at}, CaseFields: queue.CaseFields{Due: at}}
 		if checkEvent(t, &e) == nil {
 			t.Fatalf("encoding/json refuses %v", at)
 		}
@@ -510,12 +525,18 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 		e := queue.Event{
 			Seq: uint64(n) ^ flags, At: tm(1), Type: queue.EventType(pick(0)), Actor: pick(1), Window: num(2), Ticket: pick(2),
-			Number: pick(3), Service: pick(4), Channel: pick(5), Priority: pick(6), IDHash: pick(7), Day: pick(8),
-			Staff: pick(9), Cover: strs(10), Status: pick(11), Note: pick(12), Device: pick(13), Kiosks: strs(14),
-			ToService: pick(15), ToWindow: num(3), Slip: pick(16), Missing: strs(17), ValidUntil: tm(4),
-			Refusal: pick(18), Reason: pick(19), Basis: pick(20), Express: pick(21), Case: pick(22), Due: tm(5),
-			Score: num(6), Scale: num(6), Count: num(7), Requeued: bit(8), OutOfOrder: bit(9), Manual: bit(10), Notified: bit(11),
-			Waiting: num(12), EstWaitS: num(13), UncoveredS: num(14), Services: strs(23), Tickets: strs(24),
+			Number: pick(3), Service: pick(4), Day: pick(8), Staff: pick(9), Status: pick(11), Note: pick(12),
+			Reason: pick(19), Count: num(7), Tickets: strs(24),
+			IssueFields:   queue.IssueFields{Channel: pick(5), Priority: pick(6), IDHash: pick(7)},
+			CallFields:    queue.CallFields{ToService: pick(15), ToWindow: num(3), OutOfOrder: bit(9), Requeued: bit(8)},
+			SlipFields:    queue.SlipFields{Slip: pick(16), Missing: strs(17), ValidUntil: tm(4)},
+			RefusalFields: queue.RefusalFields{Refusal: pick(18), Basis: pick(20)},
+			ExpressFields: queue.ExpressFields{Express: pick(21)},
+			CaseFields:    queue.CaseFields{Case: pick(22), Due: tm(5), Notified: bit(11)},
+			RatingFields:  queue.RatingFields{Score: num(6), Scale: num(6)},
+			BackupFields:  queue.BackupFields{Manual: bit(10), Waiting: num(12), EstWaitS: num(13)},
+			PostFields:    queue.PostFields{Cover: strs(10), UncoveredS: num(14), Services: strs(23)},
+			DeviceFields:  queue.DeviceFields{Device: pick(13), Kiosks: strs(14)},
 		}
 		if flags>>58 == 0 {
 			e.Config = queue.Demo()
@@ -551,8 +572,9 @@ func FuzzAppendJSON(f *testing.F) {
 
 // benchEvent is a ticket_issued event as the engine writes one.
 var benchEvent = queue.Event{Seq: 123456, At: time.Date(2026, 3, 2, 9, 41, 7, 123456789, cst), Type: queue.EvTicketIssued,
-	Actor: "kiosk-1", Ticket: "20260302-employment-0042", Number: "A042", Service: "employment", Channel: "kiosk",
-	Priority: "senior", IDHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+	Actor: "kiosk-1", Ticket: "20260302-employment-0042", Number: "A042", Service: "employment",
+	IssueFields: queue.IssueFields{Channel: "kiosk", Priority: "senior", IDHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+}
 
 // benchView is the view of a ticket just issued.
 var benchView = queue.TicketView{ID: "20260302-employment-0042", Number: "A042", Service: "employment",

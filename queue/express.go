@@ -25,6 +25,12 @@ var expressEvents = map[EventType]eventSpec{
 	EvExpressDenied:   {public: []string{"number"}, director: true, more: expressAsker},
 }
 
+// ExpressFields are what the express events carry besides the common fields
+// (the request's reason, or the denial's, is the common Reason).
+type ExpressFields struct {
+	Express string `json:"express,omitempty"`
+}
+
 // expressAsker adds the window that asked for an express decision: its
 // terminal hears the answer.
 func expressAsker(s *State, e *Event, a *Audience) {
@@ -79,7 +85,8 @@ func (e *Engine) RequestExpress(ctx context.Context, actor string, window int, t
 			return ExpressRequest{}, Errorf(ErrWrongState.Code, "ticket %s is already served first", tk.Number)
 		}
 		id := newCode(8, func(s string) bool { return t.s.Express[s] != nil })
-		t.emit(Event{Type: EvExpressAsked, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Express: id, Reason: reason})
+		t.emit(Event{Type: EvExpressAsked, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
+			ExpressFields: ExpressFields{Express: id}, Reason: reason})
 		return *t.s.Express[id], nil
 	})
 }
@@ -108,7 +115,8 @@ func (e *Engine) decideExpress(ctx context.Context, actor string, id string, app
 		if err != nil {
 			return ExpressRequest{}, err
 		}
-		ev := Event{Type: EvExpressDenied, Express: id, Ticket: x.Ticket, Number: x.Number, Window: x.Window, Reason: reason}
+		ev := Event{Type: EvExpressDenied,
+			ExpressFields: ExpressFields{Express: id}, Ticket: x.Ticket, Number: x.Number, Window: x.Window, Reason: reason}
 		if approve {
 			ev.Type = EvExpressApproved
 		}

@@ -38,6 +38,15 @@ var issueEvents = map[EventType]eventSpec{
 	EvEventsLost:      {public: []string{}, director: true}, // what repair found is for the director
 }
 
+// IssueFields are what a ticket_issued event carries besides the common
+// fields: how the ticket was taken, its priority class, and the hash of the
+// citizen's ID number (for the daily limit; no client gets it).
+type IssueFields struct {
+	Channel  string `json:"channel,omitempty"`
+	Priority string `json:"priority,omitempty"`
+	IDHash   string `json:"id_hash,omitempty" private:"stored"`
+}
+
 // applyIssue folds an issuing event; t is its ticket (nil for a new one).
 func (s *State) applyIssue(e *Event, t *Ticket) {
 	switch e.Type {
@@ -124,7 +133,8 @@ func (e *Engine) IssueTicket(ctx context.Context, actor string, r IssueRequest) 
 			}
 		}
 		ev := t.emit(Event{Type: EvTicketIssued, Ticket: newID(), Service: svc.Code,
-			Number: formatNumber(svc.Prefix, t.s.Numbers[svc.Code]+1), Channel: r.Channel, Priority: r.Priority, IDHash: idHash})
+			Number:      formatNumber(svc.Prefix, t.s.Numbers[svc.Code]+1),
+			IssueFields: IssueFields{Channel: r.Channel, Priority: r.Priority, IDHash: idHash}})
 		id := ev.Ticket
 		t.checkBackup(svc.Code)
 		return t.s.issuedView(id), nil

@@ -1,8 +1,6 @@
 package queue
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -10,9 +8,26 @@ import (
 
 // Typed payloads. The fields of Event up to Tickets are the hall's common
 // vocabulary (a ticket, its number and service, a window, a staff member, a
-// note, a reason …), written by the hand encoder on the hot path. A workflow
-// whose events carry fields of their own declares them as one struct in its
-// own file, and Event holds a pointer to it in one field after Config:
+// note, a reason …). A workflow whose events carry fields of their own
+// declares them as one struct in its own file, its payload, which Event
+// holds in one of two ways.
+//
+// The hall's first workflows (issue, call, slip, refusal, express, case,
+// rating, backup, posts, device) embed theirs: its fields are at the top level
+// of the event's JSON, as docs/api.md, the screens, the device agents and the
+// logs already stored have them.
+//
+//	// in slip.go
+//	type SlipFields struct {
+//		Slip       string    `json:"slip,omitempty"`
+//		Missing    []string  `json:"missing,omitempty"`
+//		ValidUntil time.Time `json:"valid_until,omitzero"`
+//	}
+//	// in event.go, among the embedded payloads
+//	SlipFields
+//
+// A new workflow holds its payload by pointer, after Config: its fields are
+// one JSON object under the payload's name.
 //
 //	// in complaint.go
 //	type Complaint struct {
@@ -24,19 +39,21 @@ import (
 //	// in event.go, after Config
 //	Complaint *Complaint `json:"complaint,omitempty"`
 //
-// A field added to such a struct is one edit: encoding/json encodes payloads
-// (they are rare: no payload event is on the ticket-issuing path) and the
-// hand encoder writes every field from Config on through it, found by
-// reflection. The drift test fills every field of every payload and compares
-// the bytes with encoding/json's.
+// Either way a field added to a payload is one edit: AppendJSON writes every
+// field it finds by reflection (eventjson.go), and the drift test fills every
+// field, found by reflection too, and compares the bytes with encoding/json's.
+// Two fields of one JSON name (which encoding/json would silently drop)
+// panic when the package starts.
 //
 // A payload field tagged private:"director" is a citizen's personal data (a
 // phone, an address, a complaint's contact): it is stored, and the duty
 // director's console and the director's and admin's API read it, but
 // ForClients clears it, so no terminal, screen, phone or device agent ever
-// gets it. A public screen gets of a payload only the fields its event type
-// allowlists by path ("complaint.kind"); a private field can never be
-// allowlisted.
+// gets it. One tagged private:"stored" (the hash of a citizen's ID number)
+// is stored for the hall's own rules, and no client gets it: ForDirector
+// clears it too. A public screen gets an event's envelope and the fields its event
+// type allowlists by JSON name ("to_window", or "complaint.kind" for a field
+// of a payload held by pointer); a private field can never be allowlisted.
 
 // payloadIndex are the indexes of the Event fields written through
 // encoding/json: Config and every field after it. Each must be a pointer to a
@@ -52,56 +69,75 @@ var payloadIndex = func() []int {
 			!strings.Contains(opts, "omitempty") || f.Anonymous {
 			panic(fmt.Sprintf("queue: Event.%s: a payload is a named pointer to a struct with an omitempty JSON name", f.Name))
 		}
+		hasHidden(f.Type.Elem(), false) // a private tag of no known value panics now
 		out = append(out, i)
 	}
 	return out
 }()
 
-// appendPayloads appends the payload fields of e that are set, as
-// encoding/json writes them with HTML escaping off. It reports false when
-// encoding/json fails.
-func appendPayloads(b []byte, e *Event) ([]byte, bool) {
-	v := reflect.ValueOf(e).Elem()
-	rt := v.Type()
-	for _, i := range payloadIndex {
-		f := v.Field(i)
-		if f.IsNil() {
-			continue
-		}
-		// A buffer of its own rather than one on b: b must not escape to
-		// the heap through the encoder, or every caller's buffer would.
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(f.Interface()); err != nil {
-			return b, false
-		}
-		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-		b = append(b, ',', '"')
-		b = append(b, name...)
-		b = append(b, '"', ':')
-		b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})...)
+// The privacy of a field, by its private tag: who of the clients may read it.
+const (
+	// privateDirector: a citizen's personal data, for the duty director
+	// (and the director's and admin's API) alone.
+	privateDirector = "director"
+	// privateStored: for no client at all, kept for the hall's own rules
+	// (the hash of a citizen's ID number, for the daily limit).
+	privateStored = "stored"
+)
+
+// isPrivate reports whether a struct field is private to some clients.
+func isPrivate(f reflect.StructField) bool { return hiddenFrom(f, false) }
+
+// hiddenFrom reports whether a client may not read field f: the duty
+// director (director), or any other client.
+func hiddenFrom(f reflect.StructField, director bool) bool {
+	switch tag := f.Tag.Get("private"); tag {
+	case "":
+		return false
+	case privateStored:
+		return true
+	case privateDirector:
+		return !director
+	default:
+		panic(fmt.Sprintf("queue: %s: private:%q is neither %q nor %q", f.Name, tag, privateDirector, privateStored))
 	}
-	return b, true
 }
 
-// isPrivate reports whether a struct field holds personal data.
-func isPrivate(f reflect.StructField) bool { return f.Tag.Get("private") == "director" }
+// flatFields are the fields of Event and of its embedded payloads, each
+// with its index path, found once.
+var flatFields = func() []reflect.StructField {
+	rt := reflect.TypeFor[Event]()
+	var out []reflect.StructField
+	for _, st := range eventPlan {
+		f := rt.FieldByIndex(st.index)
+		f.Index = st.index
+		hiddenFrom(f, false) // a private tag of no known value panics now
+		out = append(out, f)
+	}
+	return out
+}()
 
-// clearPrivate returns e's payloads with their private fields cleared, each
-// payload that has any copied first (the event's own are left alone).
-func clearPrivate(e *Event) {
+// clearPrivate clears the fields of e that the director (director), or any
+// other client, may not read: those of Event and its embedded payloads, and
+// those of its payloads held by pointer, each such payload copied first (the
+// event's own are left alone).
+func clearPrivate(e *Event, director bool) {
 	v := reflect.ValueOf(e).Elem()
+	for _, f := range flatFields {
+		if hiddenFrom(f, director) {
+			v.FieldByIndex(f.Index).SetZero()
+		}
+	}
 	for _, i := range payloadIndex {
 		p := v.Field(i)
-		if p.IsNil() || !hasPrivate(p.Type().Elem()) {
+		if p.IsNil() || !hasHidden(p.Type().Elem(), director) {
 			continue
 		}
 		c := reflect.New(p.Type().Elem())
 		c.Elem().Set(p.Elem())
 		st := c.Elem().Type()
 		for j := range st.NumField() {
-			if isPrivate(st.Field(j)) {
+			if hiddenFrom(st.Field(j), director) {
 				c.Elem().Field(j).SetZero()
 			}
 		}
@@ -109,10 +145,11 @@ func clearPrivate(e *Event) {
 	}
 }
 
-// hasPrivate reports whether struct type st has a private field.
-func hasPrivate(st reflect.Type) bool {
+// hasHidden reports whether struct type st has a field the director
+// (director), or any other client, may not read.
+func hasHidden(st reflect.Type, director bool) bool {
 	for j := range st.NumField() {
-		if isPrivate(st.Field(j)) {
+		if hiddenFrom(st.Field(j), director) {
 			return true
 		}
 	}
@@ -122,8 +159,8 @@ func hasPrivate(st reflect.Type) bool {
 // publicPath is one allowlisted field of an event: an Event field, or a
 // field of one of its payloads ("complaint.kind").
 type publicPath struct {
-	field int // the Event field
-	sub   int // the payload's field, or -1 for the Event field itself
+	field []int // the Event field (through an embedded payload)
+	sub   int   // the field of the payload it points to, or -1 for the field itself
 }
 
 // resolvePublic finds the field a public allowlist name names; a name that
@@ -134,14 +171,17 @@ func resolvePublic(name string) (publicPath, error) {
 	if !ok {
 		return publicPath{}, fmt.Errorf("%q is no field of Event", name)
 	}
-	f := reflect.TypeFor[Event]().Field(i)
+	f := reflect.TypeFor[Event]().FieldByIndex(i)
 	isPayload := false
 	for _, p := range payloadIndex {
-		isPayload = isPayload || p == i && f.Name != "Config"
+		isPayload = isPayload || len(i) == 1 && p == i[0] && f.Name != "Config"
 	}
 	if !nested {
 		if isPayload {
 			return publicPath{}, fmt.Errorf("%q is a whole payload: allowlist its fields one by one (%s.field)", name, name)
+		}
+		if isPrivate(f) {
+			return publicPath{}, fmt.Errorf("%q is private: it may not reach a public screen", name)
 		}
 		return publicPath{field: i, sub: -1}, nil
 	}
@@ -163,15 +203,15 @@ func resolvePublic(name string) (publicPath, error) {
 
 // copyPublic sets in dst the field p names, from src.
 func copyPublic(dst, src reflect.Value, p publicPath) {
-	sf := src.Field(p.field)
+	sf := src.FieldByIndex(p.field)
 	if p.sub < 0 {
-		dst.Field(p.field).Set(sf)
+		dst.FieldByIndex(p.field).Set(sf)
 		return
 	}
 	if sf.IsNil() {
 		return
 	}
-	df := dst.Field(p.field)
+	df := dst.FieldByIndex(p.field)
 	if df.IsNil() {
 		df.Set(reflect.New(sf.Type().Elem()))
 	}

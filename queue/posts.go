@@ -42,6 +42,16 @@ var postsEvents = map[EventType]eventSpec{
 	EvTempClosed: {public: []string{}, director: true},
 }
 
+// PostFields are what the post events carry besides the common fields.
+type PostFields struct {
+	// Cover: the B-post holders a cover_needed event asks.
+	Cover []string `json:"cover,omitempty"`
+	// UncoveredS: how long the A-post stood uncovered, on post_covered.
+	UncoveredS int `json:"uncovered_s,omitempty"`
+	// Services: what a temporary window serves.
+	Services []string `json:"services,omitempty"`
+}
+
 // applyPosts folds a posts event.
 func (s *State) applyPosts(e *Event, _ *Ticket) {
 	switch e.Type {
@@ -162,7 +172,7 @@ func (t *tx) askCover(id int, staff, reason string) {
 	if !w.UncoveredSince.IsZero() || w.Staff != "" && w.Staff != staff {
 		return
 	}
-	t.emit(Event{Type: EvCoverNeeded, Window: id, Staff: staff, Status: reason, Cover: t.s.Config.bHolders(id)})
+	t.emit(Event{Type: EvCoverNeeded, Window: id, Staff: staff, Status: reason, PostFields: PostFields{Cover: t.s.Config.bHolders(id)}})
 }
 
 // holdsA reports whether staff holds the A-post of window id.
@@ -187,7 +197,7 @@ func (t *tx) coversEndAtClose() {
 			end = t.now
 		}
 		t.emit(Event{Type: EvPostCovered, Actor: "system", Window: id, Note: "day_closed",
-			UncoveredS: max(0, int(end.Sub(w.UncoveredSince)/time.Second))})
+			PostFields: PostFields{UncoveredS: max(0, int(end.Sub(w.UncoveredSince)/time.Second))}})
 	}
 }
 
@@ -238,7 +248,8 @@ func (e *Engine) SignIn(ctx context.Context, actor string, window int) (WindowVi
 		}
 		t.emit(Event{Type: EvSignedIn, Window: window, Staff: actor})
 		if !w.UncoveredSince.IsZero() {
-			t.emit(Event{Type: EvPostCovered, Window: window, Staff: actor, UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)})
+			t.emit(Event{Type: EvPostCovered, Window: window, Staff: actor,
+				PostFields: PostFields{UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)}})
 		}
 		return t.s.WindowView(window), nil
 	})
@@ -300,7 +311,8 @@ func (e *Engine) OpenTemporary(ctx context.Context, actor string, window int, se
 		if len(services) == 0 {
 			t.emit(Event{Type: EvTempClosed, Window: window})
 		} else {
-			t.emit(Event{Type: EvTempOpened, Window: window, Services: slices.Compact(slices.Sorted(slices.Values(services)))})
+			t.emit(Event{Type: EvTempOpened, Window: window,
+				PostFields: PostFields{Services: slices.Compact(slices.Sorted(slices.Values(services)))}})
 		}
 		return t.s.WindowView(window), nil
 	})

@@ -24,6 +24,15 @@ var ratingEvents = map[EventType]eventSpec{
 	EvRatingGiven: {public: []string{"number", "service", "score", "scale", "staff"}},
 }
 
+// RatingFields are what a rating_given event carries besides the common
+// fields (the reason for a low rating is the common Reason).
+type RatingFields struct {
+	Score int `json:"score,omitempty"`
+	// Scale is the scale of Score: 5 (the national 好差评 levels); absent on
+	// ratings stored before, which are of four levels.
+	Scale int `json:"scale,omitempty"`
+}
+
 // The five levels of the national 好差评 scale, the Score of a rating.
 const (
 	RatingVeryDissatisfied = 1 // 非常不满意
@@ -112,7 +121,7 @@ func (e *Engine) Rate(ctx context.Context, actor string, window, score int, reas
 			return TicketView{}, ErrNothingToRate
 		}
 		t.followRating(t.emit(Event{Type: EvRatingGiven, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
-			Score: score, Scale: RatingScale, Reason: reason, Staff: tk.Staff}))
+			RatingFields: RatingFields{Score: score, Scale: RatingScale}, Reason: reason, Staff: tk.Staff}))
 		return t.s.TicketView(tk.ID), nil
 	})
 }

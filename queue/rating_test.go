@@ -175,7 +175,7 @@ func TestEngine_RateOldScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := queue.Event{Seq: seq + 1, At: h.clock.Now(), Type: queue.EvRatingGiven, Actor: "evaluator", Window: 1,
-		Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: 4, Staff: "1001"}
+		Ticket: tk.ID, Number: tk.Number, Service: tk.Service, RatingFields: queue.RatingFields{Score: 4}, Staff: "1001"}
 	if err := st.Append([]queue.Event{old}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,14 @@ var refusalEvents = map[EventType]eventSpec{
 	EvRefusalAcked:   {public: []string{"number"}, director: true},
 }
 
+// RefusalFields are what the refusal events carry besides the common fields
+// (the refusal's reason is the common Reason): the filed refusal's id and
+// the legal basis.
+type RefusalFields struct {
+	Refusal string `json:"refusal,omitempty"`
+	Basis   string `json:"basis,omitempty"`
+}
+
 // Refusal is a filed refusal (否定报备): the matter was refused at the window,
 // with the reason and the legal basis, for the duty director to acknowledge.
 type Refusal struct {
@@ -55,7 +63,7 @@ func (e *Engine) Reject(ctx context.Context, actor string, window int, reason, b
 		}
 		id := newCode(8, func(s string) bool { return t.s.Refusals[s] != nil })
 		t.emit(Event{Type: EvTicketRejected, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
-			Refusal: id, Reason: reason, Basis: basis})
+			RefusalFields: RefusalFields{Refusal: id, Basis: basis}, Reason: reason})
 		return t.s.RefusalView(id), nil
 	})
 }
@@ -70,7 +78,7 @@ func (e *Engine) AckRefusal(ctx context.Context, actor, id string) (RefusalView,
 		if r.AckedBy != "" {
 			return RefusalView{}, ErrAlreadyDecided
 		}
-		t.emit(Event{Type: EvRefusalAcked, Refusal: id, Ticket: r.Ticket, Number: r.Number, Window: r.Window})
+		t.emit(Event{Type: EvRefusalAcked, RefusalFields: RefusalFields{Refusal: id}, Ticket: r.Ticket, Number: r.Number, Window: r.Window})
 		return t.s.RefusalView(id), nil
 	})
 }

@@ -28,6 +28,14 @@ var slipEvents = map[EventType]eventSpec{
 	EvTicketReturned:  {public: []string{"number", "service"}},
 }
 
+// SlipFields are what the return-slip events carry: the slip's code, the
+// materials missing and until when the slip is valid.
+type SlipFields struct {
+	Slip       string    `json:"slip,omitempty"`
+	Missing    []string  `json:"missing,omitempty"`
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+}
+
 // applySlip folds a return-slip event; t is its ticket.
 func (s *State) applySlip(e *Event, t *Ticket) {
 	switch e.Type {
@@ -100,7 +108,7 @@ func (e *Engine) Suspend(ctx context.Context, actor string, window int, missing 
 		}
 		code := newCode(8, func(s string) bool { return t.s.Slips[s] != nil })
 		t.emit(Event{Type: EvTicketSuspended, Window: window, Ticket: tk.ID, Number: tk.Number, Service: tk.Service,
-			Slip: code, Missing: m, ValidUntil: t.endOfDay(t.s.Config.Rules.SlipValidDays - 1)})
+			SlipFields: SlipFields{Slip: code, Missing: m, ValidUntil: t.endOfDay(t.s.Config.Rules.SlipValidDays - 1)}})
 		return t.s.SlipView(code), nil
 	})
 }
@@ -121,7 +129,8 @@ func (e *Engine) ReturnSlip(ctx context.Context, actor string, slipID string) (T
 		if !t.now.Before(sl.ValidUntil) {
 			return TicketView{}, ErrSlipExpired
 		}
-		ev := Event{Type: EvTicketReturned, Window: sl.Window, Ticket: tk.ID, Service: tk.Service, Slip: sl.ID, Number: tk.Number}
+		ev := Event{Type: EvTicketReturned, Window: sl.Window, Ticket: tk.ID, Service: tk.Service,
+			SlipFields: SlipFields{Slip: sl.ID}, Number: tk.Number}
 		if t.s.peek(sl.Window).Staff == "" {
 			// Its window is closed: it waits first in its service's queue
 			// instead, for whichever window serves it (Window 0).

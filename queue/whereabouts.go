@@ -76,7 +76,8 @@ func (e *Engine) SetWhereabouts(ctx context.Context, actor, status, note string)
 			case !w.UncoveredSince.IsZero() && w.Staff == actor:
 				// Back at the desk still signed in: the post is covered
 				// again. Back from a sign-out, signing in covers it.
-				t.emit(Event{Type: EvPostCovered, Window: id, Staff: actor, UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)})
+				t.emit(Event{Type: EvPostCovered, Window: id, Staff: actor,
+					PostFields: PostFields{UncoveredS: int(t.now.Sub(w.UncoveredSince) / time.Second)}})
 			}
 		}
 		return *t.s.Where[actor], nil

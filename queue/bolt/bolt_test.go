@@ -61,9 +61,8 @@ func event(seq uint64) queue.Event {
 		Number: fmt.Sprintf("A%03d", seq),
 		Ticket: "t" + strconv.FormatUint(seq, 10),
 
-		Service:  "tax",
-		Channel:  "kiosk",
-		Priority: "normal",
+		Service:     "tax",
+		IssueFields: queue.IssueFields{Channel: "kiosk", Priority: "normal"},
 	}
 	if seq%3 == 0 {
 		e.Type = queue.EvTicketCalled

@@ -762,7 +762,7 @@ func TestStats_OldScaleRating(t *testing.T) {
 	seq, _ := eng.Seq(ctx)
 	eng.Close()
 	old := queue.Event{Seq: seq + 1, At: at(9, 11), Type: queue.EvRatingGiven, Actor: "evaluator", Window: 1,
-		Ticket: tk.ID, Number: tk.Number, Service: tk.Service, Score: 4, Staff: "1001"}
+		Ticket: tk.ID, Number: tk.Number, Service: tk.Service, RatingFields: queue.RatingFields{Score: 4}, Staff: "1001"}
 	if err := store.Append([]queue.Event{old}, nil); err != nil {
 		t.Fatal(err)
 	}
