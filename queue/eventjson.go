@@ -16,19 +16,17 @@ import (
 
 // Fast JSON encoders for the two types on the ticket-issuing hot path: an
 // Event goes into the write-ahead log once per event, a TicketView into every
-// POST /api/tickets answer. They append exactly the bytes encoding/json
-// produces with HTML escaping off (the tests compare the two on random values
-// and with every field set, found by reflection), without allocating.
+// POST /api/tickets answer and a counter terminal's rows. They append exactly
+// the bytes encoding/json produces (the tests compare the two on random
+// values and with every field set, found by reflection), without allocating.
 //
-// An Event is written by a plan found by reflection when the package starts
-// (eventPlan): one step per JSON field, in encoding/json's order, with the
+// Each type is written by a plan found by reflection when the package starts
+// (planJSON): one step per JSON field, in encoding/json's order, with the
 // embedded payloads' fields flattened in their place, as encoding/json does.
-// So a field added to Event or to a payload is one edit, and it is written.
-// Strings, numbers, booleans, times and string lists are appended here; any
-// other type (Config, the payloads held by pointer) through encoding/json,
-// which is slower but rare. TicketView's encoder is written out by hand; a
-// field added to it must be added below, in its place, and
-// TestAppendJSON_EveryField fails until it is.
+// So a field added to Event, to one of its payloads or to TicketView is one
+// edit, and it is written. Strings, integers, booleans, times and string
+// lists are appended here; any other type (Config, the payloads held by
+// pointer) through encoding/json, which is slower but rare.
 
 // AppendJSON appends the JSON of e to b: the very bytes json.Marshal gives with
 // HTML escaping off (a json.Encoder with SetEscapeHTML(false), without the
@@ -37,31 +35,41 @@ import (
 // encode), it appends nothing and returns b as it was: the JSON of an Event is
 // never empty, so a caller sees the failure by the length.
 func (e *Event) AppendJSON(b []byte) []byte {
-	start := len(b)
-	b = append(b, '{')
-	first := true
-	for i := range eventPlan {
-		st := &eventPlan[i]
-		// The field's address: eventPlan has its offset and its exact type
-		// (planJSON), so each kind reads it as what it is.
-		p := unsafe.Add(unsafe.Pointer(e), st.offset)
-		if st.omit && st.empty(p) {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, st.key...)
-		var ok bool
-		if b, ok = st.append(b, p); !ok {
-			return b[:start]
-		}
-	}
-	return append(b, '}')
+	return eventPlan.append(b, unsafe.Pointer(e), false)
 }
 
-// jsonKind is how a plan step writes its field.
+// AppendJSON appends the JSON of v to b: the very bytes json.Marshal gives
+// when escapeHTML is true (<, > and & in strings as \u003c, \u003e, \u0026),
+// those of a json.Encoder with SetEscapeHTML(false) when it is false; no
+// newline. Where encoding/json fails (an IssuedAt outside years 0–9999 or with
+// a zone offset of 24 hours or more), it appends nothing and returns b as it
+// was.
+func (v *TicketView) AppendJSON(b []byte, escapeHTML bool) []byte {
+	return ticketViewPlan.append(b, unsafe.Pointer(v), escapeHTML)
+}
+
+// The plans of the two types.
+var (
+	eventPlan      = planJSON(reflect.TypeFor[Event](), nil, 0)
+	ticketViewPlan = planJSON(reflect.TypeFor[TicketView](), nil, 0)
+)
+
+// jsonPlan writes a struct: a step per JSON field.
+type jsonPlan []jsonStep
+
+// jsonStep writes one JSON field.
+type jsonStep struct {
+	index  []int        // the field, through the embedded structs
+	offset uintptr      // its offset in the struct
+	typ    reflect.Type // its type
+	name   string       // its JSON name
+	key    string       // ,"name":
+	kind   jsonKind     // how to write it
+	omit   bool         // omitempty or omitzero: left out when empty
+	zero   bool         // omitzero (rather than omitempty)
+}
+
+// jsonKind is how a step writes its field.
 type jsonKind uint8
 
 const (
@@ -75,30 +83,87 @@ const (
 	jsonOther                   // anything else: through encoding/json
 )
 
-// jsonStep writes one JSON field of an Event.
-type jsonStep struct {
-	index  []int        // the field, through the embedded payloads
-	offset uintptr      // its offset in Event
-	typ    reflect.Type // its type
-	name   string       // its JSON name
-	key    string       // "name":
-	kind   jsonKind     // how to write it
-	omit   bool         // omitempty or omitzero: left out when empty
-	zero   bool         // omitzero (rather than omitempty)
+// append appends the JSON of the struct at p, the plan's type. Each field
+// goes out with a comma before its key; the first field's comma becomes the
+// object's opening brace.
+func (plan jsonPlan) append(b []byte, p unsafe.Pointer, escapeHTML bool) []byte {
+	start := len(b)
+	for i := range plan {
+		st := &plan[i]
+		// The field's address: the plan has its offset and its exact type
+		// (planJSON), so each kind reads it as what it is.
+		f := unsafe.Add(p, st.offset)
+		switch st.kind {
+		case jsonString:
+			s := *(*string)(f)
+			if st.omit && s == "" {
+				continue
+			}
+			b = AppendJSONString(append(b, st.key...), s, escapeHTML)
+		case jsonInt:
+			n := *(*int)(f)
+			if st.omit && n == 0 {
+				continue
+			}
+			b = strconv.AppendInt(append(b, st.key...), int64(n), 10)
+		case jsonUint64:
+			n := *(*uint64)(f)
+			if st.omit && n == 0 {
+				continue
+			}
+			b = strconv.AppendUint(append(b, st.key...), n, 10)
+		case jsonBool:
+			v := *(*bool)(f)
+			if st.omit && !v {
+				continue
+			}
+			b = strconv.AppendBool(append(b, st.key...), v)
+		case jsonTime:
+			t := (*time.Time)(f)
+			// omitempty never leaves a struct out; omitzero asks IsZero.
+			if st.zero && t.IsZero() {
+				continue
+			}
+			var ok bool
+			if b, ok = appendTime(append(b, st.key...), *t); !ok {
+				return b[:start]
+			}
+		case jsonStrings:
+			ss := *(*[]string)(f)
+			if st.omit && (ss == nil || !st.zero && len(ss) == 0) {
+				continue
+			}
+			b = appendStrings(append(b, st.key...), ss, escapeHTML)
+		default:
+			if st.kind == jsonPointer && st.omit && *(*unsafe.Pointer)(f) == nil {
+				continue // most events: no Config, no payload held by pointer
+			}
+			v := reflect.NewAt(st.typ, f).Elem()
+			if st.omit && isEmptyJSON(v, st.zero) {
+				continue
+			}
+			var ok bool
+			if b, ok = appendEncodingJSON(append(b, st.key...), v, escapeHTML); !ok {
+				return b[:start]
+			}
+		}
+	}
+	if len(b) == start {
+		return append(b, '{', '}')
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
-// eventPlan are the steps that write an Event, in encoding/json's order.
-var eventPlan = planJSON(reflect.TypeFor[Event](), nil, 0)
-
 // planJSON returns the steps that write struct type rt, whose fields are at
-// index and offset within Event. It follows encoding/json's rules for what
-// it meets in Event (exported fields, json tags, "-", embedded structs
+// index and offset within the struct written. It follows encoding/json's
+// rules for what it meets (exported fields, json tags, "-", embedded structs
 // flattened in place) and panics on what encoding/json would treat otherwise
 // or silently drop: two fields of one JSON name, an embedded pointer, a tag
 // option it does not know. The tests run it, so such an edit fails in every
 // test.
-func planJSON(rt reflect.Type, index []int, offset uintptr) []jsonStep {
-	var out []jsonStep
+func planJSON(rt reflect.Type, index []int, offset uintptr) jsonPlan {
+	var out jsonPlan
 	for i := range rt.NumField() {
 		f := rt.Field(i)
 		idx := append(slices.Clone(index), i)
@@ -109,7 +174,7 @@ func planJSON(rt reflect.Type, index []int, offset uintptr) []jsonStep {
 		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" {
 			if f.Type.Kind() != reflect.Struct {
-				panic(fmt.Sprintf("queue: Event embeds %s: embed payload structs only, not pointers", f.Type))
+				panic(fmt.Sprintf("queue: %s embeds %s: embed structs only, not pointers", rt, f.Type))
 			}
 			out = append(out, planJSON(f.Type, idx, offset+f.Offset)...)
 			continue
@@ -118,7 +183,7 @@ func planJSON(rt reflect.Type, index []int, offset uintptr) []jsonStep {
 			name = f.Name
 		}
 		st := jsonStep{index: idx, offset: offset + f.Offset, typ: f.Type, name: name,
-			key: string(AppendJSONString(nil, name, false)) + ":", kind: jsonOther}
+			key: "," + string(AppendJSONString(nil, name, false)) + ":", kind: jsonOther}
 		for o := range strings.SplitSeq(opts, ",") {
 			switch o {
 			case "":
@@ -127,7 +192,7 @@ func planJSON(rt reflect.Type, index []int, offset uintptr) []jsonStep {
 			case "omitzero":
 				st.omit, st.zero = true, true
 			default:
-				panic(fmt.Sprintf("queue: Event.%s: json option %q is not written by AppendJSON", f.Name, o))
+				panic(fmt.Sprintf("queue: %s.%s: json option %q is not written by AppendJSON", rt, f.Name, o))
 			}
 		}
 		switch k := f.Type.Kind(); {
@@ -153,7 +218,7 @@ func planJSON(rt reflect.Type, index []int, offset uintptr) []jsonStep {
 	for i, st := range out {
 		for _, o := range out[:i] {
 			if o.name == st.name {
-				panic(fmt.Sprintf("queue: Event has two fields named %q (encoding/json would drop both)", st.name))
+				panic(fmt.Sprintf("queue: %s has two fields named %q (encoding/json would drop both)", rt, st.name))
 			}
 		}
 	}
@@ -171,160 +236,56 @@ func marshalsItself(t reflect.Type) bool {
 	return false
 }
 
-// empty reports whether the field at p is left out under the step's
-// omitempty or omitzero, as encoding/json decides.
-func (st *jsonStep) empty(p unsafe.Pointer) bool {
-	switch st.kind {
-	case jsonString:
-		return len(*(*string)(p)) == 0
-	case jsonInt:
-		return *(*int)(p) == 0
-	case jsonUint64:
-		return *(*uint64)(p) == 0
-	case jsonBool:
-		return !*(*bool)(p)
-	case jsonTime:
-		// omitempty never leaves a struct out; omitzero asks IsZero.
-		return st.zero && (*time.Time)(p).IsZero()
-	case jsonStrings:
-		if st.zero {
-			return *(*[]string)(p) == nil
-		}
-		return len(*(*[]string)(p)) == 0
-	case jsonPointer:
-		return *(*unsafe.Pointer)(p) == nil
+// isEmptyJSON reports whether v is left out under omitempty (or omitzero,
+// when zero), as encoding/json decides.
+func isEmptyJSON(v reflect.Value, zero bool) bool {
+	if zero {
+		return v.IsZero()
 	}
-	f := reflect.NewAt(st.typ, p).Elem()
-	if st.zero {
-		return f.IsZero()
-	}
-	switch f.Kind() {
+	switch v.Kind() {
 	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return f.Len() == 0
+		return v.Len() == 0
 	case reflect.Bool:
-		return !f.Bool()
+		return !v.Bool()
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return f.Int() == 0
+		return v.Int() == 0
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return f.Uint() == 0
+		return v.Uint() == 0
 	case reflect.Float32, reflect.Float64:
-		return f.Float() == 0
+		return v.Float() == 0
 	case reflect.Interface, reflect.Pointer:
-		return f.IsNil()
+		return v.IsNil()
 	}
 	return false
 }
 
-// append appends the value of the field at p; it reports false where
-// encoding/json fails.
-func (st *jsonStep) append(b []byte, p unsafe.Pointer) ([]byte, bool) {
-	switch st.kind {
-	case jsonString:
-		return AppendJSONString(b, *(*string)(p), false), true
-	case jsonInt:
-		return strconv.AppendInt(b, int64(*(*int)(p)), 10), true
-	case jsonUint64:
-		return strconv.AppendUint(b, *(*uint64)(p), 10), true
-	case jsonBool:
-		return strconv.AppendBool(b, *(*bool)(p)), true
-	case jsonTime:
-		return appendTime(b, *(*time.Time)(p))
-	case jsonStrings:
-		ss := *(*[]string)(p)
-		if ss == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, s := range ss {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendJSONString(b, s, false)
-		}
-		return append(b, ']'), true
+// appendStrings appends ss as a JSON array (null when nil).
+func appendStrings(b []byte, ss []string, escapeHTML bool) []byte {
+	if ss == nil {
+		return append(b, "null"...)
 	}
-	return appendEncodingJSON(b, reflect.NewAt(st.typ, p).Elem())
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(b, s, escapeHTML)
+	}
+	return append(b, ']')
 }
 
-// appendEncodingJSON appends f as encoding/json writes it with HTML escaping
-// off; it reports false when encoding/json fails.
-func appendEncodingJSON(b []byte, f reflect.Value) ([]byte, bool) {
+// appendEncodingJSON appends f as encoding/json writes it; it reports false
+// when encoding/json fails.
+func appendEncodingJSON(b []byte, f reflect.Value, escapeHTML bool) ([]byte, bool) {
 	// A buffer of its own rather than one on b: b must not escape to the
 	// heap through the encoder, or every caller's buffer would.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	enc.SetEscapeHTML(escapeHTML)
 	if err := enc.Encode(f.Interface()); err != nil {
 		return b, false
 	}
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})...), true
-}
-
-// AppendJSON appends the JSON of v to b: the very bytes json.Marshal gives
-// when escapeHTML is true (<, > and & in strings as \u003c, \u003e, \u0026),
-// those of a json.Encoder with SetEscapeHTML(false) when it is false; no
-// newline. Where encoding/json fails (an IssuedAt outside years 0–9999 or with
-// a zone offset of 24 hours or more), it appends nothing and returns b as it
-// was.
-func (v *TicketView) AppendJSON(b []byte, escapeHTML bool) []byte {
-	start := len(b)
-	ok := true
-	b = append(b, `{"id":`...)
-	b = AppendJSONString(b, v.ID, escapeHTML)
-	b = append(b, `,"number":`...)
-	b = AppendJSONString(b, v.Number, escapeHTML)
-	b = append(b, `,"service":`...)
-	b = AppendJSONString(b, v.Service, escapeHTML)
-	b = append(b, `,"state":`...)
-	b = AppendJSONString(b, string(v.State), escapeHTML)
-	b = append(b, `,"position":`...)
-	b = strconv.AppendInt(b, int64(v.Position), 10)
-	b = append(b, `,"ahead":`...)
-	b = strconv.AppendInt(b, int64(v.Ahead), 10)
-	b = append(b, `,"est_wait_s":`...)
-	b = strconv.AppendInt(b, int64(v.EstWaitS), 10)
-	b = append(b, `,"issued_at":`...)
-	if b, ok = appendTime(b, v.IssuedAt); !ok {
-		return b[:start]
-	}
-	b = appendIntField(b, `,"window":`, v.Window)
-	b = appendStringField(b, `,"window_name":`, v.WindowName, escapeHTML)
-	b = appendIntField(b, `,"for_window":`, v.ForWindow)
-	b = appendStringField(b, `,"for_window_name":`, v.ForWindowName, escapeHTML)
-	b = appendIntField(b, `,"calls":`, v.Calls)
-	b = appendBoolField(b, `,"express":true`, v.Express)
-	b = appendBoolField(b, `,"return":true`, v.Return)
-	b = appendStringField(b, `,"priority":`, v.Priority, escapeHTML)
-	b = appendStringField(b, `,"slip":`, v.Slip, escapeHTML)
-	b = appendIntField(b, `,"rating":`, v.Rating)
-	b = appendBoolField(b, `,"no_window":true`, v.NoWindow)
-	return append(b, '}')
-}
-
-// appendIntField appends key and n unless n is 0 (omitempty).
-func appendIntField(b []byte, key string, n int) []byte {
-	if n == 0 {
-		return b
-	}
-	b = append(b, key...)
-	return strconv.AppendInt(b, int64(n), 10)
-}
-
-// appendStringField appends key and s unless s is empty (omitempty).
-func appendStringField(b []byte, key, s string, escapeHTML bool) []byte {
-	if s == "" {
-		return b
-	}
-	b = append(b, key...)
-	return AppendJSONString(b, s, escapeHTML)
-}
-
-// appendBoolField appends field (key and true) when set (omitempty).
-func appendBoolField(b []byte, field string, set bool) []byte {
-	if !set {
-		return b
-	}
-	return append(b, field...)
 }
 
 // appendTime appends t in quotes as time.Time.MarshalJSON writes it: RFC 3339

@@ -343,10 +343,11 @@ func TestAppendJSONAllFields(t *testing.T) {
 }
 
 // TestAppendJSON_EveryField is the drift test: an Event and a TicketView with
-// every exported field set, nested ones too (the Config's), found by
-// reflection, so that a field added to the struct but not to its appender
-// fails here, without anyone listing it. The appender's bytes must be
-// encoding/json's, and decoding them must give back every field set.
+// every exported field set, nested ones too (the embedded payloads', the
+// Config's), found by reflection, so that a field the encoders' plan writes
+// otherwise than encoding/json (or not at all) fails here, without anyone
+// listing it. The appender's bytes must be encoding/json's, and decoding them
+// must give back every field set.
 func TestAppendJSON_EveryField(t *testing.T) {
 	var e queue.Event
 	if err := fieldfill.Fill(&e); err != nil {
@@ -358,7 +359,7 @@ func TestAppendJSON_EveryField(t *testing.T) {
 	}
 	got := e.AppendJSON(nil)
 	if d := jsonFieldsDiffer(got, want); d != "" {
-		t.Fatalf("Event.AppendJSON differs from encoding/json (add the field to queue/eventjson.go):\n%s", d)
+		t.Fatalf("Event.AppendJSON differs from encoding/json (a field of a kind planJSON, in queue/eventjson.go, writes otherwise):\n%s", d)
 	}
 	var back queue.Event
 	if err := json.Unmarshal(got, &back); err != nil {
@@ -379,7 +380,7 @@ func TestAppendJSON_EveryField(t *testing.T) {
 		}
 		got := v.AppendJSON(nil, html)
 		if d := jsonFieldsDiffer(got, want); d != "" {
-			t.Fatalf("TicketView.AppendJSON(html %v) differs from encoding/json (add the field to queue/eventjson.go):\n%s", html, d)
+			t.Fatalf("TicketView.AppendJSON(html %v) differs from encoding/json (a field of a kind planJSON, in queue/eventjson.go, writes otherwise):\n%s", html, d)
 		}
 		var back queue.TicketView
 		if err := json.Unmarshal(got, &back); err != nil {
