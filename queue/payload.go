@@ -69,7 +69,6 @@ var payloadIndex = func() []int {
 			!strings.Contains(opts, "omitempty") || f.Anonymous {
 			panic(fmt.Sprintf("queue: Event.%s: a payload is a named pointer to a struct with an omitempty JSON name", f.Name))
 		}
-		hasHidden(f.Type.Elem(), false) // a private tag of no known value panics now
 		out = append(out, i)
 	}
 	return out
@@ -103,16 +102,32 @@ func hiddenFrom(f reflect.StructField, director bool) bool {
 	}
 }
 
-// flatFields are the fields of Event and of its embedded payloads, each
-// with its index path, found once.
-var flatFields = func() []reflect.StructField {
+// privateField is a field of Event some clients may not read.
+type privateField struct {
+	payload  int   // the Event field of the payload held by pointer it is in, or -1
+	index    []int // its index, in that payload or in Event (through an embedded payload)
+	director bool  // the duty director may read it
+}
+
+// privateFields are Event's private fields, found once, those of each
+// payload held by pointer together. A private tag of no known value panics
+// here, when the package starts.
+var privateFields = func() []privateField {
 	rt := reflect.TypeFor[Event]()
-	var out []reflect.StructField
+	var out []privateField
+	add := func(payload int, index []int, f reflect.StructField) {
+		if isPrivate(f) {
+			out = append(out, privateField{payload: payload, index: index, director: !hiddenFrom(f, true)})
+		}
+	}
 	for _, st := range eventPlan {
-		f := rt.FieldByIndex(st.index)
-		f.Index = st.index
-		hiddenFrom(f, false) // a private tag of no known value panics now
-		out = append(out, f)
+		add(-1, st.index, rt.FieldByIndex(st.index))
+	}
+	for _, i := range payloadIndex {
+		pt := rt.Field(i).Type.Elem()
+		for j := range pt.NumField() {
+			add(i, []int{j}, pt.Field(j))
+		}
 	}
 	return out
 }()
@@ -123,37 +138,27 @@ var flatFields = func() []reflect.StructField {
 // event's own are left alone).
 func clearPrivate(e *Event, director bool) {
 	v := reflect.ValueOf(e).Elem()
-	for _, f := range flatFields {
-		if hiddenFrom(f, director) {
-			v.FieldByIndex(f.Index).SetZero()
-		}
-	}
-	for _, i := range payloadIndex {
-		p := v.Field(i)
-		if p.IsNil() || !hasHidden(p.Type().Elem(), director) {
+	copied := -1
+	for _, f := range privateFields {
+		if director && f.director {
 			continue
 		}
-		c := reflect.New(p.Type().Elem())
-		c.Elem().Set(p.Elem())
-		st := c.Elem().Type()
-		for j := range st.NumField() {
-			if hiddenFrom(st.Field(j), director) {
-				c.Elem().Field(j).SetZero()
-			}
+		if f.payload < 0 {
+			v.FieldByIndex(f.index).SetZero()
+			continue
 		}
-		p.Set(c)
-	}
-}
-
-// hasHidden reports whether struct type st has a field the director
-// (director), or any other client, may not read.
-func hasHidden(st reflect.Type, director bool) bool {
-	for j := range st.NumField() {
-		if hiddenFrom(st.Field(j), director) {
-			return true
+		p := v.Field(f.payload)
+		if p.IsNil() {
+			continue
 		}
+		if copied != f.payload {
+			c := reflect.New(p.Type().Elem())
+			c.Elem().Set(p.Elem())
+			p.Set(c)
+			copied = f.payload
+		}
+		p.Elem().FieldByIndex(f.index).SetZero()
 	}
-	return false
 }
 
 // publicPath is one allowlisted field of an event: an Event field, or a
