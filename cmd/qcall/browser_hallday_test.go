@@ -2,7 +2,6 @@ package main
 
 import (
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,12 +47,6 @@ func startHall(t *testing.T, config string, clock queue.Clock) *Main {
 	return runMain(t, m)
 }
 
-// noOverflow is the JavaScript test that no element matching sel has text
-// past its box.
-func noOverflow(sel string) string {
-	return `Array.from(document.querySelectorAll(` + strconv.Quote(sel) + `)).every((e) => e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1)`
-}
-
 // TestBrowser_EvaluatorFiveLevels: the evaluator asks right after a finish
 // with the five levels of the national scale, takes a reason after a bad
 // rating, goes back to its welcome when the rating window closes (and the
@@ -82,7 +75,8 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 	// Finished: the five levels at once, 5 on top, each whole in its button.
 	act("call-next")
 	act("finish")
-	eval.wait(visible(`.e-btn[data-score="1"]`)+" && "+noOverflow(".e-btn"), 10*time.Second)
+	eval.wait(visible(`.e-btn[data-score="1"]`), 10*time.Second)
+	eval.checkEachFits(".e-btn")
 	if got := eval.eval(`Array.from(document.querySelectorAll(".e-btn")).map((b) => b.dataset.score + b.textContent.trim()).join(",")`); got != "5非常满意,4满意,3基本满意,2不满意,1非常不满意" {
 		t.Errorf("the buttons say %q", got)
 	}
@@ -90,7 +84,8 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 
 	// 不满意, then why: 态度.
 	eval.do(chromedp.Click(chromedp.CSS(`.e-btn[data-score="2"]`)))
-	eval.wait(visible(`.e-reason[data-reason="attitude"]`)+" && "+noOverflow(".e-reason, .e-skip"), 5*time.Second)
+	eval.wait(visible(`.e-reason[data-reason="attitude"]`), 5*time.Second)
+	eval.checkEachFits(".e-reason, .e-skip")
 	if got := eval.eval(`Array.from(document.querySelectorAll(".e-reason")).map((b) => b.textContent.trim()).join(",")`); got != "态度,效率,业务不熟,环境,其他" {
 		t.Errorf("the reasons say %q", got)
 	}
@@ -142,13 +137,15 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 	en := open(t, b, "evaluator-en", base, "/evaluator.html?window=1&token=demo-evaluator&lang=en", 1280, 800)
 	en.wait(visible("#e-idle"), 10*time.Second)
 	act("finish")
-	en.wait(visible(`.e-btn[data-score="1"]`)+" && "+noOverflow(".e-btn"), 10*time.Second)
+	en.wait(visible(`.e-btn[data-score="1"]`), 10*time.Second)
+	en.checkEachFits(".e-btn")
 	if got := en.text(`.e-btn[data-score="1"]`); got != "Very dissatisfied" {
 		t.Errorf("en: score 1 says %q", got)
 	}
 	en.shot("evaluator-rate-en")
 	en.do(chromedp.Click(chromedp.CSS(`.e-btn[data-score="1"]`)))
-	en.wait(visible(`.e-reason[data-reason="knowledge"]`)+" && "+noOverflow(".e-reason, .e-skip"), 5*time.Second)
+	en.wait(visible(`.e-reason[data-reason="knowledge"]`), 5*time.Second)
+	en.checkEachFits(".e-reason, .e-skip")
 	en.shot("evaluator-reason-en")
 	en.do(chromedp.Click(chromedp.CSS(`#e-why-skip`)))
 	en.wait(visible("#e-thanks"), 10*time.Second)
