@@ -188,6 +188,33 @@ func TestBrowser_SignoutNoBanner(t *testing.T) {
 	term.wait(visible("#t-jobno"), 10*time.Second)
 }
 
+// TestBrowser_LogoutElsewhere: a clerk logs out in another tab of the same
+// browser (the same session): the terminal's streams are closed by the
+// server (4001), and the terminal goes back to its login at once, without a
+// "connection lost" banner, instead of going on hearing its window's queue.
+func TestBrowser_LogoutElsewhere(t *testing.T) {
+	m := startHall(t, "", nil)
+	b := browser(t)
+	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
+	term.wait(visible("#t-jobno"), 10*time.Second)
+	term.do(
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
+		chromedp.Click(chromedp.CSS("#t-login-btn")),
+	)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
+	term.wait(visible("#t-desk"), 10*time.Second)
+	term.eval(`window.__atDesk = true; ""`)
+	other := open(t, b, "another tab", m.URL, "/terminal.html", 1366, 768)
+	other.wait(visible("#t-desk"), 10*time.Second) // the same session, at the same desk
+	other.do(chromedp.Click(chromedp.CSS("#t-btn-logout")))
+	other.wait(visible("#t-jobno"), 10*time.Second)
+	// The page started again (a reload, which the 4001 close asks for),
+	// at its login, with no banner.
+	term.waitAcrossLoads(`!window.__atDesk && `+visible("#t-jobno")+` && !`+visible("#q-offline"), 10*time.Second)
+}
+
 // TestBrowser_BadToken: a device page with a wrong token, or the token of
 // another kind of device, says so plainly, in its language, instead of
 // "connection lost".
