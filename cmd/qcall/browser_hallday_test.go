@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -151,20 +152,72 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 	en.wait(visible("#e-thanks"), 10*time.Second)
 }
 
+// terminalPick opens the terminal in a new tab of b, logs jobNo in, and
+// waits for the windows to choose from.
+func terminalPick(t *testing.T, b context.Context, base, jobNo string) *screen {
+	t.Helper()
+	term := open(t, b, "terminal "+jobNo, base, "/terminal.html", 1366, 768)
+	term.wait(visible("#t-jobno"), 10*time.Second)
+	term.do(
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), jobNo),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
+		chromedp.Click(chromedp.CSS("#t-login-btn")),
+	)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	return term
+}
+
+// TestBrowser_TerminalWindowList: the windows a clerk chooses from follow
+// the hall from the staff stream: another clerk signing in, going on a
+// break (the window becomes one to take over, 1001 holding its B-post) and
+// signing out each change the list at once, and the page does not ask the
+// server for the windows again (it used to, every 4 s).
+func TestBrowser_TerminalWindowList(t *testing.T) {
+	m := startHall(t, "", nil)
+	b := browser(t)
+	term := terminalPick(t, b, m.URL, "1001")
+	// Count the page's requests for the windows from now on.
+	term.eval(`window.__asked = 0; window.__t0 = performance.now(); const f = window.fetch; window.fetch = (u, ...a) => { if (String(u).includes("/api/windows")) window.__asked++; return f(u, ...a); }; ""`)
+	li := login(t, m.URL, "1002")
+	act := func(action string, body any) {
+		t.Helper()
+		if code := api(t, "POST", m.URL+"/api/windows/2/"+action, li, body, nil); code != 200 {
+			t.Fatalf("%s: %d", action, code)
+		}
+	}
+	win2 := `document.querySelector('.t-win[data-window="2"]')`
+	for _, step := range []struct {
+		action string
+		body   any
+		shows  string // the JavaScript test of the list after it
+	}{
+		{"signin", map[string]any{}, win2 + `.disabled && ` + win2 + `.textContent.includes("李强")`},
+		{"whereabouts", map[string]string{"status": "break"}, `!` + win2 + `.disabled && ` + win2 + `.classList.contains("takeable")`},
+		{"signout", map[string]any{}, `!` + win2 + `.disabled && !` + win2 + `.classList.contains("takeable") && !` + win2 + `.textContent.includes("李强")`},
+	} {
+		act(step.action, step.body)
+		term.wait(step.shows, 10*time.Second)
+	}
+	// Longer than the 4 s the page used to ask again in.
+	term.wait(`performance.now() - window.__t0 > 5000`, 10*time.Second)
+	if n := term.eval(`String(window.__asked)`); n != "0" {
+		t.Errorf("the page asked for the windows %s times", n)
+	}
+	// 1001 signed in at window 1 from another terminal: this one goes to
+	// that desk.
+	if code := api(t, "POST", m.URL+"/api/windows/1/signin", login(t, m.URL, "1001"), map[string]any{}, nil); code != 200 {
+		t.Fatalf("signin: %d", code)
+	}
+	term.wait(visible("#t-desk")+` && document.querySelector("#t-window-name").textContent === "1号窗口"`, 10*time.Second)
+}
+
 // TestBrowser_SignoutNoBanner: a clerk signs out: no "connection lost"
 // banner comes (the terminal closed its socket on purpose), and 退出登录 is
 // there to click, even while the banner shows for a real loss.
 func TestBrowser_SignoutNoBanner(t *testing.T) {
 	m := startHall(t, "", nil)
 	b := browser(t)
-	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
-	term.wait(visible("#t-jobno"), 10*time.Second)
-	term.do(
-		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
-		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
-		chromedp.Click(chromedp.CSS("#t-login-btn")),
-	)
-	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	term := terminalPick(t, b, m.URL, "1001")
 	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
 	term.wait(visible("#t-desk")+" && "+visible("#t-btn-signout"), 10*time.Second)
 	// Watch the banner from now on, every 20 ms.
@@ -195,14 +248,7 @@ func TestBrowser_SignoutNoBanner(t *testing.T) {
 func TestBrowser_LogoutElsewhere(t *testing.T) {
 	m := startHall(t, "", nil)
 	b := browser(t)
-	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
-	term.wait(visible("#t-jobno"), 10*time.Second)
-	term.do(
-		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
-		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
-		chromedp.Click(chromedp.CSS("#t-login-btn")),
-	)
-	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	term := terminalPick(t, b, m.URL, "1001")
 	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
 	term.wait(visible("#t-desk"), 10*time.Second)
 	term.eval(`window.__atDesk = true; ""`)
