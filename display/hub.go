@@ -79,6 +79,9 @@ type HubOptions struct {
 	// that has sent nothing (pong included) for PongWait is closed, and so is
 	// one that takes WriteWait to accept a message.
 	PingInterval, PongWait, WriteWait time.Duration
+	// Sessions, when set, closes the websockets of a staff session that
+	// ends (CloseSessionEnded); cmd/qcall passes the API.
+	Sessions Sessions
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
 }
@@ -287,6 +290,9 @@ func NewHub(opts HubOptions) (*Hub, error) {
 		WriteBufferPool: &sync.Pool{},
 		// ServeHTTP has checked the origin already, answering 403 in JSON.
 		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	if opts.Sessions != nil {
+		opts.Sessions.OnSessionEnd(h.EndSession)
 	}
 	return h, nil
 }

@@ -66,7 +66,7 @@ func newHubEnvOn(tb testing.TB, wrap func(net.Listener) net.Listener, opts ...fu
 	if err != nil {
 		tb.Fatal(err)
 	}
-	o := display.HubOptions{Engine: eng, Authenticate: a.Authenticate}
+	o := display.HubOptions{Engine: eng, Authenticate: a.Authenticate, Sessions: a}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -85,7 +85,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		window = n
 	}
-	var ticket, actor string
+	var ticket, actor, session string
 	if kind == kindPhone {
 		ticket = q.Get("ticket")
 		if ticket == "" {
@@ -116,6 +116,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		actor = who
+		if h.opts.Sessions != nil {
+			session = h.opts.Sessions.SessionOf(r)
+		}
 	}
 	if q.Get("check") == "1" && !websocket.IsWebSocketUpgrade(r) {
 		// A page whose websocket failed asks why (a browser never sees the
@@ -131,7 +134,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	c := &wsClient{hub: h, conn: conn, kind: kind, key: keyOf(kind, window, ticket), window: window, ticket: ticket,
-		actor: actor, listener: queue.Listener{Kind: listenerKinds[kind], Window: window, Ticket: ticket}}
+		actor: actor, session: session, listener: queue.Listener{Kind: listenerKinds[kind], Window: window, Ticket: ticket}}
 	if kind == kindTerminal || kind == kindStaff {
 		c.listener.Staff = actor
 	}
@@ -158,6 +161,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.out.close(code, reason)
 		return
 	}
+	h.closeIfSessionEnded(c)
 	// Read on a goroutine of our own and let the server's return: its
 	// request buffers (some 6 KiB) then go with it.
 	go c.readPump()
@@ -214,7 +218,10 @@ type wsClient struct {
 	ticket string
 	lang   int // index in hubLangs
 	actor  string
-	out    wsOutbox
+	// session names the staff session the client opened with ("" for a
+	// device or a phone): EndSession closes it.
+	session string
+	out     wsOutbox
 	// listener is who the client is to the hall's rules of who hears what.
 	listener queue.Listener
 

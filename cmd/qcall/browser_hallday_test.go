@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,12 +48,6 @@ func startHall(t *testing.T, config string, clock queue.Clock) *Main {
 	return runMain(t, m)
 }
 
-// noOverflow is the JavaScript test that no element matching sel has text
-// past its box.
-func noOverflow(sel string) string {
-	return `Array.from(document.querySelectorAll(` + strconv.Quote(sel) + `)).every((e) => e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1)`
-}
-
 // TestBrowser_EvaluatorFiveLevels: the evaluator asks right after a finish
 // with the five levels of the national scale, takes a reason after a bad
 // rating, goes back to its welcome when the rating window closes (and the
@@ -82,7 +76,8 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 	// Finished: the five levels at once, 5 on top, each whole in its button.
 	act("call-next")
 	act("finish")
-	eval.wait(visible(`.e-btn[data-score="1"]`)+" && "+noOverflow(".e-btn"), 10*time.Second)
+	eval.wait(visible(`.e-btn[data-score="1"]`), 10*time.Second)
+	eval.checkEachFits(".e-btn")
 	if got := eval.eval(`Array.from(document.querySelectorAll(".e-btn")).map((b) => b.dataset.score + b.textContent.trim()).join(",")`); got != "5非常满意,4满意,3基本满意,2不满意,1非常不满意" {
 		t.Errorf("the buttons say %q", got)
 	}
@@ -90,7 +85,8 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 
 	// 不满意, then why: 态度.
 	eval.do(chromedp.Click(chromedp.CSS(`.e-btn[data-score="2"]`)))
-	eval.wait(visible(`.e-reason[data-reason="attitude"]`)+" && "+noOverflow(".e-reason, .e-skip"), 5*time.Second)
+	eval.wait(visible(`.e-reason[data-reason="attitude"]`), 5*time.Second)
+	eval.checkEachFits(".e-reason, .e-skip")
 	if got := eval.eval(`Array.from(document.querySelectorAll(".e-reason")).map((b) => b.textContent.trim()).join(",")`); got != "态度,效率,业务不熟,环境,其他" {
 		t.Errorf("the reasons say %q", got)
 	}
@@ -142,16 +138,77 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 	en := open(t, b, "evaluator-en", base, "/evaluator.html?window=1&token=demo-evaluator&lang=en", 1280, 800)
 	en.wait(visible("#e-idle"), 10*time.Second)
 	act("finish")
-	en.wait(visible(`.e-btn[data-score="1"]`)+" && "+noOverflow(".e-btn"), 10*time.Second)
+	en.wait(visible(`.e-btn[data-score="1"]`), 10*time.Second)
+	en.checkEachFits(".e-btn")
 	if got := en.text(`.e-btn[data-score="1"]`); got != "Very dissatisfied" {
 		t.Errorf("en: score 1 says %q", got)
 	}
 	en.shot("evaluator-rate-en")
 	en.do(chromedp.Click(chromedp.CSS(`.e-btn[data-score="1"]`)))
-	en.wait(visible(`.e-reason[data-reason="knowledge"]`)+" && "+noOverflow(".e-reason, .e-skip"), 5*time.Second)
+	en.wait(visible(`.e-reason[data-reason="knowledge"]`), 5*time.Second)
+	en.checkEachFits(".e-reason, .e-skip")
 	en.shot("evaluator-reason-en")
 	en.do(chromedp.Click(chromedp.CSS(`#e-why-skip`)))
 	en.wait(visible("#e-thanks"), 10*time.Second)
+}
+
+// terminalPick opens the terminal in a new tab of b, logs jobNo in, and
+// waits for the windows to choose from.
+func terminalPick(t *testing.T, b context.Context, base, jobNo string) *screen {
+	t.Helper()
+	term := open(t, b, "terminal "+jobNo, base, "/terminal.html", 1366, 768)
+	term.wait(visible("#t-jobno"), 10*time.Second)
+	term.do(
+		chromedp.SetValue(chromedp.CSS("#t-jobno"), jobNo),
+		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
+		chromedp.Click(chromedp.CSS("#t-login-btn")),
+	)
+	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	return term
+}
+
+// TestBrowser_TerminalWindowList: the windows a clerk chooses from follow
+// the hall from the staff stream: another clerk signing in, going on a
+// break (the window becomes one to take over, 1001 holding its B-post) and
+// signing out each change the list at once, and the page does not ask the
+// server for the windows again (it used to, every 4 s).
+func TestBrowser_TerminalWindowList(t *testing.T) {
+	m := startHall(t, "", nil)
+	b := browser(t)
+	term := terminalPick(t, b, m.URL, "1001")
+	// Count the page's requests for the windows from now on.
+	term.eval(`window.__asked = 0; window.__t0 = performance.now(); const f = window.fetch; window.fetch = (u, ...a) => { if (String(u).includes("/api/windows")) window.__asked++; return f(u, ...a); }; ""`)
+	li := login(t, m.URL, "1002")
+	act := func(action string, body any) {
+		t.Helper()
+		if code := api(t, "POST", m.URL+"/api/windows/2/"+action, li, body, nil); code != 200 {
+			t.Fatalf("%s: %d", action, code)
+		}
+	}
+	win2 := `document.querySelector('.t-win[data-window="2"]')`
+	for _, step := range []struct {
+		action string
+		body   any
+		shows  string // the JavaScript test of the list after it
+	}{
+		{"signin", map[string]any{}, win2 + `.disabled && ` + win2 + `.textContent.includes("李强")`},
+		{"whereabouts", map[string]string{"status": "break"}, `!` + win2 + `.disabled && ` + win2 + `.classList.contains("takeable")`},
+		{"signout", map[string]any{}, `!` + win2 + `.disabled && !` + win2 + `.classList.contains("takeable") && !` + win2 + `.textContent.includes("李强")`},
+	} {
+		act(step.action, step.body)
+		term.wait(step.shows, 10*time.Second)
+	}
+	// Longer than the 4 s the page used to ask again in.
+	term.wait(`performance.now() - window.__t0 > 5000`, 10*time.Second)
+	if n := term.eval(`String(window.__asked)`); n != "0" {
+		t.Errorf("the page asked for the windows %s times", n)
+	}
+	// 1001 signed in at window 1 from another terminal: this one goes to
+	// that desk.
+	if code := api(t, "POST", m.URL+"/api/windows/1/signin", login(t, m.URL, "1001"), map[string]any{}, nil); code != 200 {
+		t.Fatalf("signin: %d", code)
+	}
+	term.wait(visible("#t-desk")+` && document.querySelector("#t-window-name").textContent === "1号窗口"`, 10*time.Second)
 }
 
 // TestBrowser_SignoutNoBanner: a clerk signs out: no "connection lost"
@@ -160,14 +217,7 @@ func TestBrowser_EvaluatorFiveLevels(t *testing.T) {
 func TestBrowser_SignoutNoBanner(t *testing.T) {
 	m := startHall(t, "", nil)
 	b := browser(t)
-	term := open(t, b, "terminal", m.URL, "/terminal.html", 1366, 768)
-	term.wait(visible("#t-jobno"), 10*time.Second)
-	term.do(
-		chromedp.SetValue(chromedp.CSS("#t-jobno"), "1001"),
-		chromedp.SetValue(chromedp.CSS("#t-password"), "demo"),
-		chromedp.Click(chromedp.CSS("#t-login-btn")),
-	)
-	term.wait(visible(`.t-win[data-window="1"]`), 20*time.Second)
+	term := terminalPick(t, b, m.URL, "1001")
 	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
 	term.wait(visible("#t-desk")+" && "+visible("#t-btn-signout"), 10*time.Second)
 	// Watch the banner from now on, every 20 ms.
@@ -189,6 +239,26 @@ func TestBrowser_SignoutNoBanner(t *testing.T) {
 	term.eval(`Q.setOffline(false); ""`)
 	term.do(chromedp.Click(chromedp.CSS("#t-btn-logout")))
 	term.wait(visible("#t-jobno"), 10*time.Second)
+}
+
+// TestBrowser_LogoutElsewhere: a clerk logs out in another tab of the same
+// browser (the same session): the terminal's streams are closed by the
+// server (4001), and the terminal goes back to its login at once, without a
+// "connection lost" banner, instead of going on hearing its window's queue.
+func TestBrowser_LogoutElsewhere(t *testing.T) {
+	m := startHall(t, "", nil)
+	b := browser(t)
+	term := terminalPick(t, b, m.URL, "1001")
+	term.do(chromedp.Click(chromedp.CSS(`.t-win[data-window="1"]`)))
+	term.wait(visible("#t-desk"), 10*time.Second)
+	term.eval(`window.__atDesk = true; ""`)
+	other := open(t, b, "another tab", m.URL, "/terminal.html", 1366, 768)
+	other.wait(visible("#t-desk"), 10*time.Second) // the same session, at the same desk
+	other.do(chromedp.Click(chromedp.CSS("#t-btn-logout")))
+	other.wait(visible("#t-jobno"), 10*time.Second)
+	// The page started again (a reload, which the 4001 close asks for),
+	// at its login, with no banner.
+	term.waitAcrossLoads(`!window.__atDesk && `+visible("#t-jobno")+` && !`+visible("#q-offline"), 10*time.Second)
 }
 
 // TestBrowser_BadToken: a device page with a wrong token, or the token of

@@ -20,31 +20,6 @@ import (
 // driven in headless Chromium, in Chinese and in English. Screenshots go to
 // screenshots/ with the others.
 
-// overflowing is the JavaScript that lists the elements matching sel whose
-// text does not fit: cut inside their box (an ellipsis, a hidden overflow)
-// or running past the window's edge. "" when all fit.
-func overflowing(sel string) string {
-	return fmt.Sprintf(`(() => {
-  const bad = [];
-  for (const e of document.querySelectorAll(%q)) {
-    if (!e.getClientRects().length || e.closest("[hidden]")) continue;
-    const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
-    const what = e.tagName + "." + e.className + " " + JSON.stringify(e.textContent.trim().slice(0, 40));
-    if (r.right > innerWidth + 1 || r.left < -1) bad.push(what + " past the edge (" + Math.round(r.left) + "–" + Math.round(r.right) + ")");
-    else if (cs.display !== "inline" && e.scrollWidth > e.clientWidth + 1) bad.push(what + " cut (" + e.scrollWidth + " > " + e.clientWidth + ")");
-  }
-  return bad.join("; ");
-})()`, sel)
-}
-
-// noOverflow fails the test for each element of sel whose text does not fit.
-func (s *screen) noOverflow(sel string) {
-	s.t.Helper()
-	if bad := s.eval(overflowing(sel)); bad != "" {
-		s.t.Errorf("%s: text does not fit: %s", s.name, bad)
-	}
-}
-
 // media emulates a CSS media type ("print", or "" for the screen).
 func media(m string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
@@ -212,7 +187,7 @@ func TestBrowser_Greeter(t *testing.T) {
 	if p := phone.text("#p-pledge-text"); p != "等候不超过 20 分钟，办理不超过 10 分钟" {
 		t.Errorf("phone pledge %q", p)
 	}
-	phone.noOverflow("#p-pledge, #p-pledge *")
+	phone.checkEachFits("#p-pledge, #p-pledge *")
 	phone.shot("phone-pledge")
 
 	// In English: the greeter's tabs, services, classes, inquiry form and
@@ -221,11 +196,11 @@ func TestBrowser_Greeter(t *testing.T) {
 	g.wait(visible(`.g-svc[data-service="medical"]`)+` && document.querySelectorAll(".g-pri").length === 5`, 10*time.Second)
 	g.do(chromedp.Click(chromedp.CSS(`.g-pri[data-priority="military"]`)))
 	g.wait(`document.querySelector("#g-proof").textContent.includes("veterans")`, 5*time.Second)
-	g.noOverflow(".g-tab, .g-svc, .g-svc *, .g-pri, .g-proof, .g-field span, #g-issue-btn, .g-bar *")
+	g.checkEachFits(".g-tab, .g-svc, .g-svc *, .g-pri, .g-proof, .g-field span, #g-issue-btn, .g-bar *")
 	g.shot("greeter-issue-en")
 	g.do(chromedp.Click(chromedp.CSS(`.g-tab[data-tab="inquiry"]`)), chromedp.Click(chromedp.CSS("#g-ans-no")))
 	g.wait(visible("#g-ref"), 5*time.Second)
-	g.noOverflow(".g-duty, .g-field span, .g-chip, #g-log-btn, .g-shift h2, .g-shift li, #g-inq-service")
+	g.checkEachFits(".g-duty, .g-field span, .g-chip, #g-log-btn, .g-shift h2, .g-shift li, #g-inq-service")
 	g.shot("greeter-inquiry-en")
 	g.do(chromedp.Click(chromedp.CSS(`.g-tab[data-tab="guide"]`)))
 	g.do(chromedp.Click(chromedp.CSS(`.g-gsvc[data-service="unemployment"]`)))
@@ -233,11 +208,11 @@ func TestBrowser_Greeter(t *testing.T) {
 	if text := g.text("#g-guide-view"); !strings.Contains(text, "Statutory limit: 10 working days") || !strings.Contains(text, "wait at most 25 min, served within 15 min") {
 		t.Errorf("English guide: %s", text)
 	}
-	g.noOverflow(".g-gsvc, .g-gsvc *, #g-guide-view *, #g-print")
+	g.checkEachFits(".g-gsvc, .g-gsvc *, #g-guide-view *, #g-print")
 	g.shot("greeter-guide-en")
 	phone.do(chromedp.Navigate(base + "/t/" + url.PathEscape(id) + "?lang=en"))
 	phone.wait(visible("#p-pledge")+` && document.querySelector("#p-pledge-text").textContent === "wait at most 20 min, served within 10 min"`, 10*time.Second)
-	phone.noOverflow("#p-pledge, #p-pledge *")
+	phone.checkEachFits("#p-pledge, #p-pledge *")
 	phone.shot("phone-pledge-en")
 
 	// The register survives a restart of the server.
@@ -260,7 +235,7 @@ func TestBrowser_KioskGuide(t *testing.T) {
 	b := browser(t)
 	k := open(t, b, "kiosk", m.URL, "/kiosk.html?token=demo-kiosk", 1080, 1920)
 	k.wait(`document.querySelectorAll(".k-guide-btn").length === 6`, 10*time.Second)
-	k.noOverflow(".k-guide-btn, .k-service *")
+	k.checkEachFits(".k-guide-btn, .k-service *")
 	k.shot("kiosk-start-guides")
 	k.do(chromedp.Click(chromedp.CSS(`.k-guide-btn[data-guide="pension"]`)))
 	k.wait(visible("#k-guide")+` && document.querySelectorAll("#k-guide .g-part").length === 5`, 10*time.Second)
@@ -275,7 +250,7 @@ func TestBrowser_KioskGuide(t *testing.T) {
 	if px := k.eval(`getComputedStyle(document.querySelector("#k-guide-body li")).fontSize`); px != "38px" {
 		t.Errorf("guide text %s, want 38px on a portrait kiosk", px)
 	}
-	k.noOverflow("#k-guide-body *, #k-guide-close")
+	k.checkEachFits("#k-guide-body *, #k-guide-close")
 	k.shot("kiosk-guide")
 	k.do(chromedp.Click(chromedp.CSS("#k-guide-close")))
 	k.wait(`document.querySelector("#k-guide").hidden`, 5*time.Second)
@@ -318,18 +293,18 @@ func TestBrowser_KioskGuide(t *testing.T) {
 	// English.
 	k.do(chromedp.Navigate(m.URL + "/kiosk.html?lang=en"))
 	k.wait(`document.querySelectorAll(".k-guide-btn").length === 6`, 10*time.Second)
-	k.noOverflow(".k-guide-btn, .k-service *")
+	k.checkEachFits(".k-guide-btn, .k-service *")
 	k.shot("kiosk-start-guides-en")
 	k.do(chromedp.Click(chromedp.CSS(`.k-service[data-service="unemployment"]`)), chromedp.Click(chromedp.CSS("#k-id-open")))
 	k.wait(visible("#k-m-pledge")+" && "+visible("#k-id-keys"), 5*time.Second)
 	if p := k.text("#k-m-pledge"); p != "Our pledge: wait at most 25 min, served within 15 min" {
 		t.Errorf("English materials pledge %q", p)
 	}
-	k.noOverflow("#k-m-pledge, #k-id-box *, .k-actions .btn, .k-m-more .btn")
+	k.checkEachFits("#k-m-pledge, #k-id-box *, .k-actions .btn, .k-m-more .btn")
 	k.shot("kiosk-materials-en")
 	k.do(chromedp.Click(chromedp.CSS("#k-m-guide")))
 	k.wait(visible("#k-guide")+` && document.querySelector("#k-guide-body").textContent.includes("Regulations on Unemployment Insurance")`, 10*time.Second)
-	k.noOverflow("#k-guide-body *, #k-guide-close")
+	k.checkEachFits("#k-guide-body *, #k-guide-close")
 	k.shot("kiosk-guide-en")
 }
 
@@ -354,7 +329,7 @@ func TestBrowser_HallPledge(t *testing.T) {
 					t.Errorf("%s: %s pledge %q, want %q", lang, svc, got, w)
 				}
 			}
-			h.noOverflow("#pledge, #pledge *")
+			h.checkEachFits("#pledge, #pledge *")
 		}
 		// The strip lives inside the footer; the panels above are where they were.
 		if v := h.eval(`(() => { const f = document.querySelector("footer.notice").getBoundingClientRect(), p = document.querySelector("#pledge").getBoundingClientRect(),

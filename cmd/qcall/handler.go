@@ -58,7 +58,7 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	}
 	// A hall's own recordings in <data>/voice/<lang>/<clip>.wav replace the
 	// shipped clips of the same name.
-	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: a.Authenticate, Logger: m.Logger,
+	hub, err := display.NewHub(display.HubOptions{Engine: m.Engine, Authenticate: a.Authenticate, Sessions: a, Logger: m.Logger,
 		VoiceOverride: os.DirFS(filepath.Join(m.DataDir, "voice")), ClockEvery: m.TickEvery})
 	if err != nil {
 		return nil, nil, err

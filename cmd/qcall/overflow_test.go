@@ -6,7 +6,12 @@ import (
 	"strings"
 )
 
-// The overflow checker: on a screen as Chromium lays it out, every piece of
+// The overflow checkers. checkFits looks at a whole screen; checkEachFits
+// at the elements a test names (the buttons of a dialog, a guide's lines),
+// each against its own box, which catches a label that runs out of a
+// button that does not clip it.
+//
+// checkFits: on a screen as Chromium lays it out, every piece of
 // visible text must lie inside each box around it that the eye sees as its
 // panel (an element that clips, or has a background or a border) and inside
 // the screen; and no element that clips may hide text (scrollWidth beyond
@@ -108,5 +113,40 @@ func (s *screen) checkFits(shot string, pageScrolls bool) {
 	s.t.Helper()
 	if o := s.overflows(pageScrolls); len(o) > 0 {
 		s.t.Errorf("%s (screenshots/%s.png): %d overflow(s):\n  %s", s.name, shot, len(o), strings.Join(o, "\n  "))
+	}
+}
+
+// eachFitsJS is the JavaScript that lists the elements matching sel whose
+// text does not fit, "" when all fit: an element past the window's left or
+// right edge, or one whose text runs out of its own box: wider
+// (scrollWidth beyond clientWidth: an ellipsis, a cut word, a label wider
+// than its button) or taller (scrollHeight beyond clientHeight: a label
+// wrapped onto a line its button has no room for). As in overflowJS, a
+// glyph may stand out of its line box by up to a fifth of the font size
+// without overflowing: the kiosk's 50 px service names reach 6 px below
+// their 1.2 line height, and nothing is cut.
+func eachFitsJS(sel string) string {
+	return fmt.Sprintf(`(() => {
+  const bad = [];
+  for (const e of document.querySelectorAll(%q)) {
+    if (!e.getClientRects().length || e.closest("[hidden]")) continue;
+    const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+    const what = e.tagName + "." + e.className + " " + JSON.stringify(e.textContent.trim().slice(0, 40));
+    const vtol = Math.max(1, parseFloat(cs.fontSize) * 0.2);
+    if (r.right > innerWidth + 1 || r.left < -1) bad.push(what + " past the edge (" + Math.round(r.left) + "–" + Math.round(r.right) + ")");
+    else if (cs.display === "inline") continue; // an inline box has no scroll size of its own
+    else if (e.scrollWidth > e.clientWidth + 1) bad.push(what + " cut (width " + e.scrollWidth + " > " + e.clientWidth + ")");
+    else if (e.scrollHeight > e.clientHeight + vtol) bad.push(what + " cut (height " + e.scrollHeight + " > " + e.clientHeight + ")");
+  }
+  return bad.join("; ");
+})()`, sel)
+}
+
+// checkEachFits fails the test for each element of sel whose text does not
+// fit (eachFitsJS).
+func (s *screen) checkEachFits(sel string) {
+	s.t.Helper()
+	if bad := s.eval(eachFitsJS(sel)); bad != "" {
+		s.t.Errorf("%s: text does not fit: %s", s.name, bad)
 	}
 }

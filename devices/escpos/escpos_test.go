@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"qcall/devices/escpos"
-	"qcall/devices/internal/ptytest"
 )
 
 func TestPrinter_commands(t *testing.T) {
@@ -126,16 +125,6 @@ func TestPrinter_errors(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
-
-func TestPrinter_String(t *testing.T) {
-	pair := ptytest.Open(t)
-	if got, want := escpos.NewPrinter(pair.Port).String(), "escpos{"+pair.Port.Name()+"}"; got != want {
-		t.Errorf("String() = %q, want %q", got, want)
-	}
-	if got := escpos.NewPrinter(new(bytes.Buffer)).String(); got != "escpos{}" {
-		t.Errorf("String() = %q", got)
-	}
-}
 
 func TestPrinter_writeError(t *testing.T) {
 	err := escpos.NewPrinter(failWriter{}).Init().Flush()

@@ -13,7 +13,6 @@ import (
 
 	"qcall/assets"
 	"qcall/devices/escpos"
-	"qcall/devices/internal/ptytest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -272,29 +271,5 @@ func TestPrintSlip(t *testing.T) {
 
 	if err := escpos.PrintSlip(&buf, escpos.Slip{Number: "A1"}, escpos.Options{Labels: assets.T}); err == nil || err.Error() != "escpos: slip has no code" {
 		t.Errorf("slip without code: %v", err)
-	}
-}
-
-// TestPrintTicket_pty prints through a real pseudo-terminal in raw mode and
-// parses what arrives on the far side: LF, DLE, 0x04 and GB18030 bytes must
-// all cross unchanged.
-func TestPrintTicket_pty(t *testing.T) {
-	pair := ptytest.Open(t)
-	var want bytes.Buffer
-	if err := escpos.PrintTicket(&want, demoTicket(), escpos.Options{Labels: assets.T}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- escpos.PrintTicket(pair.Port, demoTicket(), escpos.Options{Labels: assets.T}) }()
-	got := ptytest.ReadFull(t, pair.Device, want.Len(), 5*time.Second)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want.Bytes()) {
-		t.Fatalf("far side got %d bytes, differing from the %d sent", len(got), want.Len())
-	}
-	ops := checkJob(t, got, escpos.CutFull)
-	if qrs := escpos.QRCodes(ops); len(qrs) != 1 || qrs[0] != demoTicket().URL {
-		t.Errorf("QR codes %q", qrs)
 	}
 }

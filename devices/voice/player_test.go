@@ -1,3 +1,8 @@
+//go:build unix
+
+// The players these tests drive are sh scripts (and a FIFO for a gate): the
+// default player on Windows is PowerShell's, and it has no test here.
+
 package voice_test
 
 import (

@@ -135,6 +135,30 @@ func (a *API) Authenticate(r *http.Request) (queue.Role, string, error) {
 	return p.role, p.actor, nil
 }
 
+// SessionOf names the staff session r carries (bearer or cookie, as
+// authenticate reads them): its token's MAC, as Revocations keeps it; ""
+// when r carries no session token. With SessionEnded and OnSessionEnd, it
+// makes the API the hub's display.Sessions, so that a logout closes the
+// session's websockets.
+func (a *API) SessionOf(r *http.Request) string {
+	tok, from := requestCredential(r)
+	if from == "query" {
+		return ""
+	}
+	if _, _, ok := a.verifySession(tok); !ok {
+		return ""
+	}
+	return sessionID(tok)
+}
+
+// SessionEnded reports whether the session SessionOf named id was ended by a
+// logout.
+func (a *API) SessionEnded(id string) bool { return a.revoked.Revoked(id) }
+
+// OnSessionEnd has fn called with the id of each session a logout ends from
+// now on, before the logout is answered.
+func (a *API) OnSessionEnd(fn func(id string)) { a.revoked.OnRevoke(fn) }
+
 // authenticate tells who sent r. The demo hall's credentials are refused with
 // demo_loopback_only unless DemoCredentials is set (the server listens on
 // loopback). A request carried by the cookie passes the cross-origin check: a

@@ -26,9 +26,10 @@ import (
 type Revocations struct {
 	path string
 
-	mu sync.Mutex           // guards the fields below
-	m  map[string]time.Time // token MAC → expiry
-	f  *os.File             // the file, open for appending; nil in memory only
+	mu    sync.Mutex           // guards the fields below
+	m     map[string]time.Time // token MAC → expiry
+	f     *os.File             // the file, open for appending; nil in memory only
+	onEnd []func(id string)    // told of each revocation (OnRevoke)
 }
 
 // OpenRevocations reads the revocations of path, drops those expired by now,
@@ -90,19 +91,29 @@ func writeSynced(path string, b []byte) error {
 }
 
 // Revoke records that the token with MAC id is ended, until exp. It returns
-// once the record is on disk.
+// once the record is on disk and those OnRevoke named have been told.
 func (r *Revocations) Revoke(id string, exp time.Time, now time.Time) error {
+	onEnd, err := r.revoke(id, exp, now)
+	for _, fn := range onEnd {
+		fn(id)
+	}
+	return err
+}
+
+// revoke records the revocation and returns whom to tell of it: nobody when
+// it was recorded already (they were told then) or could not be.
+func (r *Revocations) revoke(id string, exp time.Time, now time.Time) ([]func(string), error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[id]; ok {
-		return nil
+		return nil, nil
 	}
 	if r.f != nil {
 		if _, err := fmt.Fprintf(r.f, "%s %d\n", id, exp.Unix()); err != nil {
-			return fmt.Errorf("session revocations: %w", err)
+			return nil, fmt.Errorf("session revocations: %w", err)
 		}
 		if err := r.f.Sync(); err != nil {
-			return fmt.Errorf("session revocations: %w", err)
+			return nil, fmt.Errorf("session revocations: %w", err)
 		}
 	}
 	r.m[id] = exp
@@ -113,7 +124,15 @@ func (r *Revocations) Revoke(id string, exp time.Time, now time.Time) error {
 			}
 		}
 	}
-	return nil
+	return r.onEnd, nil
+}
+
+// OnRevoke has fn called with the MAC of each token revoked from now on,
+// once Revoked reports it, outside the lock (fn may call Revoked).
+func (r *Revocations) OnRevoke(fn func(id string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onEnd = append(r.onEnd, fn)
 }
 
 // Revoked reports whether the token with MAC id was ended by a logout.

@@ -92,6 +92,74 @@ func (h *hall) call(hh, mm int, staff string, window int, want string) {
 	})
 }
 
+func (h *hall) start(hh, mm int, staff string, window int) {
+	h.t.Helper()
+	h.do(hh, mm, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, staff, window); return err })
+}
+
+func (h *hall) finish(hh, mm int, staff string, window int) {
+	h.t.Helper()
+	h.do(hh, mm, "finish", func(ctx context.Context) error {
+		_, err := h.eng.Finish(ctx, staff, window, queue.FinishOptions{})
+		return err
+	})
+}
+
+// rate gives the evaluator of window a rating.
+func (h *hall) rate(hh, mm, window, score int, reason string) {
+	h.t.Helper()
+	h.do(hh, mm, "rate", func(ctx context.Context) error {
+		_, err := h.eng.Rate(ctx, "evaluator", window, score, reason)
+		return err
+	})
+}
+
+// whereabouts sets where staff is (queue.Break, queue.OnDuty).
+func (h *hall) whereabouts(hh, mm int, staff, status string) {
+	h.t.Helper()
+	h.do(hh, mm, status, func(ctx context.Context) error { _, err := h.eng.SetWhereabouts(ctx, staff, status, ""); return err })
+}
+
+// current brings the hall's rollups up to its last event.
+func (h *hall) current() {
+	h.t.Helper()
+	if err := h.rep.Current(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// reopen opens other rollups on the hall's engine, from the snapshot at
+// snap ("" for none), brought up to the last event; the caller closes them
+// (which writes their snapshot).
+func (h *hall) reopen(snap string) *report.Rollups {
+	h.t.Helper()
+	r, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := r.Current(context.Background()); err != nil {
+		r.Close()
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+// checkSame fails the test where other folds November to other figures
+// than the hall's own rollups, grouped each way of bys.
+func (h *hall) checkSame(what string, other *report.Rollups, bys ...report.By) {
+	h.t.Helper()
+	month, _ := report.MonthPeriod("2026-11")
+	for _, by := range bys {
+		a, b := h.rep.Stats(month, by, ""), other.Stats(month, by, "")
+		if len(a.Rows) != len(b.Rows) {
+			h.t.Fatalf("by %s: %d rows live, %d %s", by, len(a.Rows), len(b.Rows), what)
+		}
+		for i := range a.Rows {
+			checkFigures(h.t, what+", by "+string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
+		}
+	}
+}
+
 // smallDay builds the hall day of docs/reports.md's worked example (every
 // time below is the one the expected figures are computed from):
 //
@@ -119,16 +187,13 @@ func smallDay(t *testing.T) *hall {
 	h.issue(9, 2, "employment")
 	h.issue(9, 5, "unemployment")
 	h.call(9, 10, "1001", 1, "A001")
-	h.do(9, 11, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, "1001", 1); return err })
-	h.do(9, 21, "finish", func(ctx context.Context) error {
-		_, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{})
-		return err
-	})
-	h.do(9, 22, "rate", func(ctx context.Context) error { _, err := h.eng.Rate(ctx, "evaluator", 1, 4, ""); return err })
+	h.start(9, 11, "1001", 1)
+	h.finish(9, 21, "1001", 1)
+	h.rate(9, 22, 1, 4, "")
 	h.call(9, 25, "1001", 1, "A002")
 	h.do(9, 27, "no-show", func(ctx context.Context) error { _, err := h.eng.NoShow(ctx, "1001", 1); return err })
 	h.call(9, 30, "1001", 1, "A003")
-	h.do(9, 30, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, "1001", 1); return err })
+	h.start(9, 30, "1001", 1)
 	var caseID string
 	h.do(9, 35, "finish with a case", func(ctx context.Context) error {
 		if _, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{Due: at(17, 0)}); err != nil {
@@ -143,26 +208,17 @@ func smallDay(t *testing.T) *hall {
 		return err
 	})
 	h.call(10, 0, "1003", 3, "B001")
-	h.do(10, 0, "start", func(ctx context.Context) error { _, err := h.eng.Start(ctx, "1003", 3); return err })
+	h.start(10, 0, "1003", 3)
 	h.do(10, 10, "transfer", func(ctx context.Context) error {
 		_, err := h.eng.Transfer(ctx, "1003", 3, "employment", 0)
 		return err
 	})
 	h.call(10, 20, "1001", 1, "B001")
-	h.do(10, 20, "finish", func(ctx context.Context) error {
-		_, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{})
-		return err
-	})
-	h.do(10, 21, "rate", func(ctx context.Context) error { _, err := h.eng.Rate(ctx, "evaluator", 1, 1, ""); return err })
+	h.finish(10, 20, "1001", 1)
+	h.rate(10, 21, 1, 1, "")
 	h.do(10, 30, "case done", func(ctx context.Context) error { _, err := h.eng.CaseDone(ctx, "1001", caseID, true); return err })
-	h.do(11, 0, "break", func(ctx context.Context) error {
-		_, err := h.eng.SetWhereabouts(ctx, "1001", queue.Break, "")
-		return err
-	})
-	h.do(11, 15, "back", func(ctx context.Context) error {
-		_, err := h.eng.SetWhereabouts(ctx, "1001", queue.OnDuty, "")
-		return err
-	})
+	h.whereabouts(11, 0, "1001", queue.Break)
+	h.whereabouts(11, 15, "1001", queue.OnDuty)
 	h.issue(11, 30, "employment")
 	h.call(11, 31, "1001", 1, "A004")
 	var slip string
@@ -184,9 +240,7 @@ func smallDay(t *testing.T) *hall {
 		return err
 	})
 	h.do(11, 51, "approve", func(ctx context.Context) error { _, err := h.eng.ApproveExpress(ctx, "9001", x.ID); return err })
-	if err := h.rep.Current(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	h.current()
 	return h
 }
 
@@ -201,6 +255,15 @@ func figures(r report.Row) map[string]float64 {
 		}
 	}
 	return m
+}
+
+// byKey returns the rows of s by key, as figures.
+func byKey(s report.Stats) map[string]map[string]float64 {
+	out := map[string]map[string]float64{}
+	for _, r := range s.Rows {
+		out[r.Key] = figures(r)
+	}
+	return out
 }
 
 func checkFigures(t *testing.T, what string, got map[string]float64, want map[string]float64) {
@@ -267,10 +330,7 @@ func TestStats_SmallDay(t *testing.T) {
 	})
 	t.Run("by service", func(t *testing.T) {
 		s := h.rep.Stats(day, report.ByService, "en")
-		got := map[string]map[string]float64{}
-		for _, r := range s.Rows {
-			got[r.Key] = figures(r)
-		}
+		got := byKey(s)
 		checkFigures(t, "employment", got["employment"], map[string]float64{"issued": 5, "called": 6, "served": 3, "rated": 2})
 		checkFigures(t, "unemployment", got["unemployment"], map[string]float64{"issued": 1, "called": 1, "served": 0, "transferred": 1})
 		if s.Rows[0].Label != "Employment registration" {
@@ -279,20 +339,14 @@ func TestStats_SmallDay(t *testing.T) {
 	})
 	t.Run("by hour", func(t *testing.T) {
 		s := h.rep.Stats(day, report.ByHour, "")
-		got := map[string]map[string]float64{}
-		for _, r := range s.Rows {
-			got[r.Key] = figures(r)
-		}
+		got := byKey(s)
 		checkFigures(t, "09", got["09"], map[string]float64{"issued": 4, "called": 3, "served": 2, "no_show": 1})
 		checkFigures(t, "10", got["10"], map[string]float64{"issued": 0, "called": 2, "served": 1, "cases_done": 1})
 		checkFigures(t, "11", got["11"], map[string]float64{"issued": 2, "called": 2, "cover_gap_s": 900})
 	})
 	t.Run("by weekday and hour", func(t *testing.T) {
 		s := h.rep.Stats(day, report.ByWeekdayHour, "")
-		got := map[string]map[string]float64{}
-		for _, r := range s.Rows {
-			got[r.Key] = figures(r)
-		}
+		got := byKey(s)
 		checkFigures(t, "Monday 09", got["1-09"], map[string]float64{"issued": 4})
 		checkFigures(t, "Monday 11", got["1-11"], map[string]float64{"issued": 2})
 	})
@@ -374,24 +428,9 @@ func TestRatings_SmallDay(t *testing.T) {
 // the stored events to the same figures as those kept up as they came.
 func TestRollups_Rebuild(t *testing.T) {
 	h := smallDay(t)
-	again, err := report.Open(context.Background(), h.eng, report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := h.reopen("")
 	defer again.Close()
-	if err := again.Current(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	month, _ := report.MonthPeriod("2026-11")
-	for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByService, report.ByWindow, report.ByHour} {
-		a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
-		if len(a.Rows) != len(b.Rows) {
-			t.Fatalf("by %s: %d rows live, %d rebuilt", by, len(a.Rows), len(b.Rows))
-		}
-		for i := range a.Rows {
-			checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
-		}
-	}
+	h.checkSame("rebuilt", again, report.ByDay, report.ByStaff, report.ByService, report.ByWindow, report.ByHour)
 }
 
 func TestParsePeriod(t *testing.T) {
@@ -422,14 +461,7 @@ func TestParsePeriod(t *testing.T) {
 func TestRollups_Snapshot(t *testing.T) {
 	h := smallDay(t)
 	snap := filepath.Join(t.TempDir(), "reports.snap")
-	first, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Current(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Close(); err != nil {
+	if err := h.reopen(snap).Close(); err != nil {
 		t.Fatal(err)
 	}
 	// More after the snapshot: A005 (express) called at 12:00 (wait 600 s).
@@ -449,25 +481,9 @@ func TestRollups_Snapshot(t *testing.T) {
 		if err := os.WriteFile(snap, c.file, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		again, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := again.Current(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if err := h.rep.Current(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByHour} {
-			a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
-			if len(a.Rows) != len(b.Rows) {
-				t.Fatalf("%s, by %s: %d rows live, %d from the snapshot", damage, by, len(a.Rows), len(b.Rows))
-			}
-			for i := range a.Rows {
-				checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
-			}
-		}
+		again := h.reopen(snap)
+		h.current()
+		h.checkSame("from the snapshot ("+damage+")", again, report.ByDay, report.ByStaff, report.ByHour)
 		if got := figures(again.Stats(month, report.ByDay, "").Total)["called"]; got != 8 {
 			t.Errorf("%s: %v calls, want 8", damage, got)
 		}
@@ -510,14 +526,8 @@ func directorDay(t *testing.T, middle func(h *hall)) *hall {
 	h := smallDay(t)
 	fu := h.followupOf("B001")
 	h.call(11, 55, "1001", 1, "A005")
-	h.do(12, 5, "finish", func(ctx context.Context) error {
-		_, err := h.eng.Finish(ctx, "1001", 1, queue.FinishOptions{})
-		return err
-	})
-	h.do(12, 6, "rate 2", func(ctx context.Context) error {
-		_, err := h.eng.Rate(ctx, "evaluator", 1, 2, "efficiency")
-		return err
-	})
+	h.finish(12, 5, "1001", 1)
+	h.rate(12, 6, 1, 2, "efficiency")
 	h.do(12, 10, "appeal", func(ctx context.Context) error {
 		_, err := h.eng.AppealFollowup(ctx, "1001", fu, "评价器误按")
 		return err
@@ -543,17 +553,11 @@ func directorDay(t *testing.T, middle func(h *hall)) *hall {
 	c2 := complaint(13, 10, "complaint", "1003", 3)
 	h.do(13, 30, "close upheld", func(ctx context.Context) error { _, err := h.eng.CloseComplaint(ctx, "9001", c1, true); return err })
 	h.do(13, 40, "close", func(ctx context.Context) error { _, err := h.eng.CloseComplaint(ctx, "9001", c2, false); return err })
-	h.do(13, 50, "break", func(ctx context.Context) error {
-		_, err := h.eng.SetWhereabouts(ctx, "1003", queue.Break, "")
-		return err
-	})
+	h.whereabouts(13, 50, "1003", queue.Break)
 	if middle != nil {
 		middle(h)
 	}
-	h.do(14, 20, "back", func(ctx context.Context) error {
-		_, err := h.eng.SetWhereabouts(ctx, "1003", queue.OnDuty, "")
-		return err
-	})
+	h.whereabouts(14, 20, "1003", queue.OnDuty)
 	var sc queue.SpotCheckRecord
 	h.do(15, 0, "draw", func(ctx context.Context) (err error) {
 		sc, err = h.eng.DrawSpotCheck(ctx, "9001", "2026-11", 50)
@@ -584,19 +588,8 @@ func directorDay(t *testing.T, middle func(h *hall)) *hall {
 	if _, err := h.eng.CloseFollowup(context.Background(), "9001", fu2, queue.FollowupClose{Finding: "排队久", Action: "增开窗口"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.rep.Current(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	h.current()
 	return h
-}
-
-// byKey returns the rows of s by key, as figures.
-func byKey(s report.Stats) map[string]map[string]float64 {
-	out := map[string]map[string]float64{}
-	for _, r := range s.Rows {
-		out[r.Key] = figures(r)
-	}
-	return out
 }
 
 // TestStats_DirectorDay: appeals, complaints, follow-ups, spot checks and
@@ -692,35 +685,14 @@ func TestEvaluation_DirectorDay(t *testing.T) {
 func TestRollups_SnapshotDirectorDay(t *testing.T) {
 	snap := filepath.Join(t.TempDir(), "reports.snap")
 	h := directorDay(t, func(h *hall) {
-		mid, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := mid.Current(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if err := mid.Close(); err != nil {
+		if err := h.reopen(snap).Close(); err != nil {
 			t.Fatal(err)
 		}
 	})
-	again, err := report.Open(context.Background(), h.eng, report.Options{Snapshot: snap})
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := h.reopen(snap)
 	defer again.Close()
-	if err := again.Current(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	h.checkSame("from the snapshot", again, report.ByDay, report.ByStaff, report.ByWindow, report.ByHour, report.ByService)
 	month, _ := report.MonthPeriod("2026-11")
-	for _, by := range []report.By{report.ByDay, report.ByStaff, report.ByWindow, report.ByHour, report.ByService} {
-		a, b := h.rep.Stats(month, by, ""), again.Stats(month, by, "")
-		if len(a.Rows) != len(b.Rows) {
-			t.Fatalf("by %s: %d rows live, %d from the snapshot", by, len(a.Rows), len(b.Rows))
-		}
-		for i := range a.Rows {
-			checkFigures(t, string(by)+" "+a.Rows[i].Key, figures(b.Rows[i]), figures(a.Rows[i]))
-		}
-	}
 	if got := figures(again.Stats(month, report.ByDay, "").Total); got["spot_errors"] != 1 || got["cover_gap_s"] != 2700 {
 		t.Errorf("from the snapshot: spot errors %v, cover %v s", got["spot_errors"], got["cover_gap_s"])
 	}

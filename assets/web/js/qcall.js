@@ -451,6 +451,13 @@
         conn.ws = null;
         conn.synced = false;
         if (conn.closed) return; // closed on purpose: nothing was lost
+        if (e.code === 4001) {
+          // The session ended (a logout, here or in another tab): it cannot
+          // reconnect, so the page starts again, at its login.
+          conn.close();
+          location.reload();
+          return;
+        }
         if (opts.onClose && opts.onClose(e) === false) { conn.closed = true; return; }
         if (!heard && opts.client !== 'phone') {
           // Refused before a word: say why when it is the device's token or

@@ -64,9 +64,10 @@
   });
 
   $('#t-btn-logout').addEventListener('click', async () => {
-    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* the cookie goes anyway at expiry */ }
+    // The streams close on purpose first: the logout would close them (4001).
     leaveDesk();
     leaveList();
+    try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* the cookie goes anyway at expiry */ }
     me = null;
     followups.hide();
     view('#t-login');
@@ -154,23 +155,25 @@
     });
   }
 
+  // listState takes the hall's windows from the staff stream. A state comes
+  // whenever they change (someone signs in or out, goes away, takes a window
+  // over, a window opens as temporary), and a reconnection ends with a state
+  // or a snapshot, so the list shown to choose from follows the hall without
+  // asking the server again.
   function listState(m) {
     if (!m.hall) return;
     windows = m.hall.windows;
-    if (!$('#t-pick').hidden) renderPick();
+    if ($('#t-pick').hidden || !me) return;
+    // Signed in at a window from elsewhere: to that desk, as at login.
+    const mine = windows.find((w) => w.staff && w.staff.job_no === me.staff.job_no);
+    if (mine && !document.querySelector('dialog[open]')) { desk(mine.id); return; }
+    renderPick();
   }
 
   function leaveList() {
     if (listConn) listConn.close();
     listConn = null;
   }
-
-  // While the windows are shown to choose from, they follow who signs in and
-  // out elsewhere (a terminal has no realtime connection before it has a
-  // window): asked again every few seconds.
-  setInterval(() => {
-    if (me && !$('#t-pick').hidden && !document.querySelector('dialog[open]')) pick();
-  }, 4000);
 
   // refreshWindows reads the windows again (who is signed in where), for the
   // transfer dialog.
@@ -255,6 +258,7 @@
 
   // ---- the desk ----
   function desk(id) {
+    if (conn && winId === id) return; // there already (the staff stream may tell of a sign-in before its answer)
     winId = id;
     view('#t-desk');
     say('');

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package ptytest gives device tests a real serial line: a pseudo-terminal pair in
 // raw mode. The driver under test gets Pair.Port, the /dev/pts/N end, which behaves
 // like /dev/ttyUSB0 (a tty with a line discipline); the test plays the hardware on
