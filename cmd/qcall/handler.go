@@ -52,7 +52,7 @@ func (m *Main) handler(secret []byte, loopback bool) (http.Handler, func() error
 	if err != nil {
 		return nil, nil, err
 	}
-	screens, err := static.New(static.Options{Logger: m.Logger})
+	screens, err := static.New(static.Options{Logger: m.Logger, TimeZone: m.Engine.Location().String()})
 	if err != nil {
 		return nil, nil, err
 	}

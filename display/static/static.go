@@ -32,6 +32,10 @@ type Options struct {
 	Web fs.FS
 	// Logger gets what went wrong; default slog.Default().
 	Logger *slog.Logger
+	// TimeZone is the hall's IANA time zone ("Asia/Shanghai"), sent with the
+	// catalogue (X-Hall-Time-Zone) so that the pages show every time and
+	// date in the hall's zone, whatever the zone of the screen's computer.
+	TimeZone string
 }
 
 // Static serves the hall's screens from the binary: every file of the web
@@ -46,6 +50,7 @@ type Static struct {
 	patterns []string
 	files    map[string]*staticFile // path in the web folder → file
 	i18n     map[string]*staticFile // language → catalogue JSON
+	zone     string                 // Options.TimeZone
 
 	// qrSlots holds a token per QR code being made, qrQueue one per request
 	// waiting for a slot.
@@ -110,7 +115,7 @@ func New(opts Options) (*Static, error) {
 		web = sub
 	}
 	slots := max(1, runtime.GOMAXPROCS(0)/2)
-	s := &Static{log: opts.Logger, mux: http.NewServeMux(), files: map[string]*staticFile{}, i18n: map[string]*staticFile{},
+	s := &Static{log: opts.Logger, mux: http.NewServeMux(), files: map[string]*staticFile{}, i18n: map[string]*staticFile{}, zone: opts.TimeZone,
 		qrSlots: make(chan struct{}, slots), qrQueue: make(chan struct{}, 8*slots), qrCache: map[string]*staticFile{}}
 	err := fs.WalkDir(web, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -224,6 +229,9 @@ func (s *Static) serveCatalog(w http.ResponseWriter, r *http.Request) {
 	if !ok || f == nil {
 		s.fail(w, r, answer.Errorf(answer.CodeNotFound, "languages: %s", strings.Join(assets.Languages, ", ")))
 		return
+	}
+	if s.zone != "" {
+		w.Header().Set("X-Hall-Time-Zone", s.zone)
 	}
 	s.serveFile(w, r, f)
 }

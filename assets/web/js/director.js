@@ -54,13 +54,7 @@
     return w ? Q.staffName(w.staff) + '（' + jobNo + '）' : jobNo;
   };
   const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Q.skew - Date.parse(iso)) / 60000));
-  const fmtTime = (iso) => {
-    if (!iso) return '';
-    const d = new Date(iso);
-    if (isNaN(d)) return '';
-    return d.toLocaleString(Q.lang === 'en' ? 'en-GB' : 'zh-CN',
-      { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
-  };
+  const fmtTime = (iso) => Q.fmt(iso, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
   // ---- messages and actions ----
   let msgTimer = null;
@@ -348,7 +342,7 @@
   regKind.addEventListener('change', () => { regStates(); search(); });
   regStates();
   // The registers open on the hall's business day.
-  const today = () => (hall && hall.business_day) || new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  const today = () => (hall && hall.business_day) || Q.day();
   $('#d-reg-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
   // Complaints, home visits and spot checks have their own page, where the
   // hall has it.

@@ -191,7 +191,7 @@
   function renderShift() {
     const items = shift.map((v) => {
       const s = services.find((x) => x.code === v.service);
-      const at = new Date(v.at).toLocaleTimeString(Q.lang === 'en' ? 'en-GB' : 'zh-CN', { hour: '2-digit', minute: '2-digit', hour12: false });
+      const at = Q.fmtTime(v.at);
       return el('li', { dataset: { id: v.id } },
         el('span', { class: 'g-s-at', text: at }),
         el('span', { class: 'g-s-topic', text: v.topic + (s ? ' · ' + Q.serviceName(s) : '') }),
@@ -215,7 +215,7 @@
     if (!s) return;
     guideOf = code;
     $$('.g-gsvc').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.service === code)));
-    const now = new Date().toLocaleString(Q.lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
+    const now = Q.fmtDateTime(new Date());
     $('#g-guide-view').replaceChildren(Q.guide(s),
       el('p', { class: 'g-printed', text: t('web.guide.printed_at', { hall: hallName, at: now }) }));
     $('#g-print').disabled = false;

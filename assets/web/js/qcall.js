@@ -83,6 +83,7 @@
         const r = await fetch('/i18n/' + Q.lang + '.json', { credentials: 'same-origin' });
         if (!r.ok) throw new Error('catalogue ' + r.status);
         Q.cat = await r.json();
+        Q.setZone(r.headers.get('X-Hall-Time-Zone'));
         break;
       } catch (e) {
         // The server may be restarting: keep trying, never show raw keys.
@@ -134,10 +135,36 @@
     return Q.t('web.kiosk.est', { wait: w });
   };
 
-  Q.fmtDate = function (iso) {
-    const d = new Date(iso);
-    if (isNaN(d)) return '';
-    return d.toLocaleDateString(Q.lang === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit' });
+  // ---- times, in the hall's time zone ----
+  // The server sends the hall's zone with the catalogue: a screen whose
+  // computer keeps another zone (a TV box left on UTC) still shows the
+  // hall's times and dates. Until then, and for a zone the browser does not
+  // know, the browser's own.
+  Q.zone = undefined;
+  Q.setZone = function (zone) {
+    if (!zone) return;
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      Q.zone = zone;
+    } catch (e) { /* unknown to this browser: keep its own */ }
+  };
+  const locale = () => (Q.lang === 'en' ? 'en-GB' : 'zh-CN');
+  // fmt formats a time (a Date, an ISO string or milliseconds) with Intl
+  // options, in the hall's zone; '' for no time.
+  Q.fmt = function (t, opts) {
+    const d = t instanceof Date ? t : new Date(t);
+    if (t == null || t === '' || isNaN(d)) return '';
+    return new Intl.DateTimeFormat(locale(), Object.assign({ timeZone: Q.zone }, opts)).format(d);
+  };
+  Q.fmtDate = (t) => Q.fmt(t, { year: 'numeric', month: '2-digit', day: '2-digit' });
+  Q.fmtTime = (t) => Q.fmt(t, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  Q.fmtDateTime = (t) => Q.fmt(t, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  // day is the hall's date of t (default now) as YYYY-MM-DD.
+  Q.day = function (t) {
+    const d = t == null ? new Date() : t instanceof Date ? t : new Date(t);
+    const p = {};
+    for (const x of new Intl.DateTimeFormat('en-US', { timeZone: Q.zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d)) p[x.type] = x.value;
+    return p.year + '-' + p.month + '-' + p.day;
   };
 
   // ---- DOM ----
@@ -163,16 +190,13 @@
   Q.$$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   Q.show = (el, on) => { if (typeof el === 'string') el = Q.$(el); if (el) el.hidden = !on; };
 
-  // clock keeps el showing the time (and date, with withDate).
+  // clock keeps el showing the hall's time (and date, with withDate).
   Q.clock = function (el, withDate) {
     if (!el) return;
     const tick = () => {
       const d = new Date();
-      const loc = Q.lang === 'en' ? 'en-GB' : 'zh-CN';
-      let s = d.toLocaleTimeString(loc, { hour: '2-digit', minute: '2-digit', hour12: false });
-      if (withDate) {
-        s = d.toLocaleDateString(loc, { month: 'long', day: 'numeric', weekday: 'short' }) + '  ' + s;
-      }
+      let s = Q.fmtTime(d);
+      if (withDate) s = Q.fmt(d, { month: 'long', day: 'numeric', weekday: 'short' }) + '  ' + s;
       el.textContent = s;
     };
     tick();

@@ -29,12 +29,7 @@
   let conn = null;
 
   // ---- helpers ----
-  const pad = (n) => String(n).padStart(2, '0');
-  const fmtAt = (iso) => {
-    const d = new Date(iso);
-    if (!iso || isNaN(d)) return '';
-    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes());
-  };
+  const fmtAt = (iso) => (iso ? Q.day(iso) + ' ' + Q.fmt(iso, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) : '');
   // who names a job number: "王芳（1001）", or the number itself.
   const who = (jobNo) => {
     const st = staff.find((x) => x.job_no === jobNo);
@@ -310,8 +305,7 @@
   $('#rc-state').replaceChildren(...options(CSTATES, 'web.reg.cstate.', t('web.reg.all')));
   $('#rh-reason').replaceChildren(...options(REASONS, 'web.reg.reason.'));
   $('#rh-state').replaceChildren(...options(HSTATES, 'web.reg.hstate.', t('web.reg.all')));
-  const now = new Date();
-  $('#rs-month').value = now.getFullYear() + '-' + pad(now.getMonth() + 1);
+  $('#rs-month').value = Q.day().slice(0, 7);
 
   const start = Q.managerPage('r', 'web.dir.not_director', async (me) => {
     document.body.classList.toggle('read-only', me.role !== 'director');

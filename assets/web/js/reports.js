@@ -23,11 +23,11 @@
   const isoDay = (d) => d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
 
   function defaults() {
-    const now = new Date();
-    const first = new Date(now.getFullYear(), now.getMonth(), 1);
-    $('#r-from').value = params.get('from') || isoDay(first);
-    $('#r-to').value = params.get('to') || isoDay(now);
-    $('#r-month').value = params.get('month') || isoDay(now).slice(0, 7);
+    // This month to today, in the hall's days.
+    const today = Q.day();
+    $('#r-from').value = params.get('from') || today.slice(0, 8) + '01';
+    $('#r-to').value = params.get('to') || today;
+    $('#r-month').value = params.get('month') || today.slice(0, 7);
     $('#r-by').replaceChildren(...BYS.map((b) => el('option', { value: b, text: t('web.rep.by.' + b) })));
     $('#r-by').value = params.get('by') || 'day';
   }

@@ -655,7 +655,7 @@
       if (!me || !me.staff) return;
       // The last 90 days, to tomorrow: the hall's day may be ahead of the
       // browser's.
-      const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+      const day = (ms) => Q.day(ms);
       try {
         list = await Q.api('GET', '/api/followups?from=' + day(Date.now() - 90 * 86400000) + '&to=' + day(Date.now() + 86400000));
       } catch (err) {
