@@ -48,6 +48,12 @@ func TestBrowser_WaitWording(t *testing.T) {
 		p.kiosk.wait(contains(`.k-service[data-service="employment"] .k-meta`, w.noWindow), 10*time.Second)
 		p.hall.wait(textIs(`tr[data-service="employment"] td:nth-child(3)`, w.noWindow), 10*time.Second)
 		p.phone.wait(textIs("#p-wait", w.noWindow), 10*time.Second)
+		// Words, not a figure: in Chinese on one line, not "暂无窗口办" and "理".
+		if lang == "zh-CN" {
+			if n := p.phone.eval(`(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector("#p-wait")); return String(r.getClientRects().length); })()`); n != "1" {
+				t.Errorf("the phone's %q takes %s lines", w.noWindow, n)
+			}
+		}
 		p.kiosk.shot("wait-kiosk-nowindow-" + lang)
 		p.phone.shot("wait-phone-nowindow-" + lang)
 	}

@@ -37,6 +37,8 @@
     if (waiting) {
       $('#p-ahead').textContent = t('web.people', { n: ticket.ahead != null ? ticket.ahead : Math.max((ticket.position || 1) - 1, 0) });
       $('#p-wait').textContent = Q.wait(ticket.est_wait_s, ticket.ahead, ticket.no_window);
+      // "暂无窗口办理" is words, not a figure: smaller, so it keeps to one line.
+      $('#p-wait').classList.toggle('p-words', !!ticket.no_window);
     }
     if (st === 'called') {
       // The window by its name, in the page's language ("请到 1号窗口").
