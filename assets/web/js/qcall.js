@@ -190,11 +190,13 @@
   Q.$$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   Q.show = (el, on) => { if (typeof el === 'string') el = Q.$(el); if (el) el.hidden = !on; };
 
-  // clock keeps el showing the hall's time (and date, with withDate).
+  // clock keeps el showing the hall's time (and date, with withDate): the
+  // server's clock (the screen's own may be wrong: a TV box without a time
+  // server), in the hall's zone.
   Q.clock = function (el, withDate) {
     if (!el) return;
     const tick = () => {
-      const d = new Date();
+      const d = new Date(Date.now() - Q.skew);
       let s = Q.fmtTime(d);
       if (withDate) s = Q.fmt(d, { month: 'long', day: 'numeric', weekday: 'short' }) + '  ' + s;
       el.textContent = s;
