@@ -294,3 +294,46 @@ func mustLoad(t *testing.T, name string) *time.Location {
 	}
 	return l
 }
+
+// TestBrowser_DirectorOvernight: a console left open from one evening to
+// the next morning. The registers name staff who have left their window by
+// name, not by job number alone.
+func TestBrowser_DirectorOvernight(t *testing.T) {
+	zone := mustLoad(t, "Asia/Shanghai")
+	now := time.Now().In(zone)
+	y, mo, d := now.AddDate(0, 0, -1).Date()
+	evening := time.Date(y, mo, d, 22, 0, 0, 0, zone)
+	d1 := evening.Format(time.DateOnly)
+	clock := queue.NewManualClock(evening)
+	m := startDirectorHall(t, t.TempDir(), "127.0.0.1:0", clock)
+	base := m.URL
+
+	// 李强 (1002) asks for express service, and leaves his window.
+	s2, director := login(t, base, "1002"), login(t, base, "9001")
+	none := map[string]string{}
+	for _, step := range []struct {
+		token, path string
+		body        map[string]string
+	}{
+		{s2, "/api/windows/2/signin", none}, {"demo-kiosk", "/api/tickets", map[string]string{"service": "employment"}},
+		{s2, "/api/windows/2/call-next", none}, {s2, "/api/windows/2/express", map[string]string{"reason": "年老体弱"}},
+		{director, "/api/windows/2/release", none},
+	} {
+		if code := api(t, "POST", base+step.path, step.token, step.body, nil); code/100 != 2 {
+			t.Fatalf("POST %s: %d", step.path, code)
+		}
+	}
+
+	console := open(t, browser(t), "director", base, "/director.html?lang=zh-CN", 1366, 768)
+	console.wait(visible("#d-jobno"), 10*time.Second)
+	console.do(
+		chromedp.SendKeys(chromedp.CSS("#d-jobno"), "9001"),
+		chromedp.SendKeys(chromedp.CSS("#d-password"), "demo"),
+		chromedp.Click(chromedp.CSS(`#d-login-form button[type="submit"]`)),
+	)
+	console.wait(visible("#d-main"), 10*time.Second)
+	console.click(`.d-tab[data-tab="registers"]`)
+	console.set("#d-reg-kind", "express")
+	console.wait(`document.querySelector("#d-reg-from").value === "`+d1+`" && document.querySelector("#d-reg-rows").textContent.includes("李强（1002）")`, 10*time.Second)
+
+}

@@ -21,10 +21,14 @@
   let pending = null;
   let alerts = [];
   let conn = null;
+  let staff = [];
 
   // ---- login ----
 
   const start = Q.managerPage('d', 'web.dir.not_director', async (me) => {
+    // The hall's staff, to name whoever a job number is, also once they
+    // have left their window (a follow-up's assignee, yesterday's rows).
+    Q.api('GET', '/api/staff').then((list) => { staff = list || []; if (hall) renderAll(); }).catch(() => {});
     const take = (m) => { hall = m.hall; pending = m.pending; alerts = m.alerts || []; renderAll(); };
     conn = Q.connect({ client: 'director', onSnapshot: take, onState: take });
   }, () => {
@@ -46,12 +50,13 @@
   const winName = (id) => { const w = winOf(id); return w ? Q.windowName(w) : (id ? String(id) : ''); };
   const svcOf = (code) => hall && hall.services.find((s) => s.code === code);
   const svcName = (code) => Q.serviceName(svcOf(code)) || code || '';
-  // staffName names a job number by the staff signed in or on the board;
-  // else the job number alone.
+  // staffName names a job number by the hall's staff, or by whoever is
+  // signed in at a window; else the job number alone.
   const staffName = (jobNo) => {
     if (!jobNo) return '';
     const w = hall && hall.windows.find((x) => x.staff && x.staff.job_no === jobNo);
-    return w ? Q.staffName(w.staff) + '（' + jobNo + '）' : jobNo;
+    const st = (w && w.staff) || staff.find((x) => x.job_no === jobNo);
+    return st ? Q.staffName(st) + '（' + jobNo + '）' : jobNo;
   };
   const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Q.skew - Date.parse(iso)) / 60000));
   const fmtTime = (iso) => Q.fmt(iso, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
