@@ -297,13 +297,16 @@ func mustLoad(t *testing.T, name string) *time.Location {
 
 // TestBrowser_DirectorOvernight: a console left open from one evening to
 // the next morning. The registers name staff who have left their window by
-// name, not by job number alone.
+// name, not by job number alone; their dates move on to the new business
+// day.
 func TestBrowser_DirectorOvernight(t *testing.T) {
 	zone := mustLoad(t, "Asia/Shanghai")
 	now := time.Now().In(zone)
 	y, mo, d := now.AddDate(0, 0, -1).Date()
 	evening := time.Date(y, mo, d, 22, 0, 0, 0, zone)
-	d1 := evening.Format(time.DateOnly)
+	y, mo, d = now.Date()
+	morning := time.Date(y, mo, d, 8, 50, 0, 0, zone)
+	d1, d2 := evening.Format(time.DateOnly), morning.Format(time.DateOnly)
 	clock := queue.NewManualClock(evening)
 	m := startDirectorHall(t, t.TempDir(), "127.0.0.1:0", clock)
 	base := m.URL
@@ -335,5 +338,10 @@ func TestBrowser_DirectorOvernight(t *testing.T) {
 	console.click(`.d-tab[data-tab="registers"]`)
 	console.set("#d-reg-kind", "express")
 	console.wait(`document.querySelector("#d-reg-from").value === "`+d1+`" && document.querySelector("#d-reg-rows").textContent.includes("李强（1002）")`, 10*time.Second)
+
+	// The next morning the registers show the new day.
+	clock.Set(morning)
+	console.wait(fmt.Sprintf(`document.querySelector("#d-reg-from").value === %q && document.querySelector("#d-reg-to").value === %q`+
+		` && document.querySelector("#d-reg-note").textContent === Q.t("web.dir.reg.count", {n: 0})`, d2, d2), 10*time.Second)
 
 }

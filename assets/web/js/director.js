@@ -29,7 +29,7 @@
     // The hall's staff, to name whoever a job number is, also once they
     // have left their window (a follow-up's assignee, yesterday's rows).
     Q.api('GET', '/api/staff').then((list) => { staff = list || []; if (hall) renderAll(); }).catch(() => {});
-    const take = (m) => { hall = m.hall; pending = m.pending; alerts = m.alerts || []; renderAll(); };
+    const take = (m) => { hall = m.hall; pending = m.pending; alerts = m.alerts || []; renderAll(); followDay(); };
     conn = Q.connect({ client: 'director', onSnapshot: take, onState: take });
   }, () => {
     if (conn) conn.close();
@@ -289,9 +289,8 @@
     document.querySelectorAll('.d-tab').forEach((b) => b.classList.toggle('on', b.dataset.tab === name));
     for (const p of ['hall', 'followups', 'registers']) Q.show('#d-tab-' + p, p === name);
     if (name === 'registers' && !searched) {
+      followDay();
       searched = true;
-      $('#d-reg-from').value = $('#d-reg-from').value || today();
-      $('#d-reg-to').value = $('#d-reg-to').value || today();
       search();
     }
   }
@@ -348,6 +347,20 @@
   regStates();
   // The registers open on the hall's business day.
   const today = () => (hall && hall.business_day) || Q.day();
+  // The dates follow the business day while the director leaves them on
+  // it: a console left open overnight searches the new day, not yesterday.
+  let regDay = ''; // the day the dates were last set to
+  function followDay() {
+    const day = today();
+    if (day === regDay) return;
+    const from = $('#d-reg-from'), to = $('#d-reg-to');
+    if ((!from.value || from.value === regDay) && (!to.value || to.value === regDay)) {
+      from.value = day;
+      to.value = day;
+      if (searched) search();
+    }
+    regDay = day;
+  }
   $('#d-reg-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
   // Complaints, home visits and spot checks have their own page, where the
   // hall has it.
