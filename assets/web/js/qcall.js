@@ -251,14 +251,25 @@
         $('#' + P + '-login-error').textContent = err.message;
       }
     });
-    $('#' + P + '-logout').addEventListener('click', async () => {
-      try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
+    function signedOut() {
       Q.show('#' + P + '-main', false);
       Q.show('#' + P + '-logout', false);
       Q.show('#' + P + '-login', true);
       $('#' + P + '-who').textContent = '';
       stopped();
+    }
+    $('#' + P + '-logout').addEventListener('click', async () => {
+      try { await Q.api('POST', '/api/logout', {}); } catch (e) { /* expires anyway */ }
+      signedOut();
     });
+    // A session that has ended (12 hours on, a console left open overnight)
+    // is refused: the page goes back to its login and says why, instead of
+    // showing a hall it can no longer act on.
+    Q.onSessionEnded = () => {
+      if ($('#' + P + '-main').hidden) return;
+      signedOut();
+      $('#' + P + '-login-error').textContent = Q.t('web.term.session_ended');
+    };
     return start;
   };
 
@@ -295,6 +306,7 @@
       const e = new ApiError(r.status, err ? err.code : 'http_' + r.status,
         err && err.message ? err.message : Q.t('web.error.network'));
       e.detail = (err && err.detail) || '';
+      if (e.code === 'unauthorized' && !Q.token && Q.onSessionEnded) Q.onSessionEnded();
       throw e;
     }
     return data;
@@ -362,6 +374,10 @@
     if (r.ok || !data || !data.error || r.status >= 500) return null;
     const e = data.error;
     if (e.detail) console.info('qcall: /ws refused: ' + e.code + ': ' + e.detail);
+    if (e.code === 'unauthorized' && !Q.token && Q.onSessionEnded) {
+      Q.onSessionEnded(); // a staff page's session, not a device's token
+      return null;
+    }
     if (e.code === 'unauthorized') return Q.t(Q.token ? 'web.error.bad_token' : 'web.error.no_token');
     if (e.code === 'forbidden') return Q.t('web.error.wrong_token');
     return e.message; // the catalogue's, in the page's language
