@@ -328,7 +328,10 @@ func TestBrowser_DirectorOvernight(t *testing.T) {
 		}
 	}
 
+	// The console's machine is set to another zone than the hall's: the
+	// times are the hall's all the same.
 	console := open(t, browser(t), "director", base, "/director.html?lang=zh-CN", 1366, 768)
+	console.do(timezone("America/Los_Angeles"), chromedp.Reload())
 	console.wait(visible("#d-jobno"), 10*time.Second)
 	console.do(
 		chromedp.SendKeys(chromedp.CSS("#d-jobno"), "9001"),
@@ -339,6 +342,9 @@ func TestBrowser_DirectorOvernight(t *testing.T) {
 	console.click(`.d-tab[data-tab="registers"]`)
 	console.set("#d-reg-kind", "express")
 	console.wait(`document.querySelector("#d-reg-from").value === "`+d1+`" && document.querySelector("#d-reg-rows").textContent.includes("李强（1002）")`, 10*time.Second)
+	if at := console.text("#d-reg-rows td"); at != evening.Format("01/02 15:04") {
+		t.Errorf("the express request was made at %q, want the hall's %s", at, evening.Format("01/02 15:04"))
+	}
 
 	// The next morning the registers show the new day.
 	clock.Set(morning)

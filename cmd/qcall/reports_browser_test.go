@@ -111,6 +111,11 @@ func TestBrowser_Reports(t *testing.T) {
 			t.Errorf("%s: evaluation download %q", lang, href)
 		}
 		s.shot("reports-" + lang)
+		// 打印月度报告 shows the whole month, then prints.
+		s.set("#r-from", "2026-11-10")
+		s.eval(`window.print = () => { window.__printed = true; }, ""`)
+		s.click("#r-print")
+		s.wait(`window.__printed && document.querySelector("#r-from").value === "2026-11-01" && document.querySelector("#r-to").value === "2026-11-30"`, 10*time.Second)
 		errs.check(t, lang)
 	}
 }
