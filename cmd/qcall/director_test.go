@@ -261,6 +261,10 @@ func TestBrowser_Director(t *testing.T) {
 			name := fmt.Sprintf("director-%s-%d", strings.ToLower(lang[:2]), size[0])
 			sc := open(t, b, name, base, "/director.html?lang="+lang, size[0], size[1])
 			sc.wait(has("unserved")+" && "+has("paper_out"), 10*time.Second)
+			// A name and job number in the page's own brackets.
+			if who, want := sc.text("#d-who"), map[string]string{"zh-CN": "马建国（9001）", "en": "Ma Jianguo (9001)"}[lang]; who != want {
+				t.Errorf("%s: signed in as %q, want %q", name, who, want)
+			}
 			sc.checkFits(name, false)
 			sc.shot(name)
 			sc.click(`.d-tab[data-tab="registers"]`)

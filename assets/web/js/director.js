@@ -56,7 +56,7 @@
     if (!jobNo) return '';
     const w = hall && hall.windows.find((x) => x.staff && x.staff.job_no === jobNo);
     const st = (w && w.staff) || staff.find((x) => x.job_no === jobNo);
-    return st ? Q.staffName(st) + '（' + jobNo + '）' : jobNo;
+    return st ? Q.staffLabel(Q.staffName(st), jobNo) : jobNo;
   };
   const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Q.skew - Date.parse(iso)) / 60000));
   const fmtTime = (iso) => Q.fmt(iso, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -201,7 +201,7 @@
   function alertText(a) {
     return t('web.dir.alert.' + a.kind, {
       service: svcName(a.service), window: winName(a.window), number: a.number || '',
-      staff: a.staff_name ? Q.pick(a, 'staff_name') + '（' + a.staff + '）' : staffName(a.staff),
+      staff: a.staff_name ? Q.staffLabel(Q.pick(a, 'staff_name'), a.staff) : staffName(a.staff),
       device: a.device || '', count: a.count || 0, score: a.score || '', due: fmtTime(a.due),
     });
   }

@@ -70,7 +70,7 @@
       $('#g-login-error').textContent = t('web.greeter.not_staff');
       return;
     }
-    $('#g-staff').textContent = Q.staffName(me.staff) + (Q.lang === 'en' ? ' (' + me.staff.job_no + ')' : '（' + me.staff.job_no + '）');
+    $('#g-staff').textContent = Q.staffLabel(Q.staffName(me.staff), me.staff.job_no);
     try {
       const hall = await Q.api('GET', '/api/hall');
       hallName = Q.lang === 'en' && hall.name_en ? hall.name_en : hall.name;

@@ -114,6 +114,8 @@
   Q.serviceName = (s) => Q.pick(s, 'name');
   Q.windowName = (w) => Q.pick(w, 'name');
   Q.staffName = (s) => Q.pick(s, 'name');
+  // staffLabel is a name with its job number: "王芳（1001）", "Wang Fang (1001)".
+  Q.staffLabel = (name, jobNo) => name + (Q.lang === 'en' ? ' (' + jobNo + ')' : '（' + jobNo + '）');
   Q.materials = (s) => (Q.lang === 'en' && s.materials_en && s.materials_en.length ? s.materials_en : s.materials || []);
 
   // wait says an estimated wait in words: "约 5 分钟". ahead is how many
@@ -234,7 +236,7 @@
         $('#' + P + '-login-error').textContent = Q.t(notAllowedKey);
         return;
       }
-      $('#' + P + '-who').textContent = me.staff ? Q.staffName(me.staff) + '（' + me.staff.job_no + '）' : me.actor;
+      $('#' + P + '-who').textContent = me.staff ? Q.staffLabel(Q.staffName(me.staff), me.staff.job_no) : me.actor;
       Q.show('#' + P + '-login', false);
       Q.show('#' + P + '-main', true);
       Q.show('#' + P + '-logout', true);

@@ -33,7 +33,7 @@
   // who names a job number: "王芳（1001）", or the number itself.
   const who = (jobNo) => {
     const st = staff.find((x) => x.job_no === jobNo);
-    return st ? Q.staffName(st) + '（' + jobNo + '）' : jobNo || '';
+    return st ? Q.staffLabel(Q.staffName(st), jobNo) : jobNo || '';
   };
   const options = (values, prefix, blank) => [
     blank ? el('option', { value: '', text: blank }) : null,

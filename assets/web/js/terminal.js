@@ -88,7 +88,7 @@
       $('#t-login-error').textContent = t('web.term.not_staff');
       return;
     }
-    $('#t-staff').textContent = Q.staffName(me.staff) + '（' + me.staff.job_no + '）';
+    $('#t-staff').textContent = Q.staffLabel(Q.staffName(me.staff), me.staff.job_no);
     followups.refresh();
     try {
       services = await Q.api('GET', '/api/services');
@@ -296,7 +296,7 @@
       // Signed out elsewhere (or by the director, or taken over by a B-post
       // holder): back to choosing, saying what happened.
       pickNote = win.staff
-        ? t('web.cover.taken_over', { window: Q.windowName(win), name: Q.staffName(win.staff) + '（' + win.staff.job_no + '）' })
+        ? t('web.cover.taken_over', { window: Q.windowName(win), name: Q.staffLabel(Q.staffName(win.staff), win.staff.job_no) })
         : t('web.cover.signed_out', { window: Q.windowName(win) });
       leaveDesk();
       pick();
