@@ -206,6 +206,10 @@ func TestReports_API(t *testing.T) {
 		if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "application/x-ndjson") {
 			t.Fatalf("%d %s", code, h.Get("Content-Type"))
 		}
+		// A file to save from the reports page, as the CSV is.
+		if d := h.Get("Content-Disposition"); !strings.HasPrefix(d, "attachment") || !strings.Contains(d, `qcall-ratings-2026-11-01-2026-11-30.jsonl"`) {
+			t.Errorf("Content-Disposition %q", d)
+		}
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		var lines []map[string]any
 		for sc.Scan() {

@@ -237,11 +237,12 @@ func (a *API) ratingsFeed(c *apiCall) error {
 		return err
 	}
 	feed := rep.Ratings(p, report.Lang(lang))
+	// A file to save, in either format, when the reports page links it.
+	c.w.Header().Set("Content-Disposition", ContentDisposition(assets.T(lang, "report.file.ratings", p.FromDate(), p.ToDate())+"."+format,
+		"qcall-ratings-"+p.FromDate()+"-"+p.ToDate()+"."+format))
 	// Streamed as it is written: a year is some 400,000 lines.
 	if format == "csv" {
 		c.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		c.w.Header().Set("Content-Disposition", ContentDisposition(assets.T(lang, "report.file.ratings", p.FromDate(), p.ToDate())+".csv",
-			"qcall-ratings-"+p.FromDate()+"-"+p.ToDate()+".csv"))
 		c.w.WriteHeader(http.StatusOK)
 		_ = feed.WriteCSV(c.w, translator(lang)) // an error: the client went away
 		return nil

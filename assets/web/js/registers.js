@@ -146,7 +146,7 @@
       el('td', { class: 'text c-text', text: c.text || t('web.reg.c.none') }),
       el('td', { text: concerned || t('web.reg.c.none') }),
       el('td', { class: 'c-contact', text: c.contact || t('web.reg.c.none') }),
-      el('td', {}, Q.fmtDate(c.due), c.overdue ? el('span', { class: 'r-badge overdue', text: t('web.reg.c.overdue') }) : null),
+      el('td', {}, Q.day(c.due), c.overdue ? el('span', { class: 'r-badge overdue', text: t('web.reg.c.overdue') }) : null),
       el('td', {}, el('span', { class: 'r-badge c-state ' + c.state, text: state })),
       el('td', { class: 'text c-reply', text: c.reply || '' }),
       el('td', { class: 'acts' }, open ? [
