@@ -343,6 +343,10 @@ func TestBrowser_DirectorOvernight(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#d-login-form button[type="submit"]`)),
 	)
 	console.wait(visible("#d-main"), 10*time.Second)
+	// Yesterday evening's request has stood for hours: its alert says from
+	// when, not "已持续 1260 分钟".
+	console.wait(fmt.Sprintf(`[...document.querySelectorAll("#d-alerts .d-since")].some((e) => e.textContent === %q)`,
+		"自 "+evening.Format("01/02 15:04")+" 起"), 10*time.Second)
 	console.click(`.d-tab[data-tab="registers"]`)
 	console.set("#d-reg-kind", "express")
 	console.wait(`document.querySelector("#d-reg-from").value === "`+d1+`" && document.querySelector("#d-reg-rows").textContent.includes("李强（1002）")`, 10*time.Second)

@@ -59,6 +59,13 @@
     return st ? Q.staffLabel(Q.staffName(st), jobNo) : jobNo;
   };
   const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Q.skew - Date.parse(iso)) / 60000));
+  // sinceText says how long an alert has stood: in minutes within the hour,
+  // else from when ("自 12/01 18:41 起"), which also tells yesterday's
+  // from today's of the same ticket number.
+  const sinceText = (iso) => {
+    const n = minutesSince(iso);
+    return n < 60 ? t('web.dir.for_minutes', { n }) : t('web.dir.since_at', { at: fmtTime(iso) });
+  };
   const fmtTime = (iso) => Q.fmt(iso, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
   // ---- messages and actions ----
@@ -216,7 +223,7 @@
       return el('li', { class: 'd-alert level-' + a.level, dataset: { kind: a.kind, ref: a.ref || a.service || a.device || String(a.window || '') } },
         el('div', { class: 'd-alert-text', text: alertText(a) }),
         el('div', { class: 'd-alert-foot' },
-          a.since ? el('span', { class: 'd-since', text: t('web.dir.for_minutes', { n: minutesSince(a.since) }) }) : null,
+          a.since ? el('span', { class: 'd-since', text: sinceText(a.since) }) : null,
           el('span', { class: 'd-alert-acts' }, ...acts.map((n) => (act[n] ? button(n, a, n.startsWith('deny') ? 'danger' : '') :
             el('span', { class: 'd-hint', text: t('web.dir.action.' + n) }))))));
     }));
