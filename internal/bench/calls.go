@@ -38,6 +38,10 @@ func runBenchCalls(ctx context.Context, args []string) error {
 	blocks := fs.Int("blocks", 4, "blocks: each runs the calls without screens, then with them")
 	waiting := fs.Int("waiting", 600, "tickets kept waiting")
 	halls := fs.Int("halls", 50, "hall screens")
+	// For finding what a call waits on: the server's execution trace (read
+	// with go tool trace) and CPU profile.
+	traceOut := fs.String("trace", "", "write the server's execution trace (runtime/trace) to this file")
+	cpuOut := fs.String("cpuprofile", "", "write the server's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +52,7 @@ func runBenchCalls(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := benchCalls(ctx, self, bcOptions{calls: *calls, blocks: *blocks, waiting: *waiting, halls: *halls})
+	res, err := benchCalls(ctx, self, bcOptions{calls: *calls, blocks: *blocks, waiting: *waiting, halls: *halls, trace: *traceOut, cpuprofile: *cpuOut})
 	if err != nil {
 		return err
 	}
@@ -58,6 +62,7 @@ func runBenchCalls(ctx context.Context, args []string) error {
 
 type bcOptions struct {
 	calls, blocks, waiting, halls int
+	trace, cpuprofile             string // the server's execution trace and CPU profile, when set
 }
 
 // bcResult is the call-next answer times of both runs.
@@ -102,7 +107,14 @@ func benchCalls(ctx context.Context, self string, o bcOptions) (r bcResult, err 
 		return r, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startBenchServer(ctx, self, []string{"--kind", "qcall", "--data", filepath.Join(dir, "hall")})
+	args := []string{"--kind", "qcall", "--data", filepath.Join(dir, "hall")}
+	if o.trace != "" {
+		args = append(args, "--trace", o.trace)
+	}
+	if o.cpuprofile != "" {
+		args = append(args, "--cpuprofile", o.cpuprofile)
+	}
+	srv, err := startBenchServer(ctx, self, args)
 	if err != nil {
 		return r, err
 	}
