@@ -74,6 +74,13 @@ type HubOptions struct {
 	// committed time, a case or follow-up that falls due). A view is sent
 	// only when it changed. Default 10 s.
 	ClockEvery time.Duration
+	// AnswersFirst is how long, at most, a round waits in all for the
+	// changes asked for meanwhile to be made and their answers written
+	// (default 2 ms): the API marks its requests (queue.Engine.Answering),
+	// and a clerk's call-next, answered in a few hundred µs, has its answer
+	// before the screens take the CPU; a slow one holds the screens up no
+	// longer than this.
+	AnswersFirst time.Duration
 	// PingInterval, PongWait and WriteWait are the keep-alive timings
 	// (defaults 25 s, 60 s, 10 s): a ping every PingInterval, a connection
 	// that has sent nothing (pong included) for PongWait is closed, and so is
@@ -95,7 +102,10 @@ type HubOptions struct {
 // by the hub), builds each distinct view once from it, and fans out to the
 // clients' bounded buffers; a client whose buffer is full is dropped, never
 // waited for. Views are never built on the engine's goroutine: a clerk's
-// call-next does not wait on the screens.
+// call-next does not wait on the screens. Nor do the screens take the CPU
+// from it: a round first waits, briefly, until the changes asked for so far
+// are made and their answers written (HubOptions.AnswersFirst), and a round
+// of views steps aside so between two views.
 //
 // The engine answers a command before it publishes the command's events. So
 // a registration first asks the engine's seq, and waits (briefly) until the
@@ -148,6 +158,7 @@ type Hub struct {
 	viewsDue  bool      // events were sent since: a round of views is due
 	clockDue  bool      // ClockEvery has passed: a round of views is due
 	viewTimer *time.Timer
+	answersBy time.Time // the round waits for answers until then at most (AnswersFirst)
 
 	// mu guards the clients and what was sent to them. Lock order: mu, then
 	// logMu. Only run writes sent.
@@ -227,6 +238,7 @@ const (
 	DefaultWriteWait    = 10 * time.Second
 	DefaultViewInterval = 100 * time.Millisecond
 	DefaultClockEvery   = 10 * time.Second
+	DefaultAnswersFirst = 2 * time.Millisecond
 )
 
 // NewHub returns a hub for opts.Engine; Start connects it to the engine.
@@ -260,6 +272,9 @@ func NewHub(opts HubOptions) (*Hub, error) {
 	}
 	if opts.ClockEvery <= 0 {
 		opts.ClockEvery = DefaultClockEvery
+	}
+	if opts.AnswersFirst <= 0 {
+		opts.AnswersFirst = DefaultAnswersFirst
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -594,6 +609,9 @@ func (h *Hub) run(ctx context.Context) {
 		case <-clock.C:
 			h.clockDue = true // the time alone may have moved a view
 		}
+		// The clerks who asked for changes have their answers first.
+		h.answersBy = time.Now().Add(h.opts.AnswersFirst)
+		h.eng.AwaitAnswers(ctx, h.opts.AnswersFirst)
 		h.round(ctx)
 	}
 }
@@ -722,7 +740,7 @@ func (h *Hub) round(ctx context.Context) {
 				hall = &v
 			}
 			wants[i].body, wants[i].service = buildView(h.model, k, hall, now)
-			runtime.Gosched() // a view of a long queue takes a while: the API goes first
+			h.yield(ctx) // a view of a long queue takes a while: the API goes first
 		}
 	}
 	h.viewMu.Unlock()
@@ -742,7 +760,7 @@ func (h *Hub) round(ctx context.Context) {
 	for i := range wants {
 		if wants[i].body != nil {
 			wants[i].enc, wants[i].same = encodeView(wants[i].body)
-			runtime.Gosched()
+			h.yield(ctx)
 		}
 	}
 	states := make(map[stateKey]*websocket.PreparedMessage, len(wants)) // each view's state, framed once for all its clients
@@ -778,6 +796,16 @@ func (h *Hub) round(ctx context.Context) {
 	h.stats.rounds++
 	h.mu.Unlock()
 	h.trim(seq)
+}
+
+// yield lets the API go first, between two views of a round: the goroutines
+// waiting to run, and the changes asked for meanwhile, which are made and
+// answered before the round goes on.
+func (h *Hub) yield(ctx context.Context) {
+	runtime.Gosched()
+	if wait := time.Until(h.answersBy); wait > 0 {
+		h.eng.AwaitAnswers(ctx, wait)
+	}
 }
 
 // eventsOnly sends the clients the events after sent, up to last, without

@@ -93,6 +93,10 @@ type Engine struct {
 
 	// Owned by the committer goroutine.
 	sinks []EventSink
+
+	// answers are the changes clients' requests asked for whose answers
+	// are not written yet (Answering, AwaitAnswers).
+	answers answers
 }
 
 // command is one request to the engine. fn runs on the engine goroutine with the
@@ -263,6 +267,9 @@ func (e *Engine) do(ctx context.Context, actor string, read bool, fn func(*tx) (
 
 func (e *Engine) send(ctx context.Context, c *command) (any, error) {
 	c.reply = make(chan struct{})
+	if !c.read {
+		e.arm(ctx) // from now until its answer is written, should ctx say so
+	}
 	select {
 	case e.cmds <- c:
 	case <-e.done:

@@ -240,6 +240,16 @@ func (c *apiCall) ctx() context.Context { return c.r.Context() }
 // answered by fail.
 func (a *API) serve(rt apiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// The screens wait for the changes the request asks for, and
+			// for its answer (queue.Engine.Answering): the answer goes out
+			// as soon as it is written, not when the server ends the
+			// request.
+			ctx, answered := a.eng.Answering(r.Context())
+			defer answered()
+			defer func() { _ = http.NewResponseController(w).Flush() }()
+			r = r.WithContext(ctx)
+		}
 		c := &apiCall{w: w, r: r}
 		if !rt.access.public {
 			who, err := a.authenticate(r)

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -348,6 +349,7 @@ func RunServer(ctx context.Context, args []string, p Program) error {
 	data := fs.String("data", "", "data folder")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memprofile := fs.String("memprofile", "", "write an allocation profile to this file")
+	traceOut := fs.String("trace", "", "write an execution trace (runtime/trace) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -388,6 +390,17 @@ func RunServer(ctx context.Context, args []string, p Program) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	fmt.Printf("%s %s\n", url, strings.Join(services, ","))
 	in := bufio.NewScanner(os.Stdin)

@@ -240,6 +240,9 @@ func RawJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentTypeJSON
 	h["X-Content-Type-Options"] = noSniff
+	// Said, so that an answer flushed before its handler returns goes out
+	// whole, not chunked.
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	// A failed write means the client went away: nothing more to tell it, and
 	// the change, if any, is already durable.
