@@ -14,8 +14,13 @@ import (
 
 // timezone emulates the zone of the screen's computer.
 func timezone(zone string) chromedp.Action[chromedp.Void] {
+	return command(emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+}
+
+// command runs a DevTools command without a result in the tab.
+func command[P any](c cdp.Command[P, cdp.Empty], params P) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+		_, err := cdp.Call(ctx, t, c, params)
 		return chromedp.Void{}, err
 	}
 }

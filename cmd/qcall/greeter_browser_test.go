@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
@@ -22,10 +21,7 @@ import (
 
 // media emulates a CSS media type ("print", or "" for the screen).
 func media(m string) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
-		return chromedp.Void{}, err
-	}
+	return command(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
 }
 
 // TestBrowser_Greeter: the guide signs in on the tablet, issues a pregnant
