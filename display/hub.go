@@ -608,6 +608,7 @@ func (h *Hub) run(ctx context.Context) {
 		case <-h.viewTimer.C:
 		case <-clock.C:
 			h.clockDue = true // the time alone may have moved a view
+			h.endExpiredSessions(h.eng.Now())
 		}
 		// The clerks who asked for changes have their answers first.
 		h.answersBy = time.Now().Add(h.opts.AnswersFirst)

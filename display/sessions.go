@@ -1,6 +1,9 @@
 package display
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // CloseSessionEnded is the close code of a websocket whose staff session has
 // ended (a logout): reconnecting with that session is refused, the page asks
@@ -9,13 +12,14 @@ import "net/http"
 const CloseSessionEnded = 4001
 
 // Sessions is what the hub needs to know of staff sessions so that a session
-// that ends closes the websockets opened with it, which otherwise would go on
-// hearing the hall (a terminal its window's queue, with ticket ids) after
-// the person logged out. The API's is api.API.
+// that ends (a logout, or its time running out) closes the websockets opened
+// with it, which otherwise would go on hearing the hall (a terminal its
+// window's queue, with ticket ids) after the person logged out or a console
+// was left open overnight. The API's is api.API.
 type Sessions interface {
-	// SessionOf names the staff session r's credentials carry: "" for none
-	// (a device token).
-	SessionOf(r *http.Request) string
+	// SessionOf names the staff session r's credentials carry, and when it
+	// expires by the engine's clock: "" for none (a device token).
+	SessionOf(r *http.Request) (id string, expires time.Time)
 	// SessionEnded reports whether session id has ended.
 	SessionEnded(id string) bool
 	// OnSessionEnd has fn called with the id of each session that ends
@@ -51,6 +55,18 @@ func (h *Hub) closeIfSessionEnded(c *wsClient) {
 	h.mu.Lock()
 	h.endSessionLocked(c)
 	h.mu.Unlock()
+}
+
+// endExpiredSessions closes the websockets whose session has expired at now
+// (the engine's clock), as a logout would: the hub looks every ClockEvery.
+func (h *Hub) endExpiredSessions(now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if c.session != "" && !now.Before(c.expires) {
+			h.endSessionLocked(c)
+		}
+	}
 }
 
 // endSessionLocked closes c for the end of its session. mu held.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -15,9 +16,10 @@ import (
 // with that session, whatever its kind, with CloseSessionEnded and before
 // anything committed after the logout reaches it; the same person's other
 // session, another staff member's and a device's sockets stay open; the
-// ended session cannot reconnect.
+// ended session cannot reconnect. A session whose 12 hours run out (a
+// console left open overnight) closes its sockets the same way.
 func TestHub_LogoutClosesSessionSockets(t *testing.T) {
-	e := newHubEnv(t)
+	e := newHubEnv(t, func(o *display.HubOptions) { o.ClockEvery = 20 * time.Millisecond })
 	if _, err := e.eng.SignIn(hubCtx, "1001", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -111,5 +113,17 @@ func TestHub_LogoutClosesSessionSockets(t *testing.T) {
 	ended("the director's console", console, seq)
 	ended("the director's hall", hall, seq)
 	alive("1001's other session", otherSession)
+	alive("the hall screen", screen)
+
+	// Expiry: a session logged in later outlives the first by a minute.
+	e.clock.Add(time.Minute)
+	later := open("client=director", bearer(e.login("9001")))
+	e.clock.Add(api.SessionTTL - time.Minute) // the first sessions' time is up
+	seq = e.seq()
+	ended("1001's other session, expired", otherSession, seq)
+	alive("a later session", later)
+	alive("the hall screen", screen)
+	e.clock.Add(time.Minute)
+	ended("the later session, expired", later, e.seq())
 	alive("the hall screen", screen)
 }

@@ -86,6 +86,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		window = n
 	}
 	var ticket, actor, session string
+	var expires time.Time
 	if kind == kindPhone {
 		ticket = q.Get("ticket")
 		if ticket == "" {
@@ -117,7 +118,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		actor = who
 		if h.opts.Sessions != nil {
-			session = h.opts.Sessions.SessionOf(r)
+			session, expires = h.opts.Sessions.SessionOf(r)
 		}
 	}
 	if q.Get("check") == "1" && !websocket.IsWebSocketUpgrade(r) {
@@ -134,7 +135,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	c := &wsClient{hub: h, conn: conn, kind: kind, key: keyOf(kind, window, ticket), window: window, ticket: ticket,
-		actor: actor, session: session, listener: queue.Listener{Kind: listenerKinds[kind], Window: window, Ticket: ticket}}
+		actor: actor, session: session, expires: expires, listener: queue.Listener{Kind: listenerKinds[kind], Window: window, Ticket: ticket}}
 	if kind == kindTerminal || kind == kindStaff {
 		c.listener.Staff = actor
 	}
@@ -221,6 +222,8 @@ type wsClient struct {
 	// session names the staff session the client opened with ("" for a
 	// device or a phone): EndSession closes it.
 	session string
+	// expires is when that session expires (the engine's clock).
+	expires time.Time
 	out     wsOutbox
 	// listener is who the client is to the hall's rules of who hears what.
 	listener queue.Listener

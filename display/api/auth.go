@@ -136,19 +136,20 @@ func (a *API) Authenticate(r *http.Request) (queue.Role, string, error) {
 }
 
 // SessionOf names the staff session r carries (bearer or cookie, as
-// authenticate reads them): its token's MAC, as Revocations keeps it; ""
-// when r carries no session token. With SessionEnded and OnSessionEnd, it
+// authenticate reads them): its token's MAC, as Revocations keeps it, and
+// when it expires; "" when r carries no session token. With SessionEnded and OnSessionEnd, it
 // makes the API the hub's display.Sessions, so that a logout closes the
 // session's websockets.
-func (a *API) SessionOf(r *http.Request) string {
+func (a *API) SessionOf(r *http.Request) (id string, expires time.Time) {
 	tok, from := requestCredential(r)
 	if from == "query" {
-		return ""
+		return "", time.Time{}
 	}
-	if _, _, ok := a.verifySession(tok); !ok {
-		return ""
+	_, exp, ok := a.verifySession(tok)
+	if !ok {
+		return "", time.Time{}
 	}
-	return sessionID(tok)
+	return sessionID(tok), exp
 }
 
 // SessionEnded reports whether the session SessionOf named id was ended by a
