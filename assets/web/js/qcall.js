@@ -198,7 +198,7 @@
   Q.clock = function (el, withDate) {
     if (!el) return;
     const tick = () => {
-      const d = new Date(Date.now() - Q.skew);
+      const d = new Date(Q.now());
       let s = Q.fmtTime(d);
       if (withDate) s = Q.fmt(d, { month: 'long', day: 'numeric', weekday: 'short' }) + '  ' + s;
       el.textContent = s;
@@ -320,6 +320,8 @@
   // the Date header (to the second); fresh tells whether an event happened
   // within the last ms milliseconds, by the server's clock.
   Q.skew = 0;
+  // now is the server's clock, in milliseconds.
+  Q.now = () => Date.now() - Q.skew;
   async function readSkew() {
     try {
       const t0 = Date.now();
@@ -332,7 +334,7 @@
   setInterval(readSkew, 10 * 60 * 1000);
   Q.fresh = function (ev, ms) {
     const at = Date.parse(ev.at);
-    return !isNaN(at) && Date.now() - Q.skew - at < ms;
+    return !isNaN(at) && Q.now() - at < ms;
   };
 
   // ---- the "connection lost" banner ----
@@ -496,10 +498,13 @@
         conn.synced = false;
         if (conn.closed) return; // closed on purpose: nothing was lost
         if (e.code === 4001) {
-          // The session ended (a logout, here or in another tab): it cannot
-          // reconnect, so the page starts again, at its login.
+          // The session ended (a logout in another tab, or its 12 hours):
+          // it cannot reconnect. A manager page goes back to its login and
+          // says so (onSessionEnded), as when an action is refused; any
+          // other page starts again, at its login.
           conn.close();
-          location.reload();
+          if (Q.onSessionEnded) Q.onSessionEnded();
+          else location.reload();
           return;
         }
         if (opts.onClose && opts.onClose(e) === false) { conn.closed = true; return; }
