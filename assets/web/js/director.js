@@ -58,7 +58,7 @@
     const st = (w && w.staff) || staff.find((x) => x.job_no === jobNo);
     return st ? Q.staffLabel(Q.staffName(st), jobNo) : jobNo;
   };
-  const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - Q.skew - Date.parse(iso)) / 60000));
+  const minutesSince = (iso) => Math.max(0, Math.floor((Q.now() - Date.parse(iso)) / 60000));
   // sinceText says how long an alert has stood: in minutes within the hour,
   // else from when ("自 12/01 18:41 起"), which also tells yesterday's
   // from today's of the same ticket number.
@@ -280,7 +280,7 @@
         el('td', { text: staffName(f.staff) }),
         el('td', { class: 'num', text: t('web.dir.score', { n: f.score }) }),
         el('td', { text: f.reason ? t('web.dir.reason.' + f.reason) : '' }),
-        el('td', { class: new Date(f.due) < new Date(Date.now() - Q.skew) ? 'late' : '', text: fmtTime(f.due) }),
+        el('td', { class: Date.parse(f.due) < Q.now() ? 'late' : '', text: fmtTime(f.due) }),
         el('td', { text: staffName(f.assignee) }),
         el('td', { class: 'd-wrap', text: appealText(f) }),
         el('td', { class: 'd-acts' },

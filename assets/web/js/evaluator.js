@@ -32,7 +32,7 @@
   function msLeft() {
     const until = win && win.rate_until ? Date.parse(win.rate_until) : NaN;
     if (isNaN(until)) return 0;
-    return Math.max(0, until - (Date.now() - Q.skew));
+    return Math.max(0, until - Q.now());
   }
 
   function setMode(m, ms, then) {

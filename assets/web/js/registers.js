@@ -29,7 +29,7 @@
   let conn = null;
 
   // ---- helpers ----
-  const fmtAt = (iso) => (iso ? Q.day(iso) + ' ' + Q.fmt(iso, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) : '');
+  const fmtAt = (iso) => (iso ? Q.day(iso) + ' ' + Q.fmtTime(iso) : '');
   // who names a job number: "王芳（1001）", or the number itself.
   const who = (jobNo) => {
     const st = staff.find((x) => x.job_no === jobNo);
