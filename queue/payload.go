@@ -55,9 +55,9 @@ import (
 // type allowlists by JSON name ("to_window", or "complaint.kind" for a field
 // of a payload held by pointer); a private field can never be allowlisted.
 
-// payloadIndex are the indexes of the Event fields written through
-// encoding/json: Config and every field after it. Each must be a pointer to a
-// struct with an omitempty JSON name.
+// payloadIndex are the indexes of the payloads Event holds by pointer:
+// Config and every field after it. Each must be a pointer to a struct with an
+// omitempty JSON name.
 var payloadIndex = func() []int {
 	rt := reflect.TypeFor[Event]()
 	cfg, _ := rt.FieldByName("Config")

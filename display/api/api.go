@@ -947,7 +947,6 @@ func (a *API) events(c *apiCall) error {
 	return answer.JSON(c.w, http.StatusOK, map[string]any{"events": evs, "next": next})
 }
 
-// GET /api/admin/config: the configuration in force, without secrets.
 // GET /api/staff (director, admin) → [{"job_no","name","name_en","role","posts_a","posts_b"}]:
 // the hall's staff, so that a register can name whom a job number is.
 func (a *API) staffList(c *apiCall) error {
@@ -959,6 +958,7 @@ func (a *API) staffList(c *apiCall) error {
 	return answer.JSON(c.w, http.StatusOK, out)
 }
 
+// GET /api/admin/config: the configuration in force, without secrets.
 func (a *API) adminConfig(c *apiCall) error {
 	cfg := a.eng.CurrentConfig()
 	return answer.JSON(c.w, http.StatusOK, cfg.Public())

@@ -137,9 +137,9 @@ func (a *API) Authenticate(r *http.Request) (queue.Role, string, error) {
 
 // SessionOf names the staff session r carries (bearer or cookie, as
 // authenticate reads them): its token's MAC, as Revocations keeps it, and
-// when it expires; "" when r carries no session token. With SessionEnded and OnSessionEnd, it
-// makes the API the hub's display.Sessions, so that a logout closes the
-// session's websockets.
+// when it expires; "" when r carries no session token. With SessionEnded
+// and OnSessionEnd, it makes the API the hub's display.Sessions, so that a
+// logout or the session's expiry closes its websockets.
 func (a *API) SessionOf(r *http.Request) (id string, expires time.Time) {
 	tok, from := requestCredential(r)
 	if from == "query" {
