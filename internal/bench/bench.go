@@ -380,27 +380,16 @@ func RunServer(ctx context.Context, args []string, p Program) error {
 	default:
 		return fmt.Errorf("unknown kind %q", *kind)
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+	for _, r := range []struct {
+		path  string
+		start func(io.Writer) error
+		stop  func()
+	}{{*cpuprofile, pprof.StartCPUProfile, pprof.StopCPUProfile}, {*traceOut, trace.Start, trace.Stop}} {
+		done, err := record(r.path, r.start, r.stop)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if *traceOut != "" {
-		f, err := os.Create(*traceOut)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return err
-		}
-		defer trace.Stop()
+		defer done()
 	}
 	fmt.Printf("%s %s\n", url, strings.Join(services, ","))
 	in := bufio.NewScanner(os.Stdin)
@@ -413,6 +402,23 @@ func RunServer(ctx context.Context, args []string, p Program) error {
 		}
 	}
 	return stop()
+}
+
+// record starts a recording (a CPU profile, an execution trace) into the
+// file path, when path is set, and returns what stops it and closes the file.
+func record(path string, start func(io.Writer) error, stop func()) (done func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { stop(); f.Close() }, nil
 }
 
 // writeAllocProfile writes the allocations made so far to path.

@@ -111,29 +111,26 @@ func (r bcResult) print(w io.Writer) {
 		title += " (arrival in its socket)"
 	}
 	fmt.Fprintf(w, "%-58s %8s %10s %10s %10s\n", title, "calls", "p50", "p99", "max")
-	runs := []struct {
-		name string
-		t    bcTimes
-	}{{"no screens", r.none}, {fmt.Sprintf("%d screens (10 terminals)", r.screenCount), r.screens}}
-	for _, run := range runs {
-		d := run.t.arrived
-		fmt.Fprintf(w, "%-58s %8d %10s %10s %10s\n", run.name, len(d), pct(d, 0.5).Round(time.Microsecond),
-			pct(d, 0.99).Round(time.Microsecond), pct(d, 1).Round(time.Microsecond))
+	screens := fmt.Sprintf("%d screens (10 terminals)", r.screenCount)
+	// table prints both runs' times of one kind, indented by indent, and
+	// their ratios, with the goal when it has one.
+	table := func(indent, goal string, none, with []time.Duration) {
+		for _, run := range []struct {
+			name string
+			d    []time.Duration
+		}{{"no screens", none}, {screens, with}} {
+			fmt.Fprintf(w, "%-58s %8d %10s %10s %10s\n", indent+run.name, len(run.d), pct(run.d, 0.5).Round(time.Microsecond),
+				pct(run.d, 0.99).Round(time.Microsecond), pct(run.d, 1).Round(time.Microsecond))
+		}
+		ratio := func(q float64) float64 { return float64(pct(with, q)) / float64(pct(none, q)) }
+		fmt.Fprintf(w, "%sp99 with screens / without: %.2f×%s; p50 %.2f×\n", indent, ratio(0.99), goal, ratio(0.5))
 	}
-	ratio := func(a, b []time.Duration, q float64) float64 { return float64(pct(b, q)) / float64(pct(a, q)) }
-	fmt.Fprintf(w, "p99 with screens / without: %.2f× (goal ≤ 1.5×); p50 %.2f×\n",
-		ratio(r.none.arrived, r.screens.arrived, 0.99), ratio(r.none.arrived, r.screens.arrived, 0.5))
+	table("", " (goal ≤ 1.5×)", r.none.arrived, r.screens.arrived)
 	if !r.stamped {
 		return
 	}
 	fmt.Fprintf(w, "read by the clerk's process (which shares the CPUs with the server and the screens):\n")
-	for _, run := range runs {
-		d := run.t.read
-		fmt.Fprintf(w, "%-58s %8d %10s %10s %10s\n", "  "+run.name, len(d), pct(d, 0.5).Round(time.Microsecond),
-			pct(d, 0.99).Round(time.Microsecond), pct(d, 1).Round(time.Microsecond))
-	}
-	fmt.Fprintf(w, "  p99 with screens / without: %.2f×; p50 %.2f×\n",
-		ratio(r.none.read, r.screens.read, 0.99), ratio(r.none.read, r.screens.read, 0.5))
+	table("  ", "", r.none.read, r.screens.read)
 }
 
 // bcHall is the hall under test, seen from the clerk's process.
